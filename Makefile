@@ -1,0 +1,34 @@
+# Quick start: `make demo` runs the pipeline on the demo city; `make test` runs the tests.
+# Both need only python3 (>= 3.11) and pip: uv is bootstrapped into .tools/.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(CURDIR)/.tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON_PREFERENCE := only-system
+export GX_ANALYTICS_ENABLED := False
+export DAGSTER_DISABLE_TELEMETRY := 1
+
+.PHONY: demo test lint sync dev clean
+
+$(UV):
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+sync: $(UV)
+	$(UV) sync --frozen --quiet
+
+demo: sync
+	$(UV) run --frozen --no-sync bizenv demo $(ARGS)
+
+test: sync
+	$(UV) run --frozen --no-sync pytest -q -n 2 $(ARGS)
+
+lint: sync
+	$(UV) run --frozen --no-sync ruff check .
+	$(UV) run --frozen --no-sync ruff format --check .
+
+dev: sync
+	$(UV) run --frozen --no-sync bizenv dev
+
+clean:
+	rm -rf .bizenv .pytest_cache
