@@ -18,7 +18,14 @@ import yaml
 from pipelines.env import EXPECTATIONS_DIR
 
 ColumnType = Literal[
-    "string", "text", "region_code", "department", "datetime", "month", "integer", "decimal",
+    "string",
+    "text",
+    "region_code",
+    "department",
+    "datetime",
+    "month",
+    "integer",
+    "decimal",
     "yes_no",
 ]
 

@@ -59,11 +59,54 @@ class Workdir:
         return self.root / "dagster_home"
 
     def ensure(self) -> Workdir:
-        for path in (self.landing, self.archive, self.rejections, self.warehouse.parent,
-                     self.reports, self.dagster_home):
+        for path in (
+            self.landing,
+            self.archive,
+            self.rejections,
+            self.warehouse.parent,
+            self.reports,
+            self.dagster_home,
+        ):
             path.mkdir(parents=True, exist_ok=True)
         return self
 
 
 def workdir_from_env() -> Workdir:
     return Workdir(default_workdir())
+
+
+DUCKDB_POOL = "duckdb_warehouse"
+
+_LOCAL_INSTANCE_YAML = """\
+# Dagster instance for one bizenv work directory (written by bizenv; local storage, SQLite).
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    # DuckDB has a single writer per file: every asset that touches the warehouse is in the
+    # pool `duckdb_warehouse`, and no pool runs more than one step at a time.
+    default_limit: 1
+"""
+
+
+def configure_environment(root: Path | None = None) -> Workdir:
+    """Point bizenv and Dagster at one work directory (created if missing).
+
+    Explicit ``root`` wins; otherwise ``$BIZENV_HOME`` or the project default. Sets
+    ``BIZENV_HOME``, ``BIZENV_DUCKDB`` (unless already set) and ``DAGSTER_HOME`` (unless set)
+    so that ``EnvVar`` resources and ``DagsterInstance.get()`` resolve to the same place.
+    """
+    if root is not None:
+        os.environ["BIZENV_HOME"] = str(Path(root).resolve())
+        os.environ["BIZENV_DUCKDB"] = str(Workdir(Path(root).resolve()).warehouse)
+        os.environ["DAGSTER_HOME"] = str(Workdir(Path(root).resolve()).dagster_home)
+    workdir = Workdir(default_workdir()).ensure()
+    os.environ.setdefault("BIZENV_HOME", str(workdir.root))
+    os.environ.setdefault("BIZENV_DUCKDB", str(workdir.warehouse))
+    os.environ.setdefault("DAGSTER_HOME", str(workdir.dagster_home))
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = dagster_home / "dagster.yaml"
+    if not instance_yaml.exists():
+        instance_yaml.write_text(_LOCAL_INSTANCE_YAML, encoding="utf-8")
+    return workdir

@@ -1,0 +1,36 @@
+"""The one entry point Dagster loads (`dagster dev -m pipelines.definitions`, workspace.yaml).
+
+Definitions live under ``pipelines/defs/<stage>/`` and are collected with ``load_defs``;
+resources and the environment defaults are added here.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import defs as defs_package
+from pipelines.env import PROJECT_ROOT, configure_environment
+from pipelines.partitions import quarterly_partitions
+from pipelines.resources import default_resources
+
+configure_environment()
+
+quarterly_pipeline_job = dg.define_asset_job(
+    "quarterly_pipeline",
+    selection=dg.AssetSelection.all(),
+    partitions_def=quarterly_partitions,
+    description="一个季度的全流程：归档 → 校验 → 入库（及其下游）。",
+)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions.merge(
+        dg.load_defs(defs_package, project_root=PROJECT_ROOT),
+        dg.Definitions(jobs=[quarterly_pipeline_job], resources=default_resources()),
+    )
+
+
+def get_quarterly_pipeline_job() -> dg.JobDefinition:
+    """Module-level accessor so `reconstructable` can rebuild the job in subprocesses."""
+    return defs().resolve_job_def("quarterly_pipeline")

@@ -1,0 +1,77 @@
+"""Intake: every file in ``landing/<quarter>/<source>/`` is archived and registered."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.contracts import SOURCES, contract
+from pipelines.env import DUCKDB_POOL
+from pipelines.intake.archive import archive_file, landing_files
+from pipelines.metadata import markdown_table
+from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.registry import default_registry
+from pipelines.resources import WorkdirResource
+from pipelines.warehouse.store import ensure_schema, register_submission, select_candidate
+
+
+def submitter_tags(submitters: tuple[str, ...]) -> dict[str, str]:
+    """Dagster tags must be ASCII: submitting departments are tagged by registry code."""
+    codes = {d.name: d.code for d in default_registry().departments}
+    return {f"submitter_{codes[name]}": "true" for name in submitters if name in codes}
+
+
+def build_submission_asset(source: str) -> dg.AssetsDefinition:
+    spec = contract(source)
+
+    @dg.asset(
+        key=["intake", source],
+        group_name="intake",
+        partitions_def=quarterly_partitions,
+        pool=DUCKDB_POOL,
+        kinds={"file", "duckdb"},
+        tags={"source": source, **submitter_tags(spec.submitters)},
+        description=(
+            f"{spec.title}：落地目录 landing/<季度>/{source}/ 中的每个文件按 sha256 存入归档"
+            "（只增不改），并登记到 intake.submissions。最新收到的版本为待校验版本。"
+        ),
+    )
+    def submissions(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, workdir: WorkdirResource
+    ) -> dg.MaterializeResult:
+        quarter = partition_quarter(context)
+        layout = workdir.layout
+        files = landing_files(layout.landing, source, quarter)
+        archived = [archive_file(path, layout.archive, source, quarter) for path in files]
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            for item in archived:
+                register_submission(con, item)
+            candidate = select_candidate(con, source, str(quarter))
+            versions = con.execute(
+                "select file_name, received_at, status, data_rows, submission_hash "
+                "from intake.submissions where source = ? and quarter = ? order by received_at",
+                [source, str(quarter)],
+            ).df()
+        if candidate is None:
+            raise dg.Failure(
+                description=f"{quarter} {spec.title}：尚未收到报送文件"
+                f"（应放在 {layout.landing / str(quarter) / source}）",
+                allow_retries=False,
+            )
+        context.log.info(
+            f"{quarter} {spec.title}: {len(files)} 个文件，待校验 {candidate.file_name}"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "quarter": str(quarter),
+                "files_in_landing": len(files),
+                "versions": len(versions),
+                "candidate_file": candidate.file_name,
+                "candidate_hash": candidate.submission_hash,
+                "versions_preview": dg.MetadataValue.md(markdown_table(versions, limit=20)),
+            }
+        )
+
+    return submissions
+
+
+submission_assets = [build_submission_asset(source) for source in SOURCES]

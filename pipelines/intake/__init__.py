@@ -1,0 +1,1 @@
+"""Intake: the landing folder and the content-addressed archive."""

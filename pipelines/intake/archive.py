@@ -1,0 +1,167 @@
+"""Content-addressed archive of every file a department submits.
+
+A file found in ``landing/<quarter>/<source>/`` is hashed (sha256) and copied to
+``archive/objects/<hh>/<hash><ext>`` (read-only) with a metadata record at
+``archive/submissions/<source>/<quarter>/<hash>.json``. Nothing in the archive is ever
+modified or deleted: a resubmission is a new version with a new hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pipelines.contracts import SOURCES
+from pipelines.env import TIMEZONE
+from pipelines.quarters import Quarter, QuarterError
+
+SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+_CHUNK = 1 << 20
+
+
+class LandingPathError(ValueError):
+    """A file in the landing folder that is not at ``<quarter>/<source>/<file>``."""
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    submission_hash: str
+    source: str
+    quarter: str
+    file_name: str
+    landing_path: str
+    archive_path: str
+    received_at: datetime
+    size_bytes: int
+    data_rows: int | None
+
+    def to_json_dict(self) -> dict[str, object]:
+        record = asdict(self)
+        record["received_at"] = self.received_at.isoformat()
+        return record
+
+
+def is_submission_file(path: Path) -> bool:
+    """Skip editor lock files (~$x.xlsx), hidden files and partial uploads."""
+    name = path.name
+    return (
+        path.is_file()
+        and not name.startswith((".", "~$"))
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+    )
+
+
+def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:
+    folder = landing / str(quarter) / source
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if is_submission_file(p))
+
+
+def parse_landing_path(landing: Path, path: Path) -> tuple[Quarter, str]:
+    """(quarter, source) of a file at ``landing/<quarter>/<source>/<file>``."""
+    try:
+        rel = path.resolve().relative_to(landing.resolve())
+    except ValueError as exc:
+        raise LandingPathError(f"{path} 不在落地目录 {landing} 下") from exc
+    if len(rel.parts) != 3:
+        raise LandingPathError(f"{rel} 不符合 <季度>/<数据源>/<文件> 的目录结构")
+    quarter_text, source, _ = rel.parts
+    try:
+        quarter = Quarter.parse(quarter_text)
+    except QuarterError as exc:
+        raise LandingPathError(f"{rel}：{exc}") from exc
+    if source not in SOURCES:
+        raise LandingPathError(f"{rel}：未知的数据源目录“{source}”，可选：{'、'.join(SOURCES)}")
+    return quarter, source
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def received_time(path: Path) -> datetime:
+    """When the file landed: its modification time, in Asia/Shanghai."""
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=ZoneInfo(TIMEZONE))
+
+
+def count_data_rows(path: Path) -> int | None:
+    """Rows below the header, cheaply (no parsing); None when the file cannot be read."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open("rb") as handle:
+                lines = sum(1 for line in handle if line.strip())
+            return max(lines - 1, 0)
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True)
+        try:
+            sheet = workbook["数据"] if "数据" in workbook.sheetnames else workbook.worksheets[0]
+            return max((sheet.max_row or 1) - 1, 0)
+        finally:
+            workbook.close()
+    except Exception:  # an unreadable file is still archived; validation reports why
+        return None
+
+
+def _atomic_copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_write_text(dest: Path, text: str) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) -> ArchivedFile:
+    """Copy one landed file into the archive (once per content) and record its metadata."""
+    submission_hash = file_sha256(path)
+    obj = archive_root / "objects" / submission_hash[:2] / f"{submission_hash}{path.suffix.lower()}"
+    if not obj.exists():
+        _atomic_copy(path, obj)
+    meta_path = archive_root / "submissions" / source / str(quarter) / f"{submission_hash}.json"
+    if meta_path.exists():
+        record = json.loads(meta_path.read_text(encoding="utf-8"))
+        return ArchivedFile(
+            **{**record, "received_at": datetime.fromisoformat(record["received_at"])}
+        )
+    archived = ArchivedFile(
+        submission_hash=submission_hash,
+        source=source,
+        quarter=str(quarter),
+        file_name=path.name,
+        landing_path=str(path),
+        archive_path=str(obj),
+        received_at=received_time(path),
+        size_bytes=path.stat().st_size,
+        data_rows=count_data_rows(obj),
+    )
+    _atomic_write_text(meta_path, json.dumps(archived.to_json_dict(), ensure_ascii=False, indent=2))
+    return archived

@@ -1,0 +1,44 @@
+"""Resources shared by the asset graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import yaml
+from dagster_duckdb import DuckDBResource
+
+from pipelines.env import CONFIG_DIR, Workdir
+
+
+class WorkdirResource(dg.ConfigurableResource):
+    """The work directory a run reads its landing folder from and writes everything to."""
+
+    home: str
+
+    @property
+    def layout(self) -> Workdir:
+        return Workdir(Path(self.home)).ensure()
+
+
+class IntakeSettings(dg.ConfigurableResource):
+    """Intake rules an analyst sets in config/intake.yaml."""
+
+    volume_factor: float = 3.0
+    deadline_days_after_quarter: int = 7
+
+    @classmethod
+    def from_config(cls, path: Path = CONFIG_DIR / "intake.yaml") -> IntakeSettings:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls(
+            volume_factor=float(raw.get("volume_check", {}).get("factor", 3.0)),
+            deadline_days_after_quarter=int(raw.get("deadline_days_after_quarter", 7)),
+        )
+
+
+def default_resources() -> dict[str, object]:
+    return {
+        "duckdb": DuckDBResource(database=dg.EnvVar("BIZENV_DUCKDB")),
+        "workdir": WorkdirResource(home=dg.EnvVar("BIZENV_HOME")),
+        "intake_settings": IntakeSettings.from_config(),
+    }

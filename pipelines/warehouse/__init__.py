@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema, the submissions register, staging and promotion."""

@@ -1,0 +1,198 @@
+"""Operations on the DuckDB warehouse. Each runs one SQL file from ``sql/`` with bound
+parameters; multi-statement changes run in one transaction so a failure leaves nothing
+half-written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from pipelines.contracts import SOURCES
+from pipelines.intake.archive import ArchivedFile
+from pipelines.sqlfiles import sql
+
+_SCHEMA_FILES: tuple[str, ...] = (
+    "intake/create_schema_intake",
+    "staging/create_schema_staging",
+    "warehouse/create_schema_warehouse",
+    "intake/create_submissions",
+    "intake/create_validation_errors",
+    "intake/create_view_submissions_in_force",
+    *(
+        f"{schema}/{source}/create_table"
+        for source in SOURCES
+        for schema in ("staging", "warehouse")
+    ),
+)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    with transaction(con):
+        for name in _SCHEMA_FILES:
+            con.execute(sql(name))
+
+
+def register_submission(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) -> None:
+    con.execute(
+        sql("intake/insert_submission"),
+        {
+            "hash": archived.submission_hash,
+            "source": archived.source,
+            "quarter": archived.quarter,
+            "file_name": archived.file_name,
+            "landing_path": archived.landing_path,
+            "archive_path": archived.archive_path,
+            "received_at": archived.received_at,
+            "size_bytes": archived.size_bytes,
+            "data_rows": archived.data_rows,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    submission_hash: str
+    file_name: str
+    archive_path: str
+    received_at: datetime
+    status: str
+
+
+def select_candidate(con: duckdb.DuckDBPyConnection, source: str, quarter: str) -> Candidate | None:
+    row = con.execute(
+        sql("intake/select_candidate"), {"source": source, "quarter": quarter}
+    ).fetchone()
+    return Candidate(*row) if row else None
+
+
+def mark_superseded(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str) -> None:
+    con.execute(
+        sql("intake/mark_superseded"), {"source": source, "quarter": quarter, "hash": hash_}
+    )
+
+
+def previous_accepted_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: str) -> int | None:
+    row = con.execute(
+        sql("intake/select_previous_accepted_rows"), {"source": source, "quarter": quarter}
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    quarter: str,
+    hash_: str,
+    frame: pd.DataFrame | None,
+) -> int:
+    """Replace the staging partition with the typed rows of one version."""
+    with transaction(con):
+        con.execute(sql(f"staging/{source}/delete_partition"), {"quarter": quarter})
+        if frame is None or frame.empty:
+            return 0
+        con.register("staged_rows", frame)
+        try:
+            con.execute(
+                sql(f"staging/{source}/insert_partition"), {"quarter": quarter, "hash": hash_}
+            )
+        finally:
+            con.unregister("staged_rows")
+    return len(frame)
+
+
+def staged_frame(
+    con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
+) -> pd.DataFrame:
+    return con.execute(
+        sql(f"staging/{source}/select_partition"), {"quarter": quarter, "hash": hash_}
+    ).df()
+
+
+def record_errors(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    quarter: str,
+    hash_: str,
+    stage: str,
+    errors: Sequence[object],
+) -> None:
+    """Replace the stored errors of one version's validation stage."""
+    rows = pd.DataFrame(
+        {
+            "submission_hash": hash_,
+            "source": source,
+            "quarter": quarter,
+            "stage": stage,
+            "row_number": pd.array([getattr(e, "row", None) for e in errors], dtype="Int64"),
+            "column_header": pd.array([getattr(e, "column", None) for e in errors], dtype="string"),
+            "value": pd.array([getattr(e, "value", None) for e in errors], dtype="string"),
+            "rule": pd.array([getattr(e, "rule", "") for e in errors], dtype="string"),
+            "message": pd.array([getattr(e, "message", "") for e in errors], dtype="string"),
+        },
+        index=range(len(errors)),
+    )
+    params = {"source": source, "quarter": quarter, "hash": hash_, "stage": stage}
+    with transaction(con):
+        con.execute(sql("intake/delete_validation_errors"), params)
+        if len(rows):
+            con.register("error_rows", rows)
+            try:
+                con.execute(sql("intake/insert_validation_errors"))
+            finally:
+                con.unregister("error_rows")
+
+
+def update_status(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    quarter: str,
+    hash_: str,
+    *,
+    status: str,
+    error_count: int,
+    failing_rows: int,
+    report_html: str | None = None,
+    report_csv: str | None = None,
+) -> None:
+    con.execute(
+        sql("intake/update_status"),
+        {
+            "source": source,
+            "quarter": quarter,
+            "hash": hash_,
+            "status": status,
+            "error_count": error_count,
+            "failing_rows": failing_rows,
+            "report_html": report_html,
+            "report_csv": report_csv,
+        },
+    )
+
+
+def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str) -> int:
+    """Replace the warehouse partition with the validated staged version, atomically."""
+    params = {"quarter": quarter, "hash": hash_}
+    with transaction(con):
+        con.execute(sql(f"warehouse/{source}/delete_partition"), {"quarter": quarter})
+        con.execute(sql(f"warehouse/{source}/promote_partition"), params)
+        con.execute(sql("intake/mark_loaded"), {"source": source, **params})
+        (loaded,) = con.execute(
+            sql(f"warehouse/{source}/count_partition"), {"quarter": quarter}
+        ).fetchone()
+    return int(loaded)

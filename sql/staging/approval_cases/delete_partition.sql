@@ -1,0 +1,1 @@
+delete from staging.approval_cases where quarter = $quarter

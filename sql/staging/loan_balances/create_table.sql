@@ -1,0 +1,26 @@
+-- staging.loan_balances: typed rows of the version under validation (not read by indicators).
+-- 金融机构贷款 (人民银行/金融监管局): one row per unit and month-end of the quarter.
+--   quarter          partition, e.g. 2025Q2
+--   submission_hash  sha256 of the submitted file these rows came from
+--   source_row       row number in the department's file (header = 1)
+--   region_code      区划代码
+--   stat_month       统计月份 YYYY-MM
+--   total_loans_100m 各项贷款余额 (100 million yuan)
+--   manufacturing_loans_100m 制造业贷款余额 (100 million yuan)
+--   inclusive_sme_loans_100m 普惠小微贷款余额 (100 million yuan)
+--   inclusive_sme_borrowers 普惠小微贷款户数
+--   inclusive_sme_rate_pct 新发放普惠小微贷款加权平均利率 (%)
+--   first_time_borrowers 首贷户数
+create table if not exists staging.loan_balances (
+    quarter varchar not null,
+    submission_hash varchar not null,
+    source_row bigint not null,
+    region_code varchar,
+    stat_month varchar,
+    total_loans_100m double,
+    manufacturing_loans_100m double,
+    inclusive_sme_loans_100m double,
+    inclusive_sme_borrowers bigint,
+    inclusive_sme_rate_pct double,
+    first_time_borrowers bigint
+)

@@ -1,0 +1,1 @@
+delete from staging.loan_balances where quarter = $quarter

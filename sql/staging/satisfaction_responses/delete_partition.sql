@@ -1,0 +1,1 @@
+delete from staging.satisfaction_responses where quarter = $quarter

@@ -1,0 +1,1 @@
+delete from staging.utility_connections where quarter = $quarter

@@ -1,0 +1,1 @@
+delete from warehouse.approval_cases where quarter = $quarter

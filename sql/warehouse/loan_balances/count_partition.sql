@@ -1,0 +1,1 @@
+select count(*) as loaded_rows from warehouse.loan_balances where quarter = $quarter

@@ -1,0 +1,1 @@
+delete from warehouse.loan_balances where quarter = $quarter

@@ -1,0 +1,1 @@
+select count(*) as loaded_rows from warehouse.satisfaction_responses where quarter = $quarter

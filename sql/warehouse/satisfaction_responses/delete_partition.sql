@@ -1,0 +1,1 @@
+delete from warehouse.satisfaction_responses where quarter = $quarter

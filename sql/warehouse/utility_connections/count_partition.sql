@@ -1,0 +1,1 @@
+select count(*) as loaded_rows from warehouse.utility_connections where quarter = $quarter

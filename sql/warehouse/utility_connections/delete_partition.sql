@@ -1,0 +1,1 @@
+delete from warehouse.utility_connections where quarter = $quarter
