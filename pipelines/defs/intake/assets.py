@@ -10,6 +10,7 @@ from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.registry import default_registry
 from pipelines.resources import WorkdirResource
+from pipelines.sqlfiles import sql
 from pipelines.warehouse.store import ensure_schema, register_submission, select_candidate
 
 
@@ -47,9 +48,7 @@ def build_submission_asset(source: str) -> dg.AssetsDefinition:
                 register_submission(con, item)
             candidate = select_candidate(con, source, str(quarter))
             versions = con.execute(
-                "select file_name, received_at, status, data_rows, submission_hash "
-                "from intake.submissions where source = ? and quarter = ? order by received_at",
-                [source, str(quarter)],
+                sql("intake/select_versions"), {"source": source, "quarter": str(quarter)}
             ).df()
         if candidate is None:
             raise dg.Failure(

@@ -13,6 +13,7 @@ from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.registry import default_registry
 from pipelines.resources import IntakeSettings, WorkdirResource
+from pipelines.sqlfiles import sql
 from pipelines.warehouse import store
 
 
@@ -129,23 +130,13 @@ def build_contract_check(source: str) -> dg.AssetChecksDefinition:
         with duckdb.get_connection() as con:
             candidate = store.select_candidate(con, source, quarter)
             assert candidate is not None  # the staging asset failed otherwise
-            status = con.execute(
-                "select status, error_count, failing_rows, report_html from intake.submissions "
-                "where source = ? and quarter = ? and submission_hash = ?",
-                [source, quarter, candidate.submission_hash],
-            ).fetchone()
+            params = {"source": source, "quarter": quarter, "hash": candidate.submission_hash}
+            status = con.execute(sql("intake/select_submission"), params).fetchone()
             errors = con.execute(
-                "select row_number as 行号, column_header as 列名, value as 值, rule as 规则, "
-                "message as 说明 from intake.validation_errors where source = ? and quarter = ? "
-                "and submission_hash = ? order by row_number nulls first, column_header limit 20",
-                [source, quarter, candidate.submission_hash],
+                sql("intake/select_validation_errors_preview"), {**params, "limit": 20}
             ).df()
-            by_rule = con.execute(
-                "select rule, count(*) as n from intake.validation_errors where source = ? "
-                "and quarter = ? and submission_hash = ? group by rule order by n desc",
-                [source, quarter, candidate.submission_hash],
-            ).fetchall()
-        status_name, error_count, failing_rows, report_html = status
+            by_rule = con.execute(sql("intake/select_validation_errors_by_rule"), params).fetchall()
+        _, status_name, error_count, failing_rows, report_html, _, _ = status
         passed = status_name in ("validated", "accepted") and not error_count
         metadata: dict[str, object] = {
             "submission_hash": candidate.submission_hash,

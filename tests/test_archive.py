@@ -1,0 +1,86 @@
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipelines.intake.archive import (
+    LandingPathError,
+    archive_file,
+    file_sha256,
+    landing_files,
+    parse_landing_path,
+)
+from pipelines.quarters import Quarter
+
+Q = Quarter(2025, 2)
+
+
+def _land(landing: Path, name: str, text: str, source: str = "loan_balances") -> Path:
+    path = landing / str(Q) / source / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_archive_is_content_addressed_read_only_and_idempotent(tmp_path: Path) -> None:
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    path = _land(landing, "贷款.csv", "区划代码,统计月份\n990102,2025-04\n990103,2025-04\n")
+    first = archive_file(path, archive, "loan_balances", Q)
+    digest = file_sha256(path)
+    assert first.submission_hash == digest
+    stored = Path(first.archive_path)
+    assert stored == archive / "objects" / digest[:2] / f"{digest}.csv"
+    assert stored.read_bytes() == path.read_bytes()
+    assert not stored.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert first.data_rows == 2
+    meta = json.loads((archive / "submissions" / "loan_balances" / "2025Q2" / f"{digest}.json")
+                      .read_text(encoding="utf-8"))
+    assert meta["file_name"] == "贷款.csv" and meta["size_bytes"] == path.stat().st_size
+    # A re-scan of the same bytes (even touched later) keeps the first record.
+    os.utime(path, (path.stat().st_atime + 3600, path.stat().st_mtime + 3600))
+    again = archive_file(path, archive, "loan_balances", Q)
+    assert again == first
+
+
+def test_resubmission_is_a_new_version_and_the_old_one_survives(tmp_path: Path) -> None:
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    path = _land(landing, "贷款.csv", "区划代码\n990102\n")
+    v1 = archive_file(path, archive, "loan_balances", Q)
+    os.chmod(path, 0o644)
+    path.write_text("区划代码\n990102\n990103\n", encoding="utf-8")  # overwritten in landing
+    v2 = archive_file(path, archive, "loan_balances", Q)
+    assert v1.submission_hash != v2.submission_hash
+    assert Path(v1.archive_path).read_text(encoding="utf-8") == "区划代码\n990102\n"
+    assert Path(v2.archive_path).read_text(encoding="utf-8") == "区划代码\n990102\n990103\n"
+
+
+def test_landing_files_skips_lock_and_hidden_files(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    keep = _land(landing, "a.xlsx", "x")
+    _land(landing, "~$a.xlsx", "lock")
+    _land(landing, ".partial.csv", "x")
+    _land(landing, "notes.txt", "x")
+    assert landing_files(landing, "loan_balances", Q) == [keep]
+    assert landing_files(landing, "approval_cases", Q) == []
+
+
+@pytest.mark.parametrize(
+    ("relative", "message"),
+    [
+        ("2025Q2/unknown_source/a.csv", "未知的数据源目录"),
+        ("2025年2季度/loan_balances/a.csv", "无法识别的季度"),
+        ("2025Q2/a.csv", "目录结构"),
+    ],
+)
+def test_parse_landing_path_rejects_wrong_places(tmp_path: Path, relative: str, message: str) -> None:
+    with pytest.raises(LandingPathError, match=message):
+        parse_landing_path(tmp_path, tmp_path / relative)
+
+
+def test_parse_landing_path(tmp_path: Path) -> None:
+    assert parse_landing_path(tmp_path, tmp_path / "2024Q3/approval_cases/x.csv") == (
+        Quarter(2024, 3),
+        "approval_cases",
+    )
