@@ -86,6 +86,7 @@ concurrency:
     # DuckDB has a single writer per file: every asset that touches the warehouse is in the
     # pool `duckdb_warehouse`, and no pool runs more than one step at a time.
     default_limit: 1
+    granularity: op
 """
 
 
