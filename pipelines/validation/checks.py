@@ -1,0 +1,209 @@
+"""Contract-level checks that Great Expectations cannot express.
+
+Declared per source in ``expectations/checks/<source>.yaml`` (``check:`` names a function of
+``CHECKS`` below; the other keys are its arguments) and run on the typed frame. All checks are
+vectorised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from pipelines.env import CONFIG_DIR, EXPECTATIONS_DIR
+from pipelines.quarters import Quarter
+from pipelines.registry import Registry
+from pipelines.validation.model import ValidationError
+
+CHECKS_DIR = EXPECTATIONS_DIR / "checks"
+
+# GB 32100-2015 (unified social credit code).
+CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+CREDIT_AUTHORITIES = "123456789ANY"
+
+
+@dataclass
+class CheckContext:
+    """What a check sees: the typed frame (RangeIndex, ``source_row``) and the raw strings."""
+
+    source: str
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    headers: dict[str, str]
+    quarter: Quarter | None
+    registry: Registry
+    previous_rows: int | None = None
+    volume_factor: float | None = None
+    skip_columns: set[str] = field(default_factory=set)
+
+    def cell_errors(self, positions: np.ndarray, column: str, rule: str,
+                    message: Callable[[int, str], str]) -> list[ValidationError]:
+        """Errors for rows at ``positions``; ``message(position, raw_value)``."""
+        rows = self.frame["source_row"].to_numpy()
+        raw = self.raw[column].to_numpy()
+        header = self.headers[column]
+        return [
+            ValidationError(row=int(rows[i]), column=header, value=str(raw[i]), rule=rule,
+                            message=message(int(i), str(raw[i])))
+            for i in positions
+        ]
+
+
+Check = Callable[[CheckContext, dict[str, Any]], list[ValidationError]]
+CHECKS: dict[str, Check] = {}
+
+
+def register(name: str) -> Callable[[Check], Check]:
+    def wrap(fn: Check) -> Check:
+        CHECKS[name] = fn
+        return fn
+    return wrap
+
+
+@cache
+def load_checks(source: str, checks_dir: Path = CHECKS_DIR) -> tuple[dict[str, Any], ...]:
+    raw = yaml.safe_load((checks_dir / f"{source}.yaml").read_text(encoding="utf-8")) or {}
+    specs = tuple(raw.get("checks", ()))
+    for spec in specs:
+        if spec.get("check") not in CHECKS:
+            raise KeyError(f"{source}: unknown check {spec.get('check')!r}")
+    return specs
+
+
+@cache
+def default_volume_factor(config_dir: Path = CONFIG_DIR) -> float:
+    raw = yaml.safe_load((config_dir / "intake.yaml").read_text(encoding="utf-8")) or {}
+    return float(raw.get("volume_check", {}).get("factor", 3.0))
+
+
+def run_checks(ctx: CheckContext) -> list[ValidationError]:
+    errors: list[ValidationError] = []
+    for spec in load_checks(ctx.source):
+        errors.extend(CHECKS[spec["check"]](ctx, spec))
+    return errors
+
+
+# --- credit code -------------------------------------------------------------------------
+
+
+def valid_credit_codes(codes: pd.Series) -> np.ndarray:
+    """Vectorised GB 32100-2015 check: length 18, charset, registration authority, region
+    digits and check digit. Null -> True (emptiness is the suite's business)."""
+    values = codes.fillna("").to_numpy(dtype=str)
+    result = np.ones(len(values), dtype=bool)
+    present = values != ""
+    ok = present & (np.char.str_len(values.astype(str)) == 18)
+    idx = np.flatnonzero(ok)
+    result[present & ~ok] = False
+    if not len(idx):
+        return result
+    chars = np.asarray(values[idx], dtype="U18").view(np.uint32).reshape(len(idx), 18)
+    lookup = np.full(0x10000, -1, dtype=np.int64)
+    for i, ch in enumerate(CREDIT_CHARSET):
+        lookup[ord(ch)] = i
+    in_range = (chars < 0x10000).all(axis=1)
+    vals = np.where(chars < 0x10000, lookup[np.minimum(chars, 0xFFFF)], -1)
+    charset_ok = in_range & (vals >= 0).all(axis=1)
+    authority_ok = np.isin(chars[:, 0], [ord(c) for c in CREDIT_AUTHORITIES])
+    region_ok = ((chars[:, 2:8] >= ord("0")) & (chars[:, 2:8] <= ord("9"))).all(axis=1)
+    check = (31 - (np.where(vals[:, :17] < 0, 0, vals[:, :17]) @ CREDIT_WEIGHTS) % 31) % 31
+    digit_ok = vals[:, 17] == check
+    result[idx] = charset_ok & authority_ok & region_ok & digit_ok
+    return result
+
+
+@register("credit_code")
+def check_credit_code(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    column = spec["column"]
+    if column in ctx.skip_columns:
+        return []
+    bad = np.flatnonzero(~valid_credit_codes(ctx.frame[column]))
+    header = ctx.headers[column]
+    return ctx.cell_errors(
+        bad, column, spec["rule"],
+        lambda _i, value: spec["message"].format(header=header, value=value))
+
+
+# --- durations ---------------------------------------------------------------------------
+
+
+@register("duration_max_days")
+def check_duration_max_days(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    start, end, by = spec["start"], spec["end"], spec["by"]
+    if {start, end} & ctx.skip_columns:
+        return []
+    days = (ctx.frame[end] - ctx.frame[start]).dt.total_seconds() / 86400
+    limits = ctx.frame[by].map(spec["max_days"]).astype("Float64").fillna(
+        float(spec["default_max_days"]))
+    bad_mask = (days > limits).fillna(False).to_numpy(dtype=bool)
+    bad = np.flatnonzero(bad_mask)
+    groups = ctx.frame[by].to_numpy()
+    day_values = days.to_numpy()
+    limit_values = limits.to_numpy()
+    header, header_start = ctx.headers[end], ctx.headers[start]
+
+    def message(i: int, _value: str) -> str:
+        return spec["message"].format(
+            days=f"{day_values[i]:.0f}", group=groups[i], max_days=f"{limit_values[i]:.0f}",
+            header=header, header_start=header_start)
+
+    return ctx.cell_errors(bad, end, spec["rule"], message)
+
+
+# --- months of a quarter -----------------------------------------------------------------
+
+
+@register("months_complete")
+def check_months_complete(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    unit_col, month_col = spec["unit"], spec["month"]
+    if ctx.quarter is None or {unit_col, month_col} & ctx.skip_columns:
+        return []
+    months = ctx.quarter.months
+    present = ctx.frame[[unit_col, month_col]].dropna().drop_duplicates()
+    present = present[present[month_col].isin(months)]
+    units = ctx.frame[unit_col].dropna().unique()
+    full = pd.MultiIndex.from_product([sorted(units), months], names=[unit_col, month_col])
+    have = pd.MultiIndex.from_frame(present)
+    missing = full.difference(have)
+    if not len(missing):
+        return []
+    by_unit: dict[str, list[str]] = {}
+    for unit, month in missing:
+        by_unit.setdefault(str(unit), []).append(str(month))
+    header = ctx.headers[month_col]
+    return [
+        ValidationError(
+            row=None, column=header, value=None, rule=spec["rule"],
+            message=spec["message"].format(unit=unit, missing="、".join(ms),
+                                           months="、".join(months)))
+        for unit, ms in sorted(by_unit.items())
+    ]
+
+
+# --- volume against the previous accepted quarter ----------------------------------------
+
+
+@register("volume")
+def check_volume(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    previous = ctx.previous_rows
+    if previous is None or previous <= 0:
+        return []
+    factor = ctx.volume_factor if ctx.volume_factor is not None else default_volume_factor()
+    rows = len(ctx.frame)
+    low, high = previous / factor, previous * factor
+    if low <= rows <= high:
+        return []
+    direction = "过少" if rows < low else "过多"
+    return [ValidationError(
+        row=None, column=None, value=str(rows), rule=spec.get("rule", "volume"),
+        message=f"数据行数{direction}：本次{rows}行，上一个已接收季度为{previous}行，"
+                f"超出合理范围（{low:.0f}–{high:.0f}行，倍数{factor:g}）；"
+                "请确认文件是否导出完整")]

@@ -1,0 +1,170 @@
+"""Great Expectations suites (``expectations/suites/<source>.json``) run on a typed frame.
+
+Great Expectations is imported lazily and once per process (the import costs seconds). One
+ephemeral context with a pandas datasource and a whole-dataframe batch definition serves every
+validation. Each expectation carries ``meta.rule`` (a stable rule id) and ``meta.message`` (a
+Chinese message template); failing rows come from ``unexpected_index_list`` (result format
+COMPLETE) and the frame's index is the Excel row number.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import pipelines.env  # noqa: F401  (sets GX_ANALYTICS_ENABLED=False before GE is imported)
+from pipelines.env import EXPECTATIONS_DIR
+from pipelines.quarters import Quarter
+from pipelines.registry import Registry
+
+SUITES_DIR = EXPECTATIONS_DIR / "suites"
+# Row-level expectations run in chunks of this many rows; uniqueness always on the whole frame.
+CHUNK_ROWS = 200_000
+_GLOBAL_TYPES = frozenset({
+    "expect_column_values_to_be_unique",
+    "expect_compound_columns_to_be_unique",
+    "expect_select_column_values_to_be_unique_within_record",
+})
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Rows failing one expectation."""
+
+    type: str
+    kwargs: dict[str, Any]
+    meta: dict[str, Any]
+    rows: list[int]
+
+
+class SuiteError(RuntimeError):
+    """An expectation raised instead of evaluating (a bug in a suite, not in the data)."""
+
+
+def suite_path(source: str, suites_dir: Path = SUITES_DIR) -> Path:
+    return suites_dir / f"{source}.json"
+
+
+@cache
+def load_suite_json(source: str) -> dict[str, Any]:
+    return json.loads(suite_path(source).read_text(encoding="utf-8"))
+
+
+def suite_parameters(quarter: Quarter | None, registry: Registry) -> dict[str, Any]:
+    """Run-dependent values referenced by ``{"$PARAMETER": ...}`` in the suites."""
+    params: dict[str, Any] = {
+        "region_codes": sorted(registry.region_codes),
+        "department_names": sorted({d.name for d in registry.departments}),
+    }
+    if quarter is not None:
+        start = datetime.combine(quarter.start, time())
+        end = datetime.combine(quarter.end, time()) + timedelta(days=1) - timedelta(microseconds=1)
+        params.update(
+            quarter_start=pd.Timestamp(start),
+            quarter_end=pd.Timestamp(end),
+            quarter_months=quarter.months,
+        )
+    return params
+
+
+@cache
+def _gx() -> tuple[Any, Any]:
+    """(great_expectations module, whole-dataframe batch definition), created once."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    for name in ("great_expectations", "great_expectations.core", "tqdm"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    asset = context.data_sources.add_pandas("bizenv").add_dataframe_asset("submission")
+    return gx, asset.add_batch_definition_whole_dataframe("whole_dataframe")
+
+
+def _suite(gx: Any, source: str, expectations: list[dict[str, Any]]) -> Any:
+    raw = copy.deepcopy(load_suite_json(source))
+    raw["expectations"] = copy.deepcopy(expectations)
+    return gx.ExpectationSuite(**raw)
+
+
+def _validate(source: str, frame: pd.DataFrame, expectations: list[dict[str, Any]],
+              params: dict[str, Any]) -> list[Failure]:
+    if not expectations or frame.empty:
+        return []
+    gx, batch_definition = _gx()
+    suite = _suite(gx, source, expectations)
+    with _LOCK:
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite, expectation_parameters=params, result_format={"result_format": "COMPLETE"}
+        )
+    failures: list[Failure] = []
+    for r in result.results:
+        if r.success:
+            continue
+        config = r.expectation_config
+        info = r.exception_info or {}
+        if info.get("raised_exception"):
+            raise SuiteError(
+                f"{source}: {config.type} {config.kwargs} raised: {info.get('exception_message')}")
+        rows = [int(i) for i in (r.result.get("unexpected_index_list") or [])]
+        failures.append(Failure(type=config.type, kwargs=dict(config.kwargs),
+                                meta=dict(config.meta or {}), rows=rows))
+    return failures
+
+
+def run_suite(source: str, frame: pd.DataFrame, params: dict[str, Any],
+              *, chunk_rows: int = CHUNK_ROWS) -> list[Failure]:
+    """Validate ``frame`` (index = Excel row number) against the source's suite."""
+    expectations = list(load_suite_json(source)["expectations"])
+    needed = {p for p, v in params.items() if v is not None}
+    usable = [e for e in expectations if _parameters_of(e) <= needed]
+    whole = [e for e in usable if e["type"] in _GLOBAL_TYPES]
+    row_level = [e for e in usable if e["type"] not in _GLOBAL_TYPES]
+    if len(frame) <= chunk_rows:
+        return _validate(source, frame, whole + row_level, params)
+    failures = _validate(source, frame, whole, params)
+    merged: dict[str, Failure] = {}
+    for start in range(0, len(frame), chunk_rows):
+        chunk = frame.iloc[start:start + chunk_rows]
+        for f in _validate(source, chunk, row_level, params):
+            key = _key(f.type, f.kwargs, f.meta)
+            if key in merged:
+                merged[key].rows.extend(f.rows)
+            else:
+                merged[key] = f
+    return failures + list(merged.values())
+
+
+def _key(type_: str, kwargs: dict[str, Any], meta: dict[str, Any]) -> str:
+    """Identity of an expectation across chunks."""
+    return json.dumps([type_, kwargs.get("column"), kwargs.get("column_A"),
+                       kwargs.get("column_B"), kwargs.get("row_condition"), meta],
+                      ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _parameters_of(expectation: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "$PARAMETER" in value:
+                found.add(str(value["$PARAMETER"]))
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(expectation.get("kwargs", {}))
+    return found
