@@ -10,7 +10,6 @@ import dagster as dg
 
 from pipelines import defs as defs_package
 from pipelines.env import PROJECT_ROOT, configure_environment
-from pipelines.partitions import quarterly_partitions
 from pipelines.resources import default_resources
 
 configure_environment()
@@ -18,7 +17,6 @@ configure_environment()
 quarterly_pipeline_job = dg.define_asset_job(
     "quarterly_pipeline",
     selection=dg.AssetSelection.all(),
-    partitions_def=quarterly_partitions,
     description="一个季度的全流程：归档 → 校验 → 入库（及其下游）。",
 )
 

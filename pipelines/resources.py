@@ -26,13 +26,18 @@ class IntakeSettings(dg.ConfigurableResource):
 
     volume_factor: float = 3.0
     deadline_days_after_quarter: int = 7
+    report_day_after_quarter: int = 10
+    report_hour: int = 8
 
     @classmethod
     def from_config(cls, path: Path = CONFIG_DIR / "intake.yaml") -> IntakeSettings:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        schedule = raw.get("report_schedule", {})
         return cls(
             volume_factor=float(raw.get("volume_check", {}).get("factor", 3.0)),
             deadline_days_after_quarter=int(raw.get("deadline_days_after_quarter", 7)),
+            report_day_after_quarter=int(schedule.get("day_after_quarter", 10)),
+            report_hour=int(schedule.get("hour", 8)),
         )
 
 

@@ -35,8 +35,11 @@ def test_archive_is_content_addressed_read_only_and_idempotent(tmp_path: Path) -
     assert stored.read_bytes() == path.read_bytes()
     assert not stored.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     assert first.data_rows == 2
-    meta = json.loads((archive / "submissions" / "loan_balances" / "2025Q2" / f"{digest}.json")
-                      .read_text(encoding="utf-8"))
+    meta = json.loads(
+        (archive / "submissions" / "loan_balances" / "2025Q2" / f"{digest}.json").read_text(
+            encoding="utf-8"
+        )
+    )
     assert meta["file_name"] == "贷款.csv" and meta["size_bytes"] == path.stat().st_size
     # A re-scan of the same bytes (even touched later) keeps the first record.
     os.utime(path, (path.stat().st_atime + 3600, path.stat().st_mtime + 3600))
@@ -74,7 +77,9 @@ def test_landing_files_skips_lock_and_hidden_files(tmp_path: Path) -> None:
         ("2025Q2/a.csv", "目录结构"),
     ],
 )
-def test_parse_landing_path_rejects_wrong_places(tmp_path: Path, relative: str, message: str) -> None:
+def test_parse_landing_path_rejects_wrong_places(
+    tmp_path: Path, relative: str, message: str
+) -> None:
     with pytest.raises(LandingPathError, match=message):
         parse_landing_path(tmp_path, tmp_path / relative)
 

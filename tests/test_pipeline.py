@@ -28,8 +28,9 @@ FORMATS = {
 }
 
 
-def land(workdir: Workdir, source: str, quarter: Quarter, frame: pd.DataFrame, name: str,
-         received: float) -> Path:
+def land(
+    workdir: Workdir, source: str, quarter: Quarter, frame: pd.DataFrame, name: str, received: float
+) -> Path:
     suffix = ".xlsx" if FORMATS[source] == "xlsx" else ".csv"
     path = workdir.landing / str(quarter) / source / f"{name}{suffix}"
     write_submission(frame, source, path, fmt=FORMATS[source])
@@ -75,7 +76,8 @@ def test_quarters_load_and_bad_resubmission_keeps_previous_version(
     bad_path = land(workdir, source, Q2, bad_frame, f"{source}_v2_更正版", 1_800_000_000)
     assert not run_quarter(Q2, "in_process", sources=(source,))
     (hashes,) = query(
-        workdir, f"select list(distinct submission_hash) from warehouse.{source} where quarter = ?",
+        workdir,
+        f"select list(distinct submission_hash) from warehouse.{source} where quarter = ?",
         [str(Q2)],
     )[0]
     assert hashes == [file_sha256(v1_path)]

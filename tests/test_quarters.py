@@ -32,7 +32,9 @@ def test_parse_rejects(text: str) -> None:
         (Quarter(2024, 1), date(2024, 1, 1), date(2024, 3, 31), Quarter(2023, 4), "2024-01-01"),
     ],
 )
-def test_bounds(quarter: Quarter, start: date, end: date, previous: Quarter, partition: str) -> None:
+def test_bounds(
+    quarter: Quarter, start: date, end: date, previous: Quarter, partition: str
+) -> None:
     assert (quarter.start, quarter.end) == (start, end)
     assert quarter.previous() == previous
     assert previous.next() == quarter
@@ -44,6 +46,9 @@ def test_months_label_and_range() -> None:
     assert Quarter(2025, 2).months == ["2025-04", "2025-05", "2025-06"]
     assert Quarter(2025, 2).label_zh == "2025年第二季度"
     assert [str(q) for q in quarter_range(Quarter(2024, 3), Quarter(2025, 2))] == [
-        "2024Q3", "2024Q4", "2025Q1", "2025Q2",
+        "2024Q3",
+        "2024Q4",
+        "2025Q1",
+        "2025Q2",
     ]
     assert Quarter(2025, 2).same_quarter_last_year() == Quarter(2024, 2)

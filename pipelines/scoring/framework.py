@@ -238,7 +238,7 @@ def _leaf_errors(err: jsonschema.ValidationError) -> list[jsonschema.ValidationE
 def _describe(doc: dict[str, Any], err: jsonschema.ValidationError) -> str:
     path = list(err.absolute_path)
     # Walk down the document to find the deepest node (a dict with `code` under indicators).
-    owner = "指标体系根节点"
+    owner = "指标体系根节点"  # no space before 的字段 (see below)
     field_parts: list[str] = []
     cursor: Any = doc
     node_depth_index = 0
@@ -256,13 +256,18 @@ def _describe(doc: dict[str, Any], err: jsonschema.ValidationError) -> str:
     field_parts = [str(p) for p in path[node_depth_index:]]
     field_name = ".".join(field_parts)
     reason = _reason(err)
+    if err.validator == "not" and isinstance(err.instance, dict):
+        present = [k for k in ("normalize", "direction", "sql") if k in err.instance]
+        if present:
+            field_name = present[0]
     if err.validator == "required" or err.validator == "additionalProperties":
         # The message names the missing/unknown field; report it as the field.
         extra = _missing_or_extra(err)
         if extra:
             field_name = f"{field_name}.{extra}" if field_name else extra
     if field_name:
-        return f"{owner} 的字段 {field_name}：{reason}"
+        sep = " " if owner.startswith("指标 ") else ""
+        return f"{owner}{sep}的字段 {field_name}：{reason}"
     return f"{owner}：{reason}"
 
 

@@ -1,0 +1,107 @@
+"""The landing sensor and the quarterly schedule."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from pipelines.automation import quarterly_cron, reported_quarter, scan_landing
+from pipelines.env import Workdir
+from pipelines.quarters import Quarter
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def drop(landing: Path, relative: str, content: str) -> Path:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_scan_reports_new_changed_and_ignores_identical(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    assert scan_landing(landing, None).changes == []
+    path = drop(landing, "2025Q2/loan_balances/贷款.csv", "a\n1\n")
+    first = scan_landing(landing, None)
+    assert [(c.quarter, c.source, c.path) for c in first.changes] == [
+        (Quarter(2025, 2), "loan_balances", path)
+    ]
+    assert scan_landing(landing, first.cursor).changes == []
+    # Same bytes written again (new mtime): nothing to do.
+    path.write_text("a\n1\n", encoding="utf-8")
+    os.utime(path, ns=(1, 2))
+    again = scan_landing(landing, first.cursor)
+    assert again.changes == []
+    # Changed bytes: one change with the new hash.
+    path.write_text("a\n1\n2\n", encoding="utf-8")
+    changed = scan_landing(landing, again.cursor)
+    assert len(changed.changes) == 1
+    assert changed.changes[0].submission_hash != first.changes[0].submission_hash
+
+
+def test_scan_skips_misplaced_files_with_a_message(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    drop(landing, "2025Q2/water/报装.csv", "x")
+    drop(landing, "第二季度/loan_balances/贷款.csv", "x")
+    good = drop(landing, "2025Q1/approval_cases/办件.csv", "x")
+    scan = scan_landing(landing, None)
+    assert [c.path for c in scan.changes] == [good]
+    assert len(scan.misplaced) == 2
+    assert any("未知的数据源目录" in m for m in scan.misplaced)
+    assert any("无法识别的季度" in m for m in scan.misplaced)
+
+
+@pytest.mark.parametrize(
+    ("tick", "expected"),
+    [
+        (datetime(2025, 4, 10, 8, tzinfo=SHANGHAI), Quarter(2025, 1)),
+        (datetime(2025, 1, 10, 8, tzinfo=SHANGHAI), Quarter(2024, 4)),
+        (datetime(2025, 7, 10, 8, tzinfo=SHANGHAI), Quarter(2025, 2)),
+        # 2025-01-01 03:00 in Shanghai is still 2024-12-31 in UTC: the quarter is Shanghai's.
+        (datetime(2024, 12, 31, 19, tzinfo=ZoneInfo("UTC")), Quarter(2024, 4)),
+    ],
+)
+def test_reported_quarter_at_boundaries(tick: datetime, expected: Quarter) -> None:
+    assert reported_quarter(tick) == expected
+
+
+def test_quarterly_cron() -> None:
+    assert quarterly_cron(10) == "0 8 10 1,4,7,10 *"
+    with pytest.raises(ValueError):
+        quarterly_cron(31)
+
+
+def test_sensor_ticks(workdir: Workdir) -> None:
+    from pipelines.defs.automation.definitions import landing_sensor
+
+    context = dg.build_sensor_context(cursor=None)
+    result = landing_sensor(context)
+    assert result.run_requests == []
+
+    drop(workdir.landing, "2025Q2/utility_connections/报装.csv", "x\n1\n")
+    drop(workdir.landing, "2025Q2/unknown/x.csv", "x\n1\n")
+    result = landing_sensor(dg.build_sensor_context(cursor=result.cursor))
+    (request,) = result.run_requests
+    assert request.job_name == "refresh_utility_connections"
+    assert request.partition_key == "2025-04-01"
+
+    same = landing_sensor(dg.build_sensor_context(cursor=result.cursor))
+    assert same.run_requests == []
+
+
+def test_schedule_targets_previous_quarter() -> None:
+    from pipelines.defs.automation.definitions import reporting_schedule
+
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 1, 10, 8, tzinfo=SHANGHAI)
+    )
+    request = reporting_schedule(context)
+    assert request.partition_key == "2025-10-01"
+    assert reporting_schedule.cron_schedule == "0 8 10 1,4,7,10 *"
+    assert reporting_schedule.execution_timezone == "Asia/Shanghai"
