@@ -5,7 +5,6 @@ import dagster as dg
 from pipelines.automation import quarterly_cron, reported_quarter, scan_landing
 from pipelines.contracts import SOURCES, contract
 from pipelines.env import TIMEZONE, workdir_from_env
-from pipelines.partitions import quarterly_partitions
 from pipelines.resources import IntakeSettings
 
 # One job per source: its intake → staging → warehouse chain and everything downstream of it,
@@ -22,7 +21,6 @@ source_jobs = {
 quarterly_reporting_job = dg.define_asset_job(
     "quarterly_reporting",
     selection=dg.AssetSelection.groups("indicators", "scoring", "reports"),
-    partitions_def=quarterly_partitions,
     description="上一季度的指标、评分排名、季通报与数据表。",
 )
 
