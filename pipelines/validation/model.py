@@ -81,3 +81,46 @@ class ValidationResult:
             "rows": self.rows,
             "errors": [e.to_json_dict() for e in self.errors],
         }
+
+
+# Every rule id a ValidationError can carry, with its Chinese name (reports, CLI summary).
+RULE_LABELS: dict[str, str] = {
+    # reading and structure (stage "parse")
+    "encoding": "文件编码无法识别",
+    "file_format": "文件格式不支持",
+    "empty_file": "空文件",
+    "header_only": "只有表头没有数据",
+    "multiple_sheets": "多个含数据的工作表",
+    "title_row": "表头上方有标题行",
+    "csv_quote": "CSV 引号不配对",
+    "truncated_row": "行字段不全（文件被截断）",
+    "missing_column": "缺少列",
+    "unknown_column": "多余或改名的列",
+    "duplicate_column": "重复的列",
+    "type": "格式或类型错误",
+    # Great Expectations suites (stage "contract")
+    "required": "必填项为空",
+    "unique": "编号重复",
+    "enum": "不在可选值中",
+    "customer_class": "用户类别与报装类型不符",
+    "region": "区划代码不在名录中",
+    "department": "部门不在名录中",
+    "in_quarter": "不在本季度内",
+    "end_before_start": "结束早于开始",
+    "promised_gt_statutory": "承诺时限超过法定时限",
+    "range": "超出合理范围",
+    "loan_component": "分项贷款余额超出总额",
+    "rate_range": "利率超出范围",
+    "score_range": "评分不在1–5分",
+    "capacity_only_power": "非电力报装填了报装容量",
+    "duplicate_unit_month": "同一区划同一月份重复",
+    # contract checks (expectations/checks/*.yaml)
+    "credit_code": "统一社会信用代码无效",
+    "duration_absurd": "办理时长不合理",
+    "months_incomplete": "缺少本季度月份",
+    "volume": "数据行数与上季度相差过大",
+}
+
+
+def rule_label(rule: str) -> str:
+    return RULE_LABELS.get(rule, rule)

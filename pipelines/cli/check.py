@@ -1,0 +1,86 @@
+"""``bizenv check SOURCE FILE``: the validation a department runs before submitting."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipelines.cli import UsageError
+from pipelines.contracts import SOURCES, UnknownSourceError, contract
+from pipelines.quarters import Quarter, QuarterError
+
+SHOWN_ERRORS = 50
+_ORIGINS = {
+    "given": "由 --quarter 指定",
+    "path": "由文件夹名或文件名推断",
+    "data": "由数据推断：多数记录所在的季度",
+}
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="数据源", help=f"数据源：{'、'.join(SOURCES)}")
+    parser.add_argument("file", metavar="文件", type=Path, help="要校验的 .xlsx 或 .csv 文件")
+    parser.add_argument("--quarter", metavar="季度",
+                        help="报送季度，如 2025Q2；不填时由文件夹名/文件名或数据推断")
+    parser.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
+    parser.add_argument("--previous-rows", metavar="行数", type=int, default=None,
+                        help="上一已接收季度的行数；给出时检查本次行数是否相差过大")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipelines.validation import validate_file
+
+    quarter = None
+    if args.quarter:
+        try:
+            quarter = Quarter.parse(args.quarter)
+        except QuarterError as exc:
+            raise UsageError(str(exc)) from None
+    if args.previous_rows is not None and args.previous_rows < 0:
+        raise UsageError("--previous-rows 不能为负数")
+    path: Path = args.file
+    try:
+        result = validate_file(args.source, path, quarter=quarter,
+                               previous_rows=args.previous_rows)
+    except UnknownSourceError as exc:
+        raise UsageError(str(exc)) from None
+    except FileNotFoundError:
+        raise UsageError(f"文件不存在：{path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"这是一个文件夹，不是文件：{path}") from None
+    except PermissionError:
+        raise UsageError(f"没有读取权限：{path}") from None
+
+    if args.json:
+        print(json.dumps(result.to_json_dict(), ensure_ascii=False))
+        return 0 if result.valid else 1
+
+    from pipelines.validation.model import rule_label
+
+    c = contract(args.source)
+    out = sys.stdout
+    print(f"数据源：{c.title}（{args.source}）", file=out)
+    print(f"文件：{path}", file=out)
+    if result.quarter is not None:
+        origin = _ORIGINS.get(result.quarter_origin or "", "")
+        print(f"季度：{result.quarter}（{result.quarter.label_zh}，{origin}）", file=out)
+    else:
+        print("季度：无法确定（请用 --quarter 指定），本季度范围的规则未检查", file=out)
+    print(f"数据行数：{result.rows}", file=out)
+    if result.valid:
+        print("结果：校验通过，可以报送。", file=out)
+        return 0
+    print(f"结果：校验未通过，共 {len(result.errors)} 条错误，涉及 {result.failing_rows} 行。",
+          file=out)
+    print("按规则：" + "；".join(f"{rule_label(r)}（{r}）{n} 条"
+                                for r, n in result.errors_by_rule().items()), file=out)
+    print("", file=out)
+    for e in result.errors[:SHOWN_ERRORS]:
+        where = f"第{e.row}行" if e.row is not None else "整个文件"
+        column = f"〔{e.column}〕" if e.column else ""
+        print(f"{where}{column} {e.message}  [{e.rule}]", file=out)
+    if len(result.errors) > SHOWN_ERRORS:
+        print(f"…共 {len(result.errors)} 条，详见 --json", file=out)
+    return 1

@@ -1,0 +1,150 @@
+"""Rejection report of one validated file: a self-contained HTML page and a CSV (UTF-8 BOM).
+
+Both list every failing cell (行号, 列名, 值, 规则, 说明); the HTML shows at most
+``HTML_MAX_ERRORS`` of them with a note, the CSV always has all. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pipelines.contracts import contract
+from pipelines.env import TIMEZONE
+from pipelines.registry import default_registry
+from pipelines.validation.model import ValidationResult, rule_label
+
+HTML_MAX_ERRORS = 1000
+CSV_COLUMNS = ("行号", "列名", "值", "规则", "说明")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_CSS = """
+body{font-family:"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",
+"Source Han Sans SC","WenQuanYi Micro Hei",SimSun,sans-serif;margin:2em;color:#222;}
+h1{font-size:1.5em;margin-bottom:.3em;} h2{font-size:1.15em;margin-top:1.5em;}
+table{border-collapse:collapse;margin:.5em 0;} th,td{border:1px solid #ccc;padding:.3em .6em;
+text-align:left;vertical-align:top;} th{background:#f3f3f3;}
+td.num{text-align:right;} .meta td:first-child{color:#555;white-space:nowrap;}
+.bad{color:#b00020;font-weight:bold;} .ok{color:#1b7f3a;font-weight:bold;}
+.note{color:#555;} .tag{display:inline-block;border:1px solid #b00020;color:#b00020;
+padding:0 .4em;margin-left:.5em;font-size:.8em;} code{font-family:inherit;color:#555;}
+td.value{white-space:pre-wrap;word-break:break-all;max-width:24em;}
+"""
+
+
+def neutralize(cell: str) -> str:
+    """Defuse spreadsheet formula injection: prefix a quote to cells starting with = + - @."""
+    return "'" + cell if cell.startswith(_FORMULA_PREFIXES) else cell
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_csv(result: ValidationResult) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in result.errors:
+        writer.writerow([
+            "" if e.row is None else e.row,
+            neutralize(e.column or ""),
+            neutralize(e.value or ""),
+            e.rule,
+            neutralize(e.message),
+        ])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def render_html(result: ValidationResult, title_extra: dict[str, str] | None = None) -> str:
+    c = contract(result.source)
+    extra = dict(title_extra or {})
+    received = extra.pop("接收时间", None) or datetime.now(ZoneInfo(TIMEZONE)).strftime(
+        "%Y-%m-%d %H:%M:%S")
+    demo = default_registry().synthetic
+    status = ('<span class="ok">校验通过</span>' if result.valid
+              else f'<span class="bad">校验未通过，共 {len(result.errors)} 条错误</span>')
+    meta_rows = [
+        ("数据源", f"{c.title}（{result.source}）"),
+        ("季度", result.quarter.label_zh if result.quarter else "未能确定"),
+        ("文件名", result.path.name),
+        *extra.items(),
+        ("接收时间", received),
+    ]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>{escape(c.title)}报送校验结果 - {escape(result.path.name)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{escape(c.title)}报送校验结果"
+        + ('<span class="tag">示例数据</span>' if demo else "") + "</h1>",
+        f"<p>{status}</p>",
+        '<table class="meta">',
+        *(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in meta_rows),
+        "</table>",
+        "<h2>概况</h2>",
+        '<table class="meta">',
+        f'<tr><td>数据行数</td><td class="num">{result.rows}</td></tr>',
+        f'<tr><td>有错误的行数</td><td class="num">{result.failing_rows}</td></tr>',
+        f'<tr><td>错误总数</td><td class="num">{len(result.errors)}</td></tr>',
+        "</table>",
+    ]
+    if result.errors:
+        parts += ["<h2>按规则统计</h2>",
+                  "<table><tr><th>规则</th><th>说明</th><th>错误数</th></tr>"]
+        parts += [
+            f"<tr><td><code>{escape(rule)}</code></td><td>{escape(rule_label(rule))}</td>"
+            f'<td class="num">{n}</td></tr>'
+            for rule, n in result.errors_by_rule().items()
+        ]
+        parts.append("</table>")
+        parts.append("<h2>错误明细</h2>")
+        shown = result.errors[:HTML_MAX_ERRORS]
+        if len(result.errors) > HTML_MAX_ERRORS:
+            parts.append(f'<p class="note">仅显示前 {HTML_MAX_ERRORS} 条，'
+                         f"共 {len(result.errors)} 条；全部错误见同名 CSV 文件。</p>")
+        parts.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in CSV_COLUMNS) + "</tr>")
+        for e in shown:
+            parts.append(
+                "<tr>"
+                f'<td class="num">{"" if e.row is None else e.row}</td>'
+                f"<td>{escape(e.column or '')}</td>"
+                f'<td class="value">{escape(e.value or "")}</td>'
+                f"<td>{escape(rule_label(e.rule))}<br><code>{escape(e.rule)}</code></td>"
+                f"<td>{escape(e.message)}</td>"
+                "</tr>"
+            )
+        parts.append("</table>")
+        parts.append('<p class="note">行号为 Excel 中看到的行号（表头为第1行）；'
+                     "行号为空的是整个文件的问题。请修改后重新报送。</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_rejection_report(result: ValidationResult, out_dir: Path, *,
+                           title_extra: dict[str, str] | None = None) -> tuple[Path, Path]:
+    """Write ``<file stem>.rejection.html`` and ``.rejection.csv`` into ``out_dir``.
+
+    ``title_extra`` adds lines to the title block (e.g. {"文件哈希": "...", "接收时间": "..."}).
+    """
+    out_dir = Path(out_dir)
+    stem = result.path.stem or result.source
+    html_path = out_dir / f"{stem}.rejection.html"
+    csv_path = out_dir / f"{stem}.rejection.csv"
+    _atomic_write(csv_path, render_csv(result))
+    _atomic_write(html_path, render_html(result, title_extra).encode("utf-8"))
+    return html_path, csv_path
