@@ -21,6 +21,7 @@ from pipelines.contracts import SOURCES, contract
 from pipelines.env import Workdir, configure_environment, default_workdir
 from pipelines.quarters import DEMO_QUARTERS, Quarter
 from pipelines.sqlfiles import sql
+from pipelines.warehouse.store import fetch_one
 
 WORKDIR_MARKER = ".bizenv-workdir"
 CORRECTION_SOURCE = "utility_connections"
@@ -56,9 +57,7 @@ def prepare_workdir(root: Path) -> Workdir:
 
 
 def loaded_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: Quarter) -> int:
-    (count,) = con.execute(
-        sql(f"warehouse/{source}/count_partition"), {"quarter": str(quarter)}
-    ).fetchone()
+    (count,) = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": str(quarter)})
     return int(count)
 
 
@@ -67,7 +66,7 @@ def _status_lines(workdir: Workdir, quarter: Quarter, sources: tuple[str, ...]) 
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
         for source in sources:
             params = {"source": source, "quarter": str(quarter)}
-            row = con.execute(sql("intake/select_latest_submission"), params).fetchone()
+            row = fetch_one(con, sql("intake/select_latest_submission"), params)
             loaded = loaded_rows(con, source, quarter)
             title = contract(source).title
             if row is None:

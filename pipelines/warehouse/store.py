@@ -75,9 +75,7 @@ class Candidate:
 
 
 def select_candidate(con: duckdb.DuckDBPyConnection, source: str, quarter: str) -> Candidate | None:
-    row = con.execute(
-        sql("intake/select_candidate"), {"source": source, "quarter": quarter}
-    ).fetchone()
+    row = fetch_one(con, sql("intake/select_candidate"), {"source": source, "quarter": quarter})
     return Candidate(*row) if row else None
 
 
@@ -88,9 +86,9 @@ def mark_superseded(con: duckdb.DuckDBPyConnection, source: str, quarter: str, h
 
 
 def previous_accepted_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: str) -> int | None:
-    row = con.execute(
-        sql("intake/select_previous_accepted_rows"), {"source": source, "quarter": quarter}
-    ).fetchone()
+    row = fetch_one(
+        con, sql("intake/select_previous_accepted_rows"), {"source": source, "quarter": quarter}
+    )
     return int(row[0]) if row and row[0] is not None else None
 
 
@@ -192,7 +190,14 @@ def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: st
         con.execute(sql(f"warehouse/{source}/delete_partition"), {"quarter": quarter})
         con.execute(sql(f"warehouse/{source}/promote_partition"), params)
         con.execute(sql("intake/mark_loaded"), {"source": source, **params})
-        (loaded,) = con.execute(
-            sql(f"warehouse/{source}/count_partition"), {"quarter": quarter}
-        ).fetchone()
+        (loaded,) = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": quarter})
     return int(loaded)
+
+
+def fetch_one(
+    con: duckdb.DuckDBPyConnection, query: str, params: dict[str, object] | None = None
+) -> tuple | None:
+    """First row of a query, reading the result to its end (DuckDB 2.0 keeps a connection
+    busy while a result is only partly fetched)."""
+    rows = con.execute(query, params or {}).fetchall()
+    return rows[0] if rows else None

@@ -15,6 +15,7 @@ from pipelines.registry import default_registry
 from pipelines.resources import IntakeSettings, WorkdirResource
 from pipelines.sqlfiles import sql
 from pipelines.warehouse import store
+from pipelines.warehouse.store import fetch_one
 
 
 def build_staging_asset(source: str) -> dg.AssetsDefinition:
@@ -131,7 +132,7 @@ def build_contract_check(source: str) -> dg.AssetChecksDefinition:
             candidate = store.select_candidate(con, source, quarter)
             assert candidate is not None  # the staging asset failed otherwise
             params = {"source": source, "quarter": quarter, "hash": candidate.submission_hash}
-            status = con.execute(sql("intake/select_submission"), params).fetchone()
+            status = fetch_one(con, sql("intake/select_submission"), params)
             errors = con.execute(
                 sql("intake/select_validation_errors_preview"), {**params, "limit": 20}
             ).df()
