@@ -1,0 +1,144 @@
+"""Running the leaves' SQL files: one statement per leaf, bound parameters, set-based.
+
+Each file (``sql/indicators/<name>.sql``, named by the leaf's ``sql`` field relative to
+``sql/``) returns ``unit_code, value, n_cases`` for one quarter. The parameters a file may
+use are those of :func:`quarter_parameters`; only those that occur in the file are bound
+(DuckDB rejects unused named parameters).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.env import SQL_DIR
+from pipelines.quarters import Quarter
+from pipelines.scoring import Framework, Node
+from pipelines.sqlfiles import sql
+
+OUTPUT_COLUMNS = ["unit_code", "value", "n_cases"]
+VALUE_COLUMNS = ["unit_code", "indicator", "value", "n_cases"]
+SOURCE_COLUMNS = ["indicator", "sql_file", "source_table", "input_quarter"]
+
+_PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_TABLE_RE = re.compile(r"\bwarehouse\.([a-z_][a-z0-9_]*)")
+_COMMENT_RE = re.compile(r"--[^\n]*")
+
+
+class IndicatorSqlError(ValueError):
+    """A leaf's SQL file is missing, fails, or returns the wrong columns (Chinese message)."""
+
+
+def quarter_parameters(quarter: Quarter) -> dict[str, str]:
+    """Every parameter an indicator SQL file may use."""
+    return {
+        "quarter": str(quarter),
+        "previous_quarter": str(quarter.previous()),
+        "year_ago_quarter": str(quarter.same_quarter_last_year()),
+    }
+
+
+def leaf_sql_name(node: Node) -> str:
+    """``indicators/e01_01_startup_days.sql`` → ``indicators/e01_01_startup_days`` (the name
+    :func:`pipelines.sqlfiles.sql` reads)."""
+    if not node.sql:
+        raise IndicatorSqlError(f"指标 {node.code}（{node.name}）未设置 sql 字段，无法计算")
+    name = node.sql.strip()
+    return name[: -len(".sql")] if name.endswith(".sql") else name
+
+
+def leaf_sql_text(node: Node) -> str:
+    name = leaf_sql_name(node)
+    path = Path(name + ".sql")
+    if path.is_absolute():
+        if not path.is_file():
+            raise IndicatorSqlError(f"指标 {node.code} 的 SQL 文件不存在：{path}")
+        return path.read_text(encoding="utf-8")
+    try:
+        return sql(name)
+    except FileNotFoundError as exc:
+        raise IndicatorSqlError(
+            f"指标 {node.code} 的 SQL 文件不存在：{SQL_DIR / (name + '.sql')}"
+        ) from exc
+
+
+def _code(text: str) -> str:
+    return _COMMENT_RE.sub("", text)
+
+
+def used_parameters(text: str) -> list[str]:
+    return list(dict.fromkeys(_PARAM_RE.findall(_code(text))))
+
+
+def bind(text: str, quarter: Quarter) -> dict[str, str]:
+    available = quarter_parameters(quarter)
+    params = used_parameters(text)
+    unknown = [p for p in params if p not in available]
+    if unknown:
+        raise IndicatorSqlError(
+            f"SQL 使用了未知参数 {'、'.join('$' + p for p in unknown)}；"
+            f"可用参数：{'、'.join('$' + p for p in available)}"
+        )
+    return {p: available[p] for p in params}
+
+
+def run_indicator(
+    con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter
+) -> pd.DataFrame:
+    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
+    text = leaf_sql_text(node)
+    try:
+        frame = con.execute(text, bind(text, quarter)).df()
+    except duckdb.Error as exc:
+        raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）计算失败：{exc}") from exc
+    if list(frame.columns) != OUTPUT_COLUMNS:
+        raise IndicatorSqlError(
+            f"指标 {node.code}（{node.sql}）应返回列 {', '.join(OUTPUT_COLUMNS)}，"
+            f"实际为 {', '.join(map(str, frame.columns))}"
+        )
+    if frame["unit_code"].isna().any():
+        frame = frame[frame["unit_code"].notna()]
+    if frame["unit_code"].duplicated().any():
+        dup = frame.loc[frame["unit_code"].duplicated(), "unit_code"].iloc[0]
+        raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）对单位 {dup} 返回了多行")
+    return frame.reset_index(drop=True)
+
+
+def compute_indicator_values(
+    con: duckdb.DuckDBPyConnection, framework: Framework, quarter: Quarter
+) -> pd.DataFrame:
+    """Every leaf's values for one quarter: ``unit_code, indicator, value, n_cases``.
+
+    Duration indicators join table ``work_calendar``: call
+    :func:`pipelines.indicators.store.prepare_calendar` first.
+    """
+    parts = []
+    for leaf in framework.leaves():
+        frame = run_indicator(con, leaf, quarter)
+        frame.insert(1, "indicator", leaf.code)
+        parts.append(frame)
+    if not parts:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["value"] = out["value"].astype("float64")
+    out["n_cases"] = out["n_cases"].astype("int64")
+    return out[VALUE_COLUMNS]
+
+
+def indicator_sources(framework: Framework, quarter: Quarter) -> pd.DataFrame:
+    """Which warehouse partitions each leaf reads: ``indicator, sql_file, source_table,
+    input_quarter`` (tables named ``warehouse.<table>`` in the file × the quarter parameters
+    it binds)."""
+    available = quarter_parameters(quarter)
+    rows = []
+    for leaf in framework.leaves():
+        text = _code(leaf_sql_text(leaf))
+        tables = list(dict.fromkeys(_TABLE_RE.findall(text)))
+        quarters = [available[p] for p in used_parameters(text) if p in available]
+        for table in tables:
+            for input_quarter in dict.fromkeys(quarters):
+                rows.append((leaf.code, leaf.sql or "", table, input_quarter))
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)

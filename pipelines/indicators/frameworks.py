@@ -1,0 +1,47 @@
+"""Which framework file a run uses, and the ASCII tags of its lead departments."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipelines.env import CONFIG_DIR
+from pipelines.registry import Registry, default_registry
+from pipelines.scoring import Framework, load_framework
+
+DEFAULT_FRAMEWORK_PATH = CONFIG_DIR / "framework.yaml"
+FRAMEWORK_ENV = "BIZENV_FRAMEWORK"
+
+
+def framework_path(override: str | Path | None = None) -> Path:
+    """The framework file: ``override`` if given, else ``$BIZENV_FRAMEWORK``, else
+    ``config/framework.yaml``."""
+    if override:
+        return Path(override)
+    env = os.environ.get(FRAMEWORK_ENV)
+    return Path(env) if env else DEFAULT_FRAMEWORK_PATH
+
+
+def load_default_framework(override: str | Path | None = None) -> Framework:
+    return load_framework(framework_path(override))
+
+
+def lead_department_codes(
+    framework: Framework, registry: Registry | None = None
+) -> dict[str, str]:
+    """First-level node code → registry department code of its lead (e.g. E01 → D05).
+
+    Dagster tag keys and values must be ASCII, so assets are tagged with these codes; a lead
+    that is not in the department registry is left out.
+    """
+    registry = registry or default_registry()
+    codes: dict[str, str] = {}
+    for dept in registry.departments:
+        codes[dept.name] = dept.code
+        for alias in dept.aliases:
+            codes.setdefault(alias, dept.code)
+    out: dict[str, str] = {}
+    for node in framework.nodes():
+        if node.level == 1 and node.lead and node.lead in codes:
+            out[node.code] = codes[node.lead]
+    return out

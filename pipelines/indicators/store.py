@@ -1,0 +1,134 @@
+"""The ``scores`` tables: schema, working-day calendar, and idempotent partition loads.
+
+Every load deletes the quarter's partition and inserts it again in one transaction
+(:func:`pipelines.warehouse.store.transaction`), so a failure leaves the previous partition.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipelines.indicators.compute import compute_indicator_values, indicator_sources
+from pipelines.quarters import Quarter
+from pipelines.scoring import Framework
+from pipelines.sqlfiles import sql
+from pipelines.warehouse.store import ensure_schema, transaction
+from pipelines.workdays import ensure_calendar
+
+_SCORES_SCHEMA_FILES: tuple[str, ...] = (
+    "scores/create_schema_scores",
+    "scores/create_indicator_values",
+    "scores/create_indicator_inputs",
+    "scores/create_indicator_scores",
+    "scores/create_rankings",
+    "scores/create_view_score_trace",
+)
+
+
+def ensure_scores_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the warehouse (if missing) and the ``scores`` tables and view."""
+    ensure_schema(con)
+    with transaction(con):
+        for name in _SCORES_SCHEMA_FILES:
+            con.execute(sql(name))
+
+
+def prepare_calendar(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[date, date]:
+    """(Re)create ``work_calendar`` covering the quarter and every case date its duration
+    indicators read. Raises :class:`pipelines.workdays.CalendarCoverageError` (Chinese
+    message) when a year is not covered by the installed chinesecalendar."""
+    ((first, last),) = con.execute(
+        sql("scores/select_case_date_range"), {"quarter": str(quarter)}
+    ).fetchall()
+    start = min(d for d in (first, quarter.start) if d is not None)
+    end = max(d for d in (last, quarter.end) if d is not None)
+    ensure_calendar(con, start, end)
+    return start, end
+
+
+def refresh_indicator_values(
+    con: duckdb.DuckDBPyConnection, framework: Framework, quarter: Quarter
+) -> pd.DataFrame:
+    """Compute every leaf for ``quarter`` and replace the partitions of indicator_values and
+    indicator_inputs, all in one transaction. Returns the values stored."""
+    with transaction(con):
+        values = compute_indicator_values(con, framework, quarter)
+        _replace_values(con, quarter, values, indicator_sources(framework, quarter))
+    return values
+
+
+def replace_indicator_values(
+    con: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    values: pd.DataFrame,
+    sources: pd.DataFrame,
+) -> None:
+    """Replace a quarter of indicator_values / indicator_inputs with given frames."""
+    with transaction(con):
+        _replace_values(con, quarter, values, sources)
+
+
+def _replace_values(
+    con: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    values: pd.DataFrame,
+    sources: pd.DataFrame,
+) -> None:
+    params = {"quarter": str(quarter)}
+    con.execute(sql("scores/delete_indicator_values"), params)
+    con.execute(sql("scores/delete_indicator_inputs"), params)
+    con.register("indicator_value_rows", values)
+    con.register("indicator_sources", sources)
+    try:
+        if len(values):
+            con.execute(sql("scores/insert_indicator_values"), params)
+        if len(sources):
+            con.execute(sql("scores/insert_indicator_inputs"), params)
+    finally:
+        con.unregister("indicator_value_rows")
+        con.unregister("indicator_sources")
+
+
+def read_indicator_values(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
+    """Values of ``quarter`` and all earlier quarters: ``period, unit, indicator, value``."""
+    return con.execute(sql("scores/select_indicator_values"), {"quarter": str(quarter)}).df()
+
+
+def replace_indicator_scores(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, node_scores: pd.DataFrame
+) -> None:
+    """Replace a quarter of indicator_scores with the engine's node scores of that quarter."""
+    params = {"quarter": str(quarter)}
+    with transaction(con):
+        con.execute(sql("scores/delete_indicator_scores"), params)
+        con.register("indicator_score_rows", node_scores)
+        try:
+            if len(node_scores):
+                con.execute(sql("scores/insert_indicator_scores"), params)
+        finally:
+            con.unregister("indicator_score_rows")
+
+
+def replace_rankings(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, root: str, unit_names: pd.DataFrame
+) -> None:
+    """Replace a quarter of rankings from indicator_scores (node ``root``) and the previous
+    quarter's rankings. ``unit_names``: columns ``unit_code, unit_name``."""
+    params = {"quarter": str(quarter), "previous_quarter": str(quarter.previous())}
+    with transaction(con):
+        con.execute(sql("scores/delete_rankings"), {"quarter": str(quarter)})
+        con.register("unit_names", unit_names)
+        try:
+            con.execute(sql("scores/insert_rankings"), {**params, "root": root})
+        finally:
+            con.unregister("unit_names")
+
+
+def read_partition(con: duckdb.DuckDBPyConnection, table: str, quarter: Quarter) -> pd.DataFrame:
+    """One quarter of ``indicator_values``, ``indicator_scores`` or ``rankings``."""
+    if table not in ("indicator_values", "indicator_scores", "rankings"):
+        raise ValueError(f"unknown scores table {table}")
+    return con.execute(sql(f"scores/select_{table}_partition"), {"quarter": str(quarter)}).df()
