@@ -1,6 +1,6 @@
 """The one entry point Dagster loads (`dagster dev -m pipelines.definitions`, workspace.yaml).
 
-Definitions live under ``pipelines/defs/<stage>/`` and are collected with ``load_defs``;
+Definitions live under ``pipelines/defs/<stage>/`` and are collected with ``load_from_defs_folder``;
 resources and the environment defaults are added here.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import defs as defs_package
 from pipelines.env import PROJECT_ROOT, configure_environment
 from pipelines.resources import default_resources
 
@@ -24,7 +23,7 @@ quarterly_pipeline_job = dg.define_asset_job(
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions.merge(
-        dg.load_defs(defs_package, project_root=PROJECT_ROOT),
+        dg.load_from_defs_folder(path_within_project=PROJECT_ROOT),
         dg.Definitions(jobs=[quarterly_pipeline_job], resources=default_resources()),
     )
 
