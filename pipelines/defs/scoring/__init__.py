@@ -1,0 +1,1 @@
+"""Scoring: indicator values → node scores (engine) → rankings with change since last quarter."""
