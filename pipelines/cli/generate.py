@@ -28,7 +28,7 @@ def _seed(text: str) -> int:
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    from pipelines.demo.generator import DEFAULT_SEED
+    from pipelines.demo import DEFAULT_SEED
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = (
@@ -56,7 +56,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _fault_lines() -> str:
-    from pipelines.demo.faults import FAULT_SOURCES, FAULTS
+    from pipelines.demo.catalog import FAULT_SOURCES, FAULTS
 
     return "\n".join(f"  {name}：{desc}（适用：{'、'.join(FAULT_SOURCES[name])}）"
                      for name, desc in FAULTS.items())
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(generated: GeneratedFile) -> None:
         rel = generated.path.relative_to(out)
-        print(f"  {generated.quarter} {rel}（{generated.rows:,} 行，{generated.fmt}）", flush=True)
+        print(f"  {rel}（{generated.rows} 行，{generated.fmt}）", flush=True)
 
     print(f"正在生成示例数据（随机种子 {args.seed}，规模系数 {scale:g}）……", flush=True)
     try:

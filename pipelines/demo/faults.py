@@ -14,46 +14,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.contracts import SOURCES, UnknownSourceError
+from pipelines.demo.catalog import FAULT_SOURCES, FAULTS
 from pipelines.demo.credit_code import CHARSET
 from pipelines.demo.profiles import rng_for
 from pipelines.quarters import Quarter, QuarterError
 
-FAULTS: dict[str, str] = {
-    "duplicate_id": "编号重复（两行使用同一编号；贷款数据为同一区划同一月份出现两行）",
-    "unknown_region": "区划代码不在区划名录中（如 990199）",
-    "unknown_department": "部门名称不在部门名录中（如“市招商服务中心”）",
-    "end_before_start": "结束时间早于开始时间（办结早于受理、接通早于申请）",
-    "out_of_quarter": "归属时间不在本季度内（办结、接通、填报时间或统计月份落在下一季度）",
-    "absurd_duration": "办理时长明显不合理（如工程建设项目审批历时3年）",
-    "empty_required": "必填项为空",
-    "bad_enum": "取值不在允许范围内（如是否网办填“Y”、报装类型填“热力”、评分填6）",
-    "bad_type": "数值列中出现文字（如跑动次数填“一次”、接入费用填“免费”）",
-    "bad_credit_code": "统一社会信用代码校验位错误",
-    "promised_over_statutory": "承诺时限超过法定时限",
-    "rate_out_of_range": "新发放普惠小微贷款利率超出合理范围（如 35.6%）",
-    "missing_month": "缺少某区划某月份的数据行",
-    "negative_value": "数量或金额为负数",
-    "part_over_total": "制造业贷款余额大于各项贷款余额",
-}
-
 A, U, L, S = SOURCES  # approval_cases, utility_connections, loan_balances, satisfaction
-FAULT_SOURCES: dict[str, tuple[str, ...]] = {
-    "duplicate_id": (A, U, L, S),
-    "unknown_region": (A, U, L, S),
-    "unknown_department": (A, S),
-    "end_before_start": (A, U),
-    "out_of_quarter": (A, U, L, S),
-    "absurd_duration": (A, U),
-    "empty_required": (A, U, L, S),
-    "bad_enum": (A, U, S),
-    "bad_type": (A, U, L, S),
-    "bad_credit_code": (S,),
-    "promised_over_statutory": (A,),
-    "rate_out_of_range": (L,),
-    "missing_month": (L,),
-    "negative_value": (A, U, L),
-    "part_over_total": (L,),
-}
 
 UNKNOWN_REGION = "990199"
 UNKNOWN_DEPARTMENTS = ("市招商服务中心", "市投资促进局")

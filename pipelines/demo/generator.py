@@ -26,9 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.contracts import SOURCES, UnknownSourceError, contract
-from pipelines.demo import approval, loans, satisfaction, utility
+from pipelines.demo import DEFAULT_SEED, approval, loans, satisfaction, utility
 from pipelines.demo.faults import FAULT_SOURCES, FAULTS, FaultError, FaultSpec, inject_fault
 from pipelines.demo.profiles import rng_for
+from pipelines.demo.timeline import check_quarter
 from pipelines.demo.writer import FORMATS, received_time, set_mtime, write_submission
 from pipelines.quarters import DEMO_QUARTERS, Quarter
 
@@ -50,7 +51,6 @@ __all__ = [
     "write_submission",
 ]
 
-DEFAULT_SEED = 20240101
 README_NAME = "README_示例数据.txt"
 # Above this many rows a file is sent as CSV even where the department would use Excel.
 XLSX_ROW_LIMIT = 20_000
@@ -73,7 +73,9 @@ class GeneratedFile:
     rows: int
 
 
-def _check_args(source: str, seed: int, scale: float) -> None:
+def _check_args(source: str, seed: int, scale: float, quarter: Quarter | None = None) -> None:
+    if quarter is not None:
+        check_quarter(quarter)
     if source not in SOURCES:
         raise UnknownSourceError(source)
     if not scale > 0:
@@ -90,7 +92,7 @@ def generate_source_frame(
     Dates are 'YYYY-MM-DD HH:MM:SS' strings, months 'YYYY-MM', 是否网办 是/否, counts int64,
     amounts float64 (empty capacity for water/gas is NaN). Same arguments → equal frames.
     """
-    _check_args(source, seed, scale)
+    _check_args(source, seed, scale, quarter)
     frame = _GENERATORS[source](quarter, seed=seed, scale=scale)
     return frame[contract(source).column_names]
 
@@ -189,8 +191,9 @@ def generate_landing(
     """
     out = Path(out)
     quarters = sorted(quarters)
-    for source in SOURCES:
-        _check_args(source, seed, scale)
+    for quarter in quarters:  # fail before writing anything
+        for source in SOURCES:
+            _check_args(source, seed, scale, quarter)
     out.mkdir(parents=True, exist_ok=True)
     write_readme(out, seed=seed, scale=scale, quarters=quarters)
     written: list[GeneratedFile] = []

@@ -16,7 +16,7 @@ import pyarrow as pa
 from pipelines.demo.columns import format_datetimes, labels, sequence_ids, to_frame
 from pipelines.demo.credit_code import random_credit_codes
 from pipelines.demo.profiles import quarter_counts, rng_for, unit_effects, unit_profiles
-from pipelines.demo.timeline import quarter_index
+from pipelines.demo.timeline import quarter_index, workdays
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 
@@ -120,10 +120,9 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     text = np.where(overall == 5, pos, np.where(overall <= 3, neg, neu))
     comment = np.where(write, text, None)
 
-    # Submission: any day of the quarter (weekends less), mostly office hours and evenings.
+    # Submission: any day of the quarter (days off less), mostly office hours and evenings.
     days = np.arange(np.datetime64(quarter.start), np.datetime64(quarter.end) + 1)
-    weekday = (days.astype("datetime64[D]").view(np.int64) - 4) % 7  # 0 = Monday
-    day_w = np.where(weekday >= 5, 0.35, 1.0)
+    day_w = np.where(np.isin(days, workdays()), 1.0, 0.35)  # weekends and holidays: fewer
     day = days[rng.choice(len(days), n, p=day_w / day_w.sum())]
     hour_w = np.array([0, 0, 0, 0, 0, 0, 0.2, 0.5, 2, 4, 5, 4, 2, 2, 4, 5, 4, 3, 1.5, 1.5,
                        2, 1.5, 0.8, 0.3])

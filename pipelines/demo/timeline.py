@@ -21,6 +21,15 @@ OFFICE_START_MIN = 8 * 60 + 30
 DAY_MINUTES = 9 * 60
 CALENDAR_FIRST = date(2018, 1, 1)
 CALENDAR_LAST = date(2031, 12, 31)
+# Quarters the demo can generate (the calendar starts earlier: cases accepted before).
+SUPPORTED_FIRST = Quarter(2020, 1)
+SUPPORTED_LAST = Quarter(2031, 4)
+
+
+def check_quarter(quarter: Quarter) -> None:
+    if not SUPPORTED_FIRST <= quarter <= SUPPORTED_LAST:
+        raise ValueError(f"示例数据只支持 {SUPPORTED_FIRST}–{SUPPORTED_LAST} 的季度，"
+                         f"不支持 {quarter}")
 
 
 def _is_workday(day: date) -> bool:
@@ -44,11 +53,10 @@ def workdays() -> np.ndarray:
 
 def quarter_workday_range(quarter: Quarter) -> tuple[int, int]:
     """Indexes [lo, hi) into ``workdays()`` of the working days inside ``quarter``."""
+    check_quarter(quarter)
     days = workdays()
     start = np.datetime64(quarter.start, "D")
     end = np.datetime64(quarter.end, "D")
-    if start < days[0] + 400 or end > days[-1]:
-        raise ValueError(f"示例数据只支持 {CALENDAR_FIRST.year + 2}–{CALENDAR_LAST.year} 年的季度")
     lo = int(np.searchsorted(days, start, side="left"))
     hi = int(np.searchsorted(days, end, side="right"))
     return lo, hi
