@@ -1,0 +1,320 @@
+"""Plotly figures of the bulletin, serialised as JSON for one inlined copy of plotly.js.
+
+Every figure has a fixed size (it prints as it shows) and an explicit ``div_id`` (the page is
+byte-for-byte deterministic). Text that may come from departments (unit, department and
+indicator names) is HTML-escaped before it reaches Plotly, whose labels understand a subset of
+HTML; the JSON is then made safe to embed in ``<script>`` (``<``, ``>``, ``&`` as ``\\u`` escapes).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
+
+from pipelines.reports.model import (
+    IndicatorSummary,
+    RankRow,
+    RedBlackLists,
+    SatisfactionRow,
+    TrendSeries,
+    UnitProfile,
+    fmt_number,
+    round2,
+)
+
+FONT_FAMILY = (
+    '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", sans-serif'
+)
+FULL_WIDTH = 640  # px: A4 minus 2 × 20 mm margins at 96 dpi is ~642 px
+HALF_WIDTH = 312
+RED = "#c00000"
+BLUE = "#1f4e79"
+BLACK = "#3a3a3a"
+GREY = "#8c8c8c"
+PALETTE = (
+    "#1f4e79",
+    "#c00000",
+    "#2e7d32",
+    "#ef6c00",
+    "#6a1b9a",
+    "#00838f",
+    "#8d6e63",
+    "#ad1457",
+    "#558b2f",
+    "#455a64",
+    "#f9a825",
+    "#283593",
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    div_id: str
+    label: str  # 图N
+    title: str
+    width: int
+    height: int
+    spec: str  # JSON: {"data": [...], "layout": {...}}, safe inside <script>
+
+
+def esc(text: object) -> str:
+    """Department-supplied text as Plotly label text (its pseudo-HTML neutralised)."""
+    return html.escape(str(text), quote=True)
+
+
+def safe_json(value: object) -> str:
+    text = json.dumps(
+        value, cls=PlotlyJSONEncoder, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _layout(fig: go.Figure, width: int, height: int, **extra: object) -> None:
+    settings: dict[str, object] = {
+        "template": "none",
+        "width": width,
+        "height": height,
+        "autosize": False,
+        "font": {"family": FONT_FAMILY, "size": 12, "color": "#222"},
+        "margin": {"l": 10, "r": 20, "t": 16, "b": 30},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "showlegend": False,
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+    }
+    settings.update(extra)
+    fig.update_layout(**settings)
+
+
+def _chart(fig: go.Figure, div_id: str, label: str, title: str) -> Chart:
+    spec = fig.to_plotly_json()
+    layout = spec["layout"]
+    return Chart(
+        div_id=div_id,
+        label=label,
+        title=title,
+        width=int(layout["width"]),
+        height=int(layout["height"]),
+        spec=safe_json({"data": spec["data"], "layout": layout}),
+    )
+
+
+def ranking_bars(
+    rows: Sequence[RankRow], lists: RedBlackLists, div_id: str, label: str, title: str
+) -> Chart:
+    red = {e.unit.unit_code for e in lists.red}
+    black = {e.unit.unit_code for e in lists.black}
+    colors = [RED if r.unit_code in red else BLACK if r.unit_code in black else BLUE for r in rows]
+    fig = go.Figure(
+        go.Bar(
+            x=[round2(r.score) for r in rows],
+            y=[esc(r.short_name) for r in rows],
+            orientation="h",
+            marker={"color": colors},
+            text=[fmt_number(round2(r.score)) for r in rows],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>综合得分 %{x:.2f}<extra></extra>",
+        )
+    )
+    lo = min((r.score for r in rows), default=0.0)
+    _layout(fig, FULL_WIDTH, 60 + 30 * len(rows), margin={"l": 90, "r": 50, "t": 10, "b": 40})
+    fig.update_yaxes(autorange="reversed", automargin=True, ticks="")
+    fig.update_xaxes(
+        range=[max(0.0, (lo // 10) * 10 - 10), 100],
+        title_text="综合得分（分）",
+        gridcolor="#e5e5e5",
+        zeroline=False,
+    )
+    return _chart(fig, div_id, label, title)
+
+
+def first_level_heatmap(
+    profiles: Sequence[UnitProfile], div_id: str, label: str, title: str
+) -> Chart:
+    names = [name for name, _ in profiles[0].first_level] if profiles else []
+    z = [[s for _, s in p.first_level] for p in profiles]
+    text = [[fmt_number(round2(s)) if s is not None else "—" for s in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[esc(n) for n in names],
+            y=[esc(p.unit.short_name) for p in profiles],
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 10},
+            colorscale=[[0.0, "#fbe9e7"], [0.5, "#f4b183"], [1.0, "#c00000"]],
+            zmin=min((s for row in z for s in row if s is not None), default=0.0),
+            zmax=100,
+            colorbar={"thickness": 10, "len": 0.8, "title": {"text": "得分"}},
+            xgap=1,
+            ygap=1,
+            hovertemplate="%{y} · %{x}<br>得分 %{z:.2f}<extra></extra>",
+        )
+    )
+    _layout(fig, FULL_WIDTH, 90 + 28 * len(profiles), margin={"l": 90, "r": 10, "t": 10, "b": 80})
+    fig.update_yaxes(autorange="reversed", automargin=True, showgrid=False)
+    fig.update_xaxes(tickangle=-35, automargin=True, showgrid=False, side="bottom")
+    return _chart(fig, div_id, label, title)
+
+
+def indicator_bars(summary: IndicatorSummary, div_id: str, label: str, title: str) -> Chart:
+    units = [u for u in summary.units if u.score is not None]
+    fig = go.Figure(
+        go.Bar(
+            x=[esc(u.short_name) for u in units],
+            y=[round2(u.score) for u in units],
+            marker={"color": BLUE},
+            text=[fmt_number(round2(u.score)) for u in units],
+            textposition="outside",
+            cliponaxis=False,
+            textfont={"size": 10},
+            hovertemplate="%{x}<br>得分 %{y:.2f}<extra></extra>",
+        )
+    )
+    if summary.mean is not None:
+        fig.add_hline(y=round2(summary.mean), line_dash="dash", line_color=RED, line_width=1)
+        fig.add_annotation(
+            x=1,
+            xref="paper",
+            xanchor="right",
+            y=round2(summary.mean),
+            yanchor="bottom",
+            text=f"全市平均 {fmt_number(round2(summary.mean))}",
+            showarrow=False,
+            font={"color": RED, "size": 11},
+        )
+    _layout(fig, FULL_WIDTH, 250, margin={"l": 40, "r": 10, "t": 20, "b": 50})
+    fig.update_yaxes(range=[0, 110], gridcolor="#e5e5e5", title_text="得分", dtick=20)
+    fig.update_xaxes(tickangle=0, automargin=True)
+    return _chart(fig, div_id, label, title)
+
+
+def unit_radar(
+    profile: UnitProfile, city_mean: Sequence[float | None], div_id: str, label: str, title: str
+) -> Chart:
+    names = [esc(n) for n, _ in profile.first_level]
+    mine = [round2(s) if s is not None else 0.0 for _, s in profile.first_level]
+    mean = [round2(s) if s is not None else 0.0 for s in city_mean]
+    fig = go.Figure(
+        [
+            go.Scatterpolar(
+                r=[*mean, mean[0]] if mean else [],
+                theta=[*names, names[0]] if names else [],
+                name="全市平均",
+                mode="lines",
+                line={"color": GREY, "dash": "dash", "width": 1},
+                hovertemplate="全市平均 · %{theta}<br>%{r:.2f}<extra></extra>",
+            ),
+            go.Scatterpolar(
+                r=[*mine, mine[0]] if mine else [],
+                theta=[*names, names[0]] if names else [],
+                name=esc(profile.unit.short_name),
+                fill="toself",
+                fillcolor="rgba(192,0,0,0.15)",
+                line={"color": RED, "width": 1.5},
+                hovertemplate="%{theta}<br>%{r:.2f}<extra></extra>",
+            ),
+        ]
+    )
+    _layout(
+        fig,
+        HALF_WIDTH,
+        270,
+        showlegend=True,
+        legend={
+            "orientation": "h",
+            "x": 0.5,
+            "xanchor": "center",
+            "y": -0.08,
+            "font": {"size": 10},
+        },
+        margin={"l": 50, "r": 50, "t": 24, "b": 30},
+        polar={
+            "radialaxis": {
+                "range": [0, 100],
+                "tickfont": {"size": 8},
+                "dtick": 25,
+                "gridcolor": "#ddd",
+            },
+            "angularaxis": {"tickfont": {"size": 9}, "gridcolor": "#ddd"},
+        },
+    )
+    return _chart(fig, div_id, label, title)
+
+
+def trend_lines(
+    series: Sequence[TrendSeries], field: str, div_id: str, label: str, title: str
+) -> Chart:
+    fig = go.Figure()
+    for i, s in enumerate(series):
+        ys = [round2(v) for v in s.scores] if field == "score" else list(s.ranks)
+        fig.add_trace(
+            go.Scatter(
+                x=list(s.quarters),
+                y=ys,
+                mode="lines+markers",
+                name=esc(s.short_name),
+                line={"color": PALETTE[i % len(PALETTE)], "width": 1.5},
+                marker={"size": 5},
+                hovertemplate=(
+                    "%{fullData.name} · %{x}<br>"
+                    + ("综合得分 %{y:.2f}" if field == "score" else "第%{y}名")
+                    + "<extra></extra>"
+                ),
+            )
+        )
+    _layout(
+        fig,
+        FULL_WIDTH,
+        300,
+        showlegend=True,
+        legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 10}},
+        margin={"l": 50, "r": 110, "t": 10, "b": 40},
+    )
+    fig.update_xaxes(type="category", gridcolor="#eee")
+    if field == "score":
+        fig.update_yaxes(title_text="综合得分（分）", gridcolor="#e5e5e5")
+    else:
+        fig.update_yaxes(title_text="名次", autorange="reversed", dtick=1, gridcolor="#e5e5e5")
+    return _chart(fig, div_id, label, title)
+
+
+def satisfaction_bars(
+    rows: Sequence[SatisfactionRow], div_id: str, label: str, title: str
+) -> Chart:
+    fig = go.Figure(
+        go.Bar(
+            x=[r.score for r in rows],
+            y=[esc(r.department) for r in rows],
+            orientation="h",
+            marker={"color": [RED if r.dissatisfied_share >= 0.2 else BLUE for r in rows]},
+            text=[fmt_number(r.score) for r in rows],
+            textposition="outside",
+            cliponaxis=False,
+            textfont={"size": 10},
+            customdata=[[r.responses, round(r.dissatisfied_share * 100, 1)] for r in rows],
+            hovertemplate=(
+                "%{y}<br>满意度 %{x:.2f} 分<br>评价 %{customdata[0]} 份"
+                "<br>不满意占比 %{customdata[1]}%<extra></extra>"
+            ),
+        )
+    )
+    lo = min((r.score for r in rows), default=0.0)
+    _layout(fig, FULL_WIDTH, 50 + 20 * len(rows), margin={"l": 150, "r": 50, "t": 10, "b": 40})
+    fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 10})
+    fig.update_xaxes(
+        range=[max(0.0, (lo // 10) * 10 - 10), 100], title_text="满意度（分）", gridcolor="#e5e5e5"
+    )
+    return _chart(fig, div_id, label, title)

@@ -1,0 +1,25 @@
+-- Every archived version of every source for one quarter, with the version in force marked.
+-- Columns: source, submission_hash, file_name, received_at, status, data_rows, error_count,
+-- in_force (the latest accepted version).
+with versions as (
+    select * from intake.submissions where quarter = $quarter
+),
+in_force as (
+    select source, submission_hash from intake.submissions_in_force where quarter = $quarter
+),
+final as (
+    select
+        v.source,
+        v.submission_hash,
+        v.file_name,
+        v.received_at,
+        v.status,
+        v.data_rows,
+        v.error_count,
+        f.submission_hash is not null as in_force
+    from versions as v
+    left join in_force as f
+        on f.source = v.source and f.submission_hash = v.submission_hash
+)
+select * from final
+order by source, received_at, file_name
