@@ -18,6 +18,7 @@ from pipelines.indicators.frameworks import framework_path
 from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.registry import default_registry
 from pipelines.scoring import load_framework
 from pipelines.workdays import CalendarCoverageError
 
@@ -63,7 +64,7 @@ def indicator_values(
         .reset_index()
     )
     sql_files = [leaf.sql for leaf in framework.leaves()]
-    missing = len(framework.leaves()) * values["unit_code"].nunique() - int(
+    missing = len(framework.leaves()) * len(default_registry().units) - int(
         values["value"].notna().sum()
     )
     return dg.MaterializeResult(
