@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,7 +23,7 @@ import yaml
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 from pipelines.reports.config import BulletinConfig, ListRules, load_bulletin_config
-from pipelines.reports.content import build_content
+from pipelines.reports.content import BulletinContent, build_content
 from pipelines.reports.data import NoScoresError, scored_quarters
 from pipelines.reports.model import RankRow, red_black_lists, submission_deadline
 from pipelines.scoring import framework_from_dict, score, units_from_registry
@@ -33,7 +33,7 @@ QUARTERS = (Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3))
 LATEST = QUARTERS[-1]
 PWNED_COMMENT = '<script>window.__pwned = "comment"</script>办事窗口太少'
 PWNED_FILE = '<script>window.__pwned="file"</script>贷款_更正版.xlsx'
-PWNED_MESSAGE = '<img src=x onerror="window.__pwned=\'message\'">金额应为非负数'
+PWNED_MESSAGE = "<img src=x onerror=\"window.__pwned='message'\">金额应为非负数"
 FORMULA_COMMENT = '=HYPERLINK("http://example.invalid","点我")'
 
 
@@ -133,8 +133,9 @@ def _values() -> pd.DataFrame:
                 best, worst = leaf.normalize.params["best"], leaf.normalize.params["worst"]
                 share = float(np.clip(quality[qi] + rng.normal(0, 0.08), 0.02, 0.98))
                 value = worst + (best - worst) * share
-                rows.append((str(quarter), unit, leaf.code, round(value, 3),
-                             int(rng.integers(20, 400))))
+                rows.append(
+                    (str(quarter), unit, leaf.code, round(value, 3), int(rng.integers(20, 400)))
+                )
     return pd.DataFrame(rows, columns=["quarter", "unit_code", "indicator", "value", "n_cases"])
 
 
@@ -151,22 +152,63 @@ def _satisfaction(quarter: Quarter, seed: int) -> pd.DataFrame:
             comment = ""
             if overall <= 3 and n % 3 == 0:
                 comment = "材料要求不够清晰，希望一次告知"
-            rows.append([str(quarter), "h" * 64, n + 1, f"Q{quarter}{n:05d}", "91000000MA0000000X",
-                         "990102", dept.name, datetime(quarter.year, quarter.start.month, 15),
-                         overall, overall, overall, overall, overall, comment])
-    frame = pd.DataFrame(rows, columns=[
-        "quarter", "submission_hash", "source_row", "response_id", "credit_code", "region_code",
-        "rated_dept", "submitted_at", "score_attitude", "score_efficiency", "score_policy",
-        "score_integrity", "score_overall", "comment",
-    ])
+            rows.append(
+                [
+                    str(quarter),
+                    "h" * 64,
+                    n + 1,
+                    f"Q{quarter}{n:05d}",
+                    "91000000MA0000000X",
+                    "990102",
+                    dept.name,
+                    datetime(quarter.year, quarter.start.month, 15),
+                    overall,
+                    overall,
+                    overall,
+                    overall,
+                    overall,
+                    comment,
+                ]
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "quarter",
+            "submission_hash",
+            "source_row",
+            "response_id",
+            "credit_code",
+            "region_code",
+            "rated_dept",
+            "submitted_at",
+            "score_attitude",
+            "score_efficiency",
+            "score_policy",
+            "score_integrity",
+            "score_overall",
+            "comment",
+        ],
+    )
     # Hostile text on the lowest-rated department (its comments are quoted in the bulletin).
     last = registry.departments[-1].name
     for text in (PWNED_COMMENT, FORMULA_COMMENT):
         n += 1
-        frame.loc[len(frame)] = [str(quarter), "h" * 64, n + 1, f"Q{quarter}{n:05d}",
-                                 "91000000MA0000000X", "990102", last,
-                                 datetime(quarter.year, quarter.start.month, 16),
-                                 1, 1, 1, 1, 1, text]
+        frame.loc[len(frame)] = [
+            str(quarter),
+            "h" * 64,
+            n + 1,
+            f"Q{quarter}{n:05d}",
+            "91000000MA0000000X",
+            "990102",
+            last,
+            datetime(quarter.year, quarter.start.month, 16),
+            1,
+            1,
+            1,
+            1,
+            1,
+            text,
+        ]
     return frame
 
 
@@ -175,24 +217,38 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     end = quarter.end
     for i, source in enumerate(sources):
         late = source == "utility_connections"
-        day = 12 if late else 3 + i
-        received = f"{end.year}-{end.month + 1 if end.month < 12 else 1:02d}-{day:02d} 10:0{i}:00+08"
-        if end.month == 12:
-            received = f"{end.year + 1}-01-{day:02d} 10:0{i}:00+08"
+        day = end + timedelta(days=12 if late else 3 + i)
+        received = f"{day.isoformat()} 10:0{i}:00+08"
         h = f"{source[:4]}{quarter}".ljust(64, "0")
         con.execute(
             "insert into intake.submissions values (?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, "
             "'accepted', 0, 0, null, null, ?::timestamptz, ?::timestamptz)",
-            [h, source, str(quarter), f"{source}_{quarter}.xlsx", "/landing/x", "/archive/x",
-             received, 1000, 100 + i, received, received],
+            [
+                h,
+                source,
+                str(quarter),
+                f"{source}_{quarter}.xlsx",
+                "/landing/x",
+                "/archive/x",
+                received,
+                1000,
+                100 + i,
+                received,
+                received,
+            ],
         )
     # loan_balances: a rejected correction (hostile file name and message) and a superseded one.
     rej = f"rej{quarter}".ljust(64, "1")
     con.execute(
         "insert into intake.submissions values (?, 'loan_balances', ?, ?, '/l', '/a', "
         "?::timestamptz, 10, 50, 'rejected', 3, 2, '/r.html', '/r.csv', ?::timestamptz, null)",
-        [rej, str(quarter), PWNED_FILE, f"{end.isoformat()} 09:00:00+08",
-         f"{end.isoformat()} 09:00:00+08"],
+        [
+            rej,
+            str(quarter),
+            PWNED_FILE,
+            f"{end.isoformat()} 09:00:00+08",
+            f"{end.isoformat()} 09:00:00+08",
+        ],
     )
     sup = f"sup{quarter}".ljust(64, "2")
     con.execute(
@@ -230,17 +286,19 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
     totals = totals.sort_values(["unit_code", "quarter"])
     totals["previous_rank"] = totals.groupby("unit_code")["rank"].shift(1)
     totals["previous_score"] = totals.groupby("unit_code")["score"].shift(1)
-    rankings = pd.DataFrame({
-        "quarter": totals["quarter"],
-        "unit_code": totals["unit_code"],
-        "unit_name": totals["unit_name"],
-        "total_score": totals["score"],
-        "rank": totals["rank"].astype("Int64"),
-        "previous_rank": totals["previous_rank"].astype("Int64"),
-        "previous_score": totals["previous_score"],
-        "rank_change": (totals["previous_rank"] - totals["rank"]).astype("Int64"),
-        "score_change": totals["score"] - totals["previous_score"],
-    })
+    rankings = pd.DataFrame(
+        {
+            "quarter": totals["quarter"],
+            "unit_code": totals["unit_code"],
+            "unit_name": totals["unit_name"],
+            "total_score": totals["score"],
+            "rank": totals["rank"].astype("Int64"),
+            "previous_rank": totals["previous_rank"].astype("Int64"),
+            "previous_score": totals["previous_score"],
+            "rank_change": (totals["previous_rank"] - totals["rank"]).astype("Int64"),
+            "score_change": totals["score"] - totals["previous_score"],
+        }
+    )
     scores = nodes[["quarter", "unit_code", "node", "level", "parent", "score", "rank", "flags"]]
     with duckdb.connect(str(path)) as con:
         ensure_schema(con)
@@ -266,7 +324,7 @@ def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def content(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def content(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> BulletinContent:
     config = fixture_config(tmp_path_factory.mktemp("config"))
     with duckdb.connect(str(fixture_db), read_only=True) as con:
         return build_content(con, LATEST, config=config)
@@ -279,7 +337,7 @@ def test_scored_quarters_and_missing_quarter(fixture_db: Path) -> None:
             build_content(con, Quarter(2024, 4))
 
 
-def test_content_covers_every_unit_and_indicator(content) -> None:  # noqa: ANN001
+def test_content_covers_every_unit_and_indicator(content: BulletinContent) -> None:
     assert [r.rank for r in content.rows] == sorted(r.rank for r in content.rows)
     assert len(content.rows) == 10
     assert [s.code for s in content.first_level] == ["E01", "E02", "E03", "E04"]
@@ -291,7 +349,7 @@ def test_content_covers_every_unit_and_indicator(content) -> None:  # noqa: ANN0
     assert p.weak_points[0].rank == int(mine["rank"].max())
 
 
-def test_rank_changes_follow_previous_quarter(content) -> None:  # noqa: ANN001
+def test_rank_changes_follow_previous_quarter(content: BulletinContent) -> None:
     by_code = {r.unit_code: r for r in content.rows}
     # 南湖区 jumps from a weak Q2 to the top in Q3; 西城区 drops.
     assert by_code["990104"].rank_change >= 3
@@ -299,8 +357,9 @@ def test_rank_changes_follow_previous_quarter(content) -> None:  # noqa: ANN001
 
 
 def _row(code: str, rank: int, previous: int | None, score: float = 50.0) -> RankRow:
-    return RankRow(rank, code, f"单位{code}", code, score, previous,
-                   None if previous is None else score)
+    return RankRow(
+        rank, code, f"单位{code}", code, score, previous, None if previous is None else score
+    )
 
 
 @pytest.mark.parametrize(
@@ -308,20 +367,44 @@ def _row(code: str, rank: int, previous: int | None, score: float = 50.0) -> Ran
     [
         # (code, rank, previous rank)
         (
-            [("a", 1, 1), ("b", 2, 6), ("c", 3, 2), ("d", 4, 3), ("e", 5, 4), ("f", 6, 5),
-             ("g", 7, 7), ("h", 8, 8)],
+            [
+                ("a", 1, 1),
+                ("b", 2, 6),
+                ("c", 3, 2),
+                ("d", 4, 3),
+                ("e", 5, 4),
+                ("f", 6, 5),
+                ("g", 7, 7),
+                ("h", 8, 8),
+            ],
             {"a", "b", "c"},  # top 3 (b also rose 4 places)
             {"f", "g", "h"},  # bottom 3; nobody else fell >= 3
         ),
         (
-            [("a", 1, 4), ("b", 2, 1), ("c", 3, 2), ("d", 4, 8), ("e", 5, 3), ("f", 6, 5),
-             ("g", 7, 7), ("h", 8, 6)],
+            [
+                ("a", 1, 4),
+                ("b", 2, 1),
+                ("c", 3, 2),
+                ("d", 4, 8),
+                ("e", 5, 3),
+                ("f", 6, 5),
+                ("g", 7, 7),
+                ("h", 8, 6),
+            ],
             {"a", "b", "c", "d"},  # top 3 + riser d (4 places); a rose too but is top
             {"f", "g", "h"},
         ),
         (
-            [("a", 1, 1), ("b", 2, 2), ("c", 3, 3), ("d", 4, 4), ("e", 5, 1), ("f", 6, 6),
-             ("g", 7, 8), ("h", 8, 7)],
+            [
+                ("a", 1, 1),
+                ("b", 2, 2),
+                ("c", 3, 3),
+                ("d", 4, 4),
+                ("e", 5, 1),
+                ("f", 6, 6),
+                ("g", 7, 8),
+                ("h", 8, 7),
+            ],
             {"a", "b", "c"},  # g is the only riser, but it is in the bottom 3
             {"e", "f", "g", "h"},  # e fell 4 places; g rose one place: still black
         ),
@@ -342,8 +425,15 @@ def test_red_black_rules(ranks: list[tuple], red: set[str], black: set[str]) -> 
 
 
 def test_red_black_reasons_name_the_rule() -> None:
-    rows = [_row("a", 1, 1), _row("b", 2, 2), _row("c", 3, 7), _row("d", 4, 3),
-            _row("e", 5, 5), _row("f", 6, 6), _row("g", 7, 4)]
+    rows = [
+        _row("a", 1, 1),
+        _row("b", 2, 2),
+        _row("c", 3, 7),
+        _row("d", 4, 3),
+        _row("e", 5, 5),
+        _row("f", 6, 6),
+        _row("g", 7, 4),
+    ]
     lists = red_black_lists(rows, ListRules())
     red = {e.unit.unit_code: e.reasons for e in lists.red}
     black = {e.unit.unit_code: e.reasons for e in lists.black}
@@ -362,7 +452,7 @@ def test_submission_deadline(quarter: Quarter, days: int, expected: str) -> None
     assert submission_deadline(quarter, days).isoformat(sep=" ") == expected
 
 
-def test_data_quality_marks_late_and_rejected(content) -> None:  # noqa: ANN001
+def test_data_quality_marks_late_and_rejected(content: BulletinContent) -> None:
     by_source = {q.source: q for q in content.quality}
     assert by_source["utility_connections"].on_time is False
     assert by_source["approval_cases"].on_time is True
@@ -374,18 +464,20 @@ def test_data_quality_marks_late_and_rejected(content) -> None:  # noqa: ANN001
     assert rejected.messages[0] == f"第2行 各项贷款余额：{PWNED_MESSAGE}"
 
 
-def test_narrative_numbers_are_the_tables_numbers(content) -> None:  # noqa: ANN001
+def test_narrative_numbers_are_the_tables_numbers(content: BulletinContent) -> None:
     text = "".join(content.narrative)
     leader = content.rows[0]
     assert f"综合得分第一的是{leader.unit_name}（{leader.score:.2f}分）" in text
     assert re.search(r"全市共(\d+)个县", text).group(1) == "10"
-    riser = max((r for r in content.rows if (r.rank_change or 0) > 0),
-                key=lambda r: (r.rank_change, r.score_change))
+    riser = max(
+        (r for r in content.rows if (r.rank_change or 0) > 0),
+        key=lambda r: (r.rank_change, r.score_change),
+    )
     assert f"进步最大的是{riser.unit_name}，排名上升{riser.rank_change}位" in text
     assert "4个一级指标、9个二级指标" in text
 
 
-def test_satisfaction_scaled_and_sorted(content) -> None:  # noqa: ANN001
+def test_satisfaction_scaled_and_sorted(content: BulletinContent) -> None:
     rows = content.satisfaction
     assert [r.score for r in rows] == sorted((r.score for r in rows), reverse=True)
     frame = content.data.satisfaction
