@@ -4,8 +4,8 @@ store the values with their lineage, score them with :mod:`pipelines.scoring` an
     from pipelines.indicators import compute_indicator_values, load_default_framework
     values = compute_indicator_values(con, load_default_framework(), Quarter.parse("2025Q2"))
 
-Tables (schema ``scores``, docs/indicators.md): indicator_values, indicator_inputs,
-indicator_scores, rankings and the view score_trace.
+Tables (docs/indicators.md): scores.indicator_values, scores.indicator_inputs,
+scores.indicator_scores, scores.rankings and the view scores.score_trace.
 """
 
 from pipelines.indicators.compute import (

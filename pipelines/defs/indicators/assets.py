@@ -36,7 +36,8 @@ INDICATOR_VALUES = dg.AssetKey(["indicators", "indicator_values"])
     description=(
         "二级指标原始值：按指标体系（config/framework.yaml）逐项运行 sql/indicators/ 下的 SQL，"
         "从仓库表计算各县市区、开发区本季度的指标值与样本量（n_cases），写入 "
-        "scores.indicator_values，并在 scores.indicator_inputs 记录所读仓库分区的报送文件哈希；"
+        "scores.indicator_values，并在 scores.indicator_inputs "
+        "记录所读仓库分区的报送文件哈希；"
         "同一事务内先删除该季度分区再插入。用时类指标按中国法定工作日（work_calendar）计算。"
         "无办件的单位不写值（缺失，不按 0 计）。"
     ),
