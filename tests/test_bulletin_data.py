@@ -2,7 +2,7 @@
 
 ``make_bulletin_db`` (also used by the other bulletin and workbook tests) writes a DuckDB file
 with the tables the bulletin reads — ``scores.rankings``, ``scores.indicator_scores``,
-``indicators.indicator_values`` (scored by the real engine from a small framework),
+``scores.indicator_values`` (scored by the real engine from a small framework),
 ``warehouse.satisfaction_responses`` and ``intake.submissions`` / ``validation_errors`` — for
 the demo city's 10 units over 2025Q1–2025Q3, including hostile department text.
 """
@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from pipelines.indicators import ensure_scores_schema
+from pipelines.indicators.scoring import unit_names
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 from pipelines.reports.config import BulletinConfig, ListRules, load_bulletin_config
@@ -281,7 +283,7 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
     )
     nodes = result.node_scores.rename(columns={"period": "quarter", "unit": "unit_code"})
     totals = nodes[nodes["level"] == 0].copy()
-    names = {u.code: u.name for u in registry.units}
+    names = unit_names(units_from_registry(registry)).set_index("unit_code")["unit_name"]
     totals["unit_name"] = totals["unit_code"].map(names)
     totals = totals.sort_values(["unit_code", "quarter"])
     totals["previous_rank"] = totals.groupby("unit_code")["rank"].shift(1)
@@ -302,14 +304,23 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
     scores = nodes[["quarter", "unit_code", "node", "level", "parent", "score", "rank", "flags"]]
     with duckdb.connect(str(path)) as con:
         ensure_schema(con)
-        con.execute("create schema if not exists scores")
-        con.execute("create schema if not exists indicators")
-        con.register("v_rankings", rankings)
-        con.register("v_scores", scores)
-        con.register("v_values", values)
-        con.execute("create table scores.rankings as select * from v_rankings")
-        con.execute("create table scores.indicator_scores as select * from v_scores")
-        con.execute("create table indicators.indicator_values as select * from v_values")
+        ensure_scores_schema(con)
+        for table, frame in (
+            ("rankings", rankings),
+            ("indicator_scores", scores),
+            ("indicator_values", values),
+        ):
+            con.register("v_frame", frame)
+            columns = ", ".join(frame.columns)
+            schema = "indicators" if table == "indicator_values" else "scores"
+            exists = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchone()[0]
+            target = f"{schema}.{table}" if exists else f"scores.{table}"
+            con.execute(f"insert into {target} ({columns}) select {columns} from v_frame")
+            con.unregister("v_frame")
         for i, quarter in enumerate(quarters):
             con.register("v_sat", _satisfaction(quarter, seed=100 + i))
             con.execute("insert into warehouse.satisfaction_responses select * from v_sat")

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("pipelines.cli.check", "报送前自查：按数据规范校验一个文件"),
     "template": ("pipelines.cli.template", "生成某数据源的 Excel 报送模板"),
     "score": ("pipelines.cli.score", "按指标体系对任意指标值表评分排名"),
+    "report": ("pipelines.cli.report", "生成某季度的季通报（HTML）与数据表（Excel）"),
     "dev": ("pipelines.cli.dev", "打开 Dagster 界面（dagster dev）"),
 }
 

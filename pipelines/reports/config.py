@@ -31,7 +31,7 @@ class ListRules:
 class BulletinConfig:
     issuer: str = "示例市优化营商环境工作领导小组办公室"
     document_prefix: str = "示例营商办"
-    framework_path: Path = CONFIG_DIR / "framework.yaml"
+    framework_path: Path | None = None  # None: the scoring framework (framework_path())
     deadline_days_after_quarter: int = 7
     key_indicators: tuple[str, ...] = ()
     rules: ListRules = field(default_factory=ListRules)
@@ -59,9 +59,11 @@ def load_bulletin_config(path: Path = DEFAULT_CONFIG_PATH) -> BulletinConfig:
         raise BulletinConfigError(f"通报配置文件 {path.name} 的顶层应为映射")
     red = raw.get("red_list") or {}
     black = raw.get("black_list") or {}
-    framework = Path(str(raw.get("framework", "framework.yaml")))
-    if not framework.is_absolute():
-        framework = path.parent / framework
+    framework: Path | None = None
+    if raw.get("framework"):
+        framework = Path(str(raw["framework"]))
+        if not framework.is_absolute():
+            framework = path.parent / framework
     keys = raw.get("key_indicators") or []
     if not isinstance(keys, list):
         raise BulletinConfigError("通报配置 key_indicators 应为指标编码列表")

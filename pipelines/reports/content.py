@@ -66,8 +66,11 @@ class BulletinContent:
 
 
 def load_framework_for(config: BulletinConfig) -> Framework:
+    """The framework named in bulletin.yaml, else the one scoring uses."""
+    from pipelines.indicators import framework_path
+
     try:
-        return load_framework(config.framework_path)
+        return load_framework(config.framework_path or framework_path())
     except FrameworkError as exc:
         raise BulletinConfigError(f"无法读取指标体系：{exc}") from exc
 

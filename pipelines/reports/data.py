@@ -21,7 +21,8 @@ SQL_DIR = Path(__file__).with_name("sql")
 
 RANKINGS_TABLE = "scores.rankings"
 INDICATOR_SCORES_TABLE = "scores.indicator_scores"
-INDICATOR_VALUES_TABLE = "indicators.indicator_values"
+# Where the indicator engine keeps raw values (the first that exists is read).
+INDICATOR_VALUES_TABLES = ("indicators.indicator_values", "scores.indicator_values")
 SATISFACTION_TABLE = "warehouse.satisfaction_responses"
 SUBMISSIONS_TABLE = "intake.submissions"
 REJECTION_MESSAGES_PER_VERSION = 3
@@ -110,14 +111,16 @@ def load_bulletin_data(
         tables,
         ["quarter", "unit_code", "node", "level", "parent", "score", "rank", "flags"],
     )
-    values = _frame(
-        con,
-        "indicator_values",
-        both,
-        INDICATOR_VALUES_TABLE,
-        tables,
-        ["quarter", "unit_code", "indicator", "value", "n_cases"],
-    )
+    values_table = next((t for t in INDICATOR_VALUES_TABLES if t in tables), None)
+    if values_table is None:
+        values = pd.DataFrame(
+            {c: pd.Series(dtype="object") for c in ("quarter", "unit_code", "indicator")}
+            | {"value": pd.Series(dtype="float64"), "n_cases": pd.Series(dtype="float64")}
+        )
+    else:
+        # The table name is one of two constants above, never user input.
+        text = report_sql("indicator_values").replace("{values_table}", values_table)
+        values = con.execute(text, both).df()
     satisfaction = _frame(
         con,
         "satisfaction_by_department",

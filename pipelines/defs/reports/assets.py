@@ -1,0 +1,126 @@
+"""Reports: one quarter's 季通报 (self-contained HTML) and 数据表 (Excel), written under
+``<workdir>/reports/<quarter>/``, and the index of every quarter (``<workdir>/reports/index.html``).
+Both read the scores (scoring/rankings, scoring/indicator_scores), the satisfaction survey and
+the submissions register; their paths are asset metadata (a link in the UI)."""
+
+import time
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
+from pipelines.env import DUCKDB_POOL
+from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.registry import default_registry
+from pipelines.reports.build import (
+    now_shanghai,
+    write_bulletin_html,
+    write_bulletin_workbook,
+)
+from pipelines.reports.config import BulletinConfigError, load_bulletin_config
+from pipelines.reports.content import BulletinContent, build_content, load_framework_for
+from pipelines.reports.data import NoScoresError
+from pipelines.reports.render import render_index
+from pipelines.resources import WorkdirResource
+
+BULLETIN = dg.AssetKey(["reports", "bulletin"])
+WORKBOOK = dg.AssetKey(["reports", "workbook"])
+UPSTREAM = [
+    dg.AssetKey(["scoring", "rankings"]),
+    dg.AssetKey(["scoring", "indicator_scores"]),
+    dg.AssetKey(["warehouse", "satisfaction_responses"]),
+]
+
+
+def _content(
+    context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+) -> BulletinContent:
+    quarter = partition_quarter(context)
+    try:
+        settings = load_bulletin_config()
+        framework = (
+            load_framework_for(settings) if settings.framework_path else load_run_framework(config)
+        )
+        with duckdb.get_connection() as con:
+            return build_content(con, quarter, config=settings, framework=framework)
+    except (NoScoresError, BulletinConfigError) as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+
+def _file_metadata(path: Path, label: str) -> dict[str, object]:
+    return {
+        label: dg.MetadataValue.path(str(path)),
+        f"{label}_url": dg.MetadataValue.url(path.as_uri()),
+        f"{label}_bytes": path.stat().st_size,
+    }
+
+
+@dg.asset(
+    key=BULLETIN,
+    deps=UPSTREAM,
+    group_name="reports",
+    partitions_def=quarterly_partitions,
+    pool=DUCKDB_POOL,
+    kinds={"html", "plotly"},
+    description=(
+        "季通报：本季度营商环境评价通报（单个 HTML 文件，内嵌 plotly.js，"
+        "离线可打开、可按 A4 打印）：总体情况、综合排名、红黑榜、分项指标、各地短板、"
+        "趋势、部门满意度、数据质量与评价方法附录。"
+        "写入 <工作目录>/reports/<季度>/，并重新生成 reports/index.html（各季度目录）。"
+    ),
+)
+def bulletin(
+    context: dg.AssetExecutionContext,
+    config: FrameworkConfig,
+    duckdb: DuckDBResource,
+    workdir: WorkdirResource,
+) -> dg.MaterializeResult:
+    started = time.perf_counter()
+    content = _content(context, config, duckdb)
+    reports_dir = workdir.layout.reports
+    generated_at = now_shanghai()
+    html = write_bulletin_html(content, reports_dir, generated_at)
+    registry = default_registry()
+    index = render_index(reports_dir, registry.city_name, registry.synthetic, generated_at)
+    leader = content.rows[0] if content.rows else None
+    context.log.info(f"{content.quarter} 季通报：{html}")
+    return dg.MaterializeResult(
+        metadata={
+            "quarter": str(content.quarter),
+            **_file_metadata(html, "bulletin"),
+            **_file_metadata(index, "index"),
+            "units": len(content.rows),
+            "leader": f"{leader.unit_name}（{leader.score:.2f}分）" if leader else "无",
+            "red_list": "、".join(e.unit.unit_name for e in content.lists.red) or "无",
+            "black_list": "、".join(e.unit.unit_name for e in content.lists.black) or "无",
+            "render_seconds": round(time.perf_counter() - started, 2),
+        }
+    )
+
+
+@dg.asset(
+    key=WORKBOOK,
+    deps=UPSTREAM,
+    group_name="reports",
+    partitions_def=quarterly_partitions,
+    pool=DUCKDB_POOL,
+    kinds={"excel"},
+    description=(
+        "数据表：本季度通报的全部表格（综合排名、一级与二级指标得分、指标值、红黑榜、各地短板、"
+        "部门满意度、意见建议、数据质量、指标体系）写成一个 Excel 文件，中文工作表名，表头冻结；"
+        "部门填写的以 = + - @ 开头的文字加 ' 前缀，不会被当作公式。"
+    ),
+)
+def workbook(
+    context: dg.AssetExecutionContext,
+    config: FrameworkConfig,
+    duckdb: DuckDBResource,
+    workdir: WorkdirResource,
+) -> dg.MaterializeResult:
+    content = _content(context, config, duckdb)
+    path = write_bulletin_workbook(content, workdir.layout.reports, now_shanghai())
+    context.log.info(f"{content.quarter} 数据表：{path}")
+    return dg.MaterializeResult(
+        metadata={"quarter": str(content.quarter), **_file_metadata(path, "workbook")}
+    )
