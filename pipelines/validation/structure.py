@@ -127,7 +127,8 @@ def shape_table(grid: Grid, contract: Contract) -> Table:
     body = body[keep]
     rows = rows[keep]
     raw = pd.DataFrame(
-        {name: body[pos].to_numpy() for name, pos in columns.items()}, index=range(len(body))
+        {name: body[pos].reset_index(drop=True) for name, pos in columns.items()},
+        index=range(len(body)),
     )
     for name in missing:
         raw[name] = pd.Series([""] * len(body), dtype="str")
