@@ -36,6 +36,7 @@ LATEST = QUARTERS[-1]
 PWNED_COMMENT = '<script>window.__pwned = "comment"</script>办事窗口太少'
 PWNED_FILE = '<script>window.__pwned="file"</script>贷款_更正版.xlsx'
 PWNED_MESSAGE = "<img src=x onerror=\"window.__pwned='message'\">金额应为非负数"
+PWNED_DEPARTMENT = "<img src=x onerror=\"window.__pwned='dept'\">市某某局"
 FORMULA_COMMENT = '=HYPERLINK("http://example.invalid","点我")'
 
 
@@ -193,6 +194,24 @@ def _satisfaction(quarter: Quarter, seed: int) -> pd.DataFrame:
     )
     # Hostile text on the lowest-rated department (its comments are quoted in the bulletin).
     last = registry.departments[-1].name
+    # A department name that is not in the registry (the survey file is department text too).
+    n += 1
+    frame.loc[len(frame)] = [
+        str(quarter),
+        "h" * 64,
+        n + 1,
+        f"Q{quarter}{n:05d}",
+        "91000000MA0000000X",
+        "990102",
+        PWNED_DEPARTMENT,
+        datetime(quarter.year, quarter.start.month, 16),
+        4,
+        4,
+        4,
+        4,
+        4,
+        "",
+    ]
     for text in (PWNED_COMMENT, FORMULA_COMMENT):
         n += 1
         frame.loc[len(frame)] = [

@@ -63,8 +63,11 @@ class Chart:
 
 
 def esc(text: object) -> str:
-    """Department-supplied text as Plotly label text (its pseudo-HTML neutralised)."""
-    return html.escape(str(text), quote=True)
+    """Department-supplied text as Plotly label text (its pseudo-HTML neutralised).
+
+    Plotly decodes ``&lt; &gt; &amp;`` (not ``&quot;``) when it draws a label, so the text
+    shows exactly as written; quotes are harmless outside a tag and stay as they are."""
+    return html.escape(str(text), quote=False)
 
 
 def safe_json(value: object) -> str:
