@@ -1,0 +1,199 @@
+"""The bulletin's HTML as bytes: self-contained, escaped, deterministic; the index; the CLI."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_bulletin_data import (
+    LATEST,
+    PWNED_COMMENT,
+    PWNED_FILE,
+    QUARTERS,
+    fixture_config,
+    make_bulletin_db,
+)
+
+from pipelines.cli import main
+from pipelines.env import Workdir
+from pipelines.registry import default_registry
+from pipelines.reports import build_bulletin, latest_bulletin_paths
+from pipelines.reports.config import BulletinConfig
+from pipelines.reports.model import SHANGHAI
+from pipelines.reports.render import plotly_js
+
+T1 = datetime(2025, 10, 15, 9, 30, 0, tzinfo=SHANGHAI)
+T2 = datetime(2025, 10, 16, 17, 45, 12, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Workdir:
+    layout = Workdir(tmp_path_factory.mktemp("bulletin_render")).ensure()
+    make_bulletin_db(layout.warehouse)
+    return layout
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> BulletinConfig:
+    return fixture_config(tmp_path_factory.mktemp("config"))
+
+
+@pytest.fixture(scope="module")
+def html(workdir: Workdir, config: BulletinConfig) -> str:
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        paths = build_bulletin(con, LATEST, workdir.reports, config=config, generated_at=T1)
+    return paths.html.read_text(encoding="utf-8")
+
+
+def test_paths_and_names(workdir: Workdir, html: str) -> None:
+    folder = workdir.reports / str(LATEST)
+    assert (folder / f"示例市营商环境评价_{LATEST}_季通报.html").is_file()
+    assert (folder / f"示例市营商环境评价_{LATEST}_数据表.xlsx").is_file()
+    assert (workdir.reports / "index.html").is_file()
+    assert not list(workdir.reports.rglob("*.tmp")), "atomic writes leave no temp files"
+
+
+def test_plotly_inlined_once_and_nothing_remote(html: str) -> None:
+    js = plotly_js()
+    assert html.count(js[:500]) == 1
+    assert html.count("<script") == 3  # plotly.js, the chart JSON, the drawing code
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    assert "cdn.plot.ly" not in html.replace(js, "")
+    assert "Content-Security-Policy" in html
+
+
+def test_title_block_and_sections(html: str) -> None:
+    assert "<title>示例市营商环境评价2025年第三季度通报（示例数据）</title>" in html
+    assert "示例市营商环境评价<br>2025年第三季度通报" in html
+    assert "示例市优化营商环境工作领导小组办公室" in html
+    for heading in (
+        "一、总体情况",
+        "二、综合排名",
+        "三、红黑榜",
+        "四、分项指标",
+        "五、各地短板",
+        "六、趋势",
+        "七、部门满意度",
+        "附录一",
+        "附录二",
+    ):
+        assert f"<h2>{heading}" in html
+    assert "@page { size: A4" in html
+    assert "Noto Sans CJK SC" in html
+
+
+def test_figures_and_tables_numbered_in_order(html: str) -> None:
+    figures = [int(n) for n in re.findall(r"<figcaption>图(\d+)　", html)]
+    tables = [int(n) for n in re.findall(r"<caption[^>]*>表(\d+)　", html)]
+    assert figures == list(range(1, len(figures) + 1)) and len(figures) >= 19
+    assert tables == list(range(1, len(tables) + 1)) and len(tables) >= 10
+    chart_divs = re.findall(r'<div class="plot" id="([^"]+)"', html)
+    assert len(chart_divs) == len(figures) == len(set(chart_divs))
+
+
+def test_department_text_is_escaped(html: str) -> None:
+    page = html.replace(plotly_js(), "")
+    assert "<script>window.__pwned" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;window.__pwned = &#34;comment&#34;&lt;/script&gt;" in page
+    # In the chart JSON, markup characters are \u escapes (cannot close the <script> element).
+    data = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)
+    assert data and "<" not in data.group(1) and "\\u003cimg" not in data.group(1)
+    assert "&lt;img src=x" in data.group(1).replace("\\u0026", "&")
+    assert PWNED_COMMENT not in page and PWNED_FILE not in page
+
+
+def test_watermark_only_for_demo_data(
+    workdir: Workdir, config: BulletinConfig, tmp_path: Path, html: str
+) -> None:
+    assert '<div class="watermark"' in html and "示例数据" in html
+    real = replace(default_registry(), synthetic=False)
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        paths = build_bulletin(
+            con, LATEST, tmp_path, config=config, registry=real, generated_at=T1, workbook=False
+        )
+    text = paths.html.read_text(encoding="utf-8")
+    assert '<div class="watermark"' not in text and "示例数据" not in text
+
+
+def test_deterministic_except_generation_time(
+    workdir: Workdir, config: BulletinConfig, tmp_path: Path, html: str
+) -> None:
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        again = build_bulletin(
+            con, LATEST, tmp_path / "a", config=config, generated_at=T1, workbook=False
+        )
+        later = build_bulletin(
+            con, LATEST, tmp_path / "b", config=config, generated_at=T2, workbook=False
+        )
+    assert again.html.read_text(encoding="utf-8") == html
+    lines_t1 = html.splitlines()
+    lines_t2 = later.html.read_text(encoding="utf-8").splitlines()
+    assert len(lines_t1) == len(lines_t2)
+    differing = [(a, b) for a, b in zip(lines_t1, lines_t2, strict=True) if a != b]
+    assert differing and len(differing) <= 2
+    for a, b in differing:
+        assert re.sub(r"\d", "", a) == re.sub(r"\d", "", b)  # only the timestamp's digits
+
+
+def test_index_lists_every_quarter_newest_first(workdir: Workdir, config: BulletinConfig) -> None:
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        for quarter in QUARTERS[:-1]:
+            build_bulletin(
+                con, quarter, workdir.reports, config=config, generated_at=T1, workbook=False
+            )
+    index = (workdir.reports / "index.html").read_text(encoding="utf-8")
+    listed = re.findall(r'<tr data-quarter="(\d{4}Q\d)">', index)
+    assert listed == [str(q) for q in reversed(QUARTERS)]
+    for q in QUARTERS:
+        assert f'href="{q}/示例市营商环境评价_{q}_季通报.html"' in index
+    latest = latest_bulletin_paths(workdir)
+    assert latest is not None
+    assert latest.html == workdir.reports / str(LATEST) / f"示例市营商环境评价_{LATEST}_季通报.html"
+    assert latest.workbook is not None and latest.workbook.is_file()
+    assert latest.index == workdir.reports / "index.html"
+
+
+def test_latest_bulletin_paths_none_without_reports(tmp_path: Path) -> None:
+    assert latest_bulletin_paths(tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("quarter", "message"),
+    [
+        ("2025Q5", "无法识别的季度"),
+        ("二季度", "无法识别的季度"),
+        ("2024Q4", "没有 2024Q4（2024年第四季度）的评分排名结果"),
+    ],
+)
+def test_cli_rejects_bad_or_unscored_quarter(
+    workdir: Workdir, quarter: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--quarter", quarter, "--workdir", str(workdir.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and message in err and "Traceback" not in err
+
+
+def test_cli_without_warehouse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--quarter", "2025Q2", "--workdir", str(tmp_path)]) == 2
+    assert "没有数据仓库" in capsys.readouterr().err
+
+
+def test_cli_builds_one_quarter(
+    workdir: Workdir,
+    config: BulletinConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BIZENV_FRAMEWORK", str(config.framework_path))
+    target = workdir.reports / "2025Q2" / "示例市营商环境评价_2025Q2_数据表.xlsx"
+    target.unlink(missing_ok=True)
+    assert main(["report", "--quarter", "2025q2", "--workdir", str(workdir.root)]) == 0
+    out = capsys.readouterr().out
+    assert "2025年第二季度季通报已生成" in out and str(target) in out
+    assert target.is_file()
