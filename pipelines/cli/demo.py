@@ -100,7 +100,11 @@ def run_quarter(quarter: Quarter, executor: str, sources: tuple[str, ...] | None
     result = dg.execute_job(
         dg.reconstructable(get_quarterly_pipeline_job),
         instance=instance,
-        run_config={"execution": {"config": {executor: {}}}},
+        run_config={
+            "execution": {"config": {executor: {}}},
+            # Progress is printed by the demo itself; the full event log is in Dagster's storage.
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        },
         tags={"dagster/partition": quarter.partition_key, "bizenv/demo": "true"},
         asset_selection=selection,
         raise_on_error=False,
@@ -110,6 +114,7 @@ def run_quarter(quarter: Quarter, executor: str, sources: tuple[str, ...] | None
 
 def run(args: argparse.Namespace) -> int:
     from pipelines.demo.generator import generate_landing, write_demo_correction
+    from pipelines.reports.build import latest_bulletin_paths
 
     if args.scale <= 0:
         raise UsageError("--scale 必须大于 0")
@@ -121,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     files = generate_landing(workdir.landing, seed=args.seed, scale=args.scale)
     print(f"   {len(files)} 个文件，共 {sum(f.rows for f in files):,} 行 → {workdir.landing}")
 
-    print("② 逐季度运行：归档 → 校验 → 入库")
+    print("② 逐季度运行：归档 → 校验 → 入库 → 指标 → 评分排名 → 季通报")
     for index, quarter in enumerate(DEMO_QUARTERS, start=1):
         t0 = time.monotonic()
         ok = run_quarter(quarter, args.executor)
@@ -140,6 +145,12 @@ def run(args: argparse.Namespace) -> int:
 
     print("④ 结果")
     _print_summary(workdir)
+    bulletin = latest_bulletin_paths(workdir)
+    if bulletin is not None:
+        print(f"   最新季通报：{bulletin.html}")
+        if bulletin.workbook is not None:
+            print(f"   最新数据表：{bulletin.workbook}")
+        print(f"   季通报索引：{bulletin.index}")
     print(f"总用时 {time.monotonic() - started:.1f} 秒")
     return 0
 

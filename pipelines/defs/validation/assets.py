@@ -1,7 +1,9 @@
-"""Validation: the latest received version is parsed, checked against its contract (Great
-Expectations suite + contract checks) and staged; the blocking check ``meets_contract``
-keeps a failing version out of the warehouse (staging → promote)."""
+"""Validation: the latest received version is read and typed into ``staging.<source>``; its
+blocking check ``meets_contract`` then runs the contract (Great Expectations suite + contract
+checks) on the staged rows. A failing check stops the promotion to the warehouse; it does not
+undo the staging write, which is why staging and warehouse are separate tables."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -15,24 +17,38 @@ from pipelines.registry import default_registry
 from pipelines.resources import IntakeSettings, WorkdirResource
 from pipelines.sqlfiles import sql
 from pipelines.warehouse import store
-from pipelines.warehouse.store import fetch_one
+
+CHECK_NAME = "meets_contract"
 
 
 def build_staging_asset(source: str) -> dg.AssetsDefinition:
     spec = contract(source)
+    key = dg.AssetKey(["staging", source])
 
     @dg.asset(
-        key=["staging", source],
+        key=key,
         deps=[dg.AssetKey(["intake", source])],
         group_name="validation",
         partitions_def=quarterly_partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "great_expectations"},
         tags={"source": source},
+        check_specs=[
+            dg.AssetCheckSpec(
+                CHECK_NAME,
+                asset=key,
+                blocking=True,
+                description=(
+                    f"{spec.title}：按数据规范校验（Great Expectations 规则集 "
+                    f"expectations/suites/{source}.json 与合同级检查 "
+                    f"expectations/checks/{source}.yaml）。零错误才能入库；不通过时阻断下游，"
+                    "上一个已入库版本继续有效，并生成退回报告。"
+                ),
+            )
+        ],
         description=(
-            f"{spec.title}：校验最新收到的版本（读取与表头、类型、Great Expectations 规则集 "
-            f"expectations/suites/{source}.json、合同级检查 expectations/checks/{source}.yaml），"
-            f"类型化后的行写入 staging.{source}；不合格时生成退回报告（HTML + CSV）。"
+            f"{spec.title}：最新收到的版本经读取、表头匹配与类型转换后写入 staging.{source}"
+            "（替换该季度分区）。"
         ),
     )
     def staged(
@@ -40,125 +56,118 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
         duckdb: DuckDBResource,
         workdir: WorkdirResource,
         intake_settings: IntakeSettings,
-    ) -> dg.MaterializeResult:
-        from pipelines.validation import validate_file, write_rejection_report
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        from pipelines.validation import (
+            ValidationResult,
+            check_submission,
+            parse_submission,
+            write_rejection_report,
+        )
+        from pipelines.validation.model import sort_errors
 
         quarter = partition_quarter(context)
-        layout = workdir.layout
+        q = str(quarter)
+        registry = default_registry()
         with duckdb.get_connection() as con:
-            candidate = store.select_candidate(con, source, str(quarter))
+            candidate = store.select_candidate(con, source, q)
             if candidate is None:
-                raise dg.Failure(description=f"{quarter} {spec.title}：没有待校验的版本")
-            store.mark_superseded(con, source, str(quarter), candidate.submission_hash)
+                raise dg.Failure(description=f"{q} {spec.title}：没有待校验的版本")
+            store.mark_superseded(con, source, q, candidate.submission_hash)
             previous_rows = store.previous_accepted_rows(con, source, str(quarter.previous()))
+        hash_ = candidate.submission_hash
 
-        result = validate_file(
-            source,
-            Path(candidate.archive_path),
+        # Stage 1: read, match headers, type. The typed rows are staged whatever the outcome.
+        parsed = parse_submission(source, Path(candidate.archive_path), registry=registry)
+        with duckdb.get_connection() as con:
+            staged_rows = store.stage_rows(con, source, q, hash_, parsed.frame)
+            store.record_errors(con, source, q, hash_, "parse", parsed.errors)
+        materialization: dict[str, object] = {
+            "quarter": q,
+            "submission_hash": hash_,
+            "file_name": candidate.file_name,
+            "dagster/row_count": staged_rows,
+            "parse_errors": len(parsed.errors),
+            "previous_quarter_rows": previous_rows if previous_rows is not None else "无",
+        }
+        if parsed.frame is not None:
+            materialization["preview"] = dg.MetadataValue.md(markdown_table(parsed.frame))
+        yield dg.MaterializeResult(metadata=materialization)
+
+        # Stage 2, the blocking check: the contract on the staged rows.
+        contract_errors = check_submission(
+            parsed,
             quarter=quarter,
-            registry=default_registry(),
+            registry=registry,
             previous_rows=previous_rows,
             volume_factor=intake_settings.volume_factor,
         )
+        # The report names the file as the department named it; the folder keeps versions
+        # with the same file name apart.
+        result = ValidationResult(
+            source=source,
+            path=Path(candidate.file_name),
+            quarter=quarter,
+            rows=parsed.rows,
+            errors=sort_errors([*parsed.errors, *contract_errors]),
+            frame=parsed.frame,
+        )
         report_html = report_csv = None
         if not result.valid:
-            out_dir = layout.rejections / str(quarter) / source
             html, csv = write_rejection_report(
                 result,
-                out_dir,
+                workdir.layout.rejections / q / source / hash_[:12],
                 title_extra={
-                    "文件名": candidate.file_name,
                     "收到时间": candidate.received_at.strftime("%Y-%m-%d %H:%M"),
-                    "文件哈希": candidate.submission_hash,
+                    "文件哈希": hash_,
                 },
             )
             report_html, report_csv = str(html), str(csv)
-        failing_rows = len({e.row for e in result.errors if e.row is not None})
         with duckdb.get_connection() as con:
-            staged_rows = store.stage_rows(
-                con, source, str(quarter), candidate.submission_hash, result.frame
-            )
-            store.record_errors(
-                con, source, str(quarter), candidate.submission_hash, "validation", result.errors
-            )
+            store.record_errors(con, source, q, hash_, "contract", contract_errors)
             store.update_status(
                 con,
                 source,
-                str(quarter),
-                candidate.submission_hash,
+                q,
+                hash_,
                 status="validated" if result.valid else "rejected",
                 error_count=len(result.errors),
-                failing_rows=failing_rows,
+                failing_rows=result.failing_rows,
                 report_html=report_html,
                 report_csv=report_csv,
             )
-        metadata: dict[str, object] = {
-            "quarter": str(quarter),
-            "submission_hash": candidate.submission_hash,
+            params = {"source": source, "quarter": q, "hash": hash_}
+            preview = con.execute(
+                sql("intake/select_validation_errors_preview"), {**params, "limit": 20}
+            ).df()
+            by_rule = con.execute(sql("intake/select_validation_errors_by_rule"), params).fetchall()
+        check_metadata: dict[str, object] = {
+            "submission_hash": hash_,
             "file_name": candidate.file_name,
             "rows": result.rows,
-            "staged_rows": staged_rows,
             "error_count": len(result.errors),
-            "failing_rows": failing_rows,
-            "previous_quarter_rows": previous_rows if previous_rows is not None else "无",
+            "failing_rows": result.failing_rows,
+            "errors_by_rule": {rule: int(n) for rule, n in by_rule},
         }
-        if result.frame is not None:
-            metadata["preview"] = dg.MetadataValue.md(markdown_table(result.frame))
+        if len(preview):
+            check_metadata["failing_rows_preview"] = dg.MetadataValue.md(
+                markdown_table(preview, limit=20)
+            )
         if report_html:
-            metadata["rejection_report"] = dg.MetadataValue.path(report_html)
-        return dg.MaterializeResult(metadata=metadata)
+            check_metadata["rejection_report"] = dg.MetadataValue.path(report_html)
+            check_metadata["rejection_report_csv"] = dg.MetadataValue.path(report_csv)
+        yield dg.AssetCheckResult(
+            check_name=CHECK_NAME,
+            asset_key=key,
+            passed=result.valid,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=check_metadata,
+            description=None
+            if result.valid
+            else f"{q} {spec.title}（{candidate.file_name}）被退回：{len(result.errors)} 处错误，"
+            f"涉及 {result.failing_rows} 行",
+        )
 
     return staged
 
 
-def build_contract_check(source: str) -> dg.AssetChecksDefinition:
-    spec = contract(source)
-
-    @dg.asset_check(
-        asset=dg.AssetKey(["staging", source]),
-        name="meets_contract",
-        blocking=True,
-        pool=DUCKDB_POOL,
-        partitions_def=quarterly_partitions,
-        description=(
-            f"{spec.title}：暂存版本须零错误才能入库。不通过时阻断下游，上一个已入库版本继续有效。"
-        ),
-    )
-    def meets_contract(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        quarter = str(partition_quarter(context))
-        with duckdb.get_connection() as con:
-            candidate = store.select_candidate(con, source, quarter)
-            assert candidate is not None  # the staging asset failed otherwise
-            params = {"source": source, "quarter": quarter, "hash": candidate.submission_hash}
-            status = fetch_one(con, sql("intake/select_submission"), params)
-            errors = con.execute(
-                sql("intake/select_validation_errors_preview"), {**params, "limit": 20}
-            ).df()
-            by_rule = con.execute(sql("intake/select_validation_errors_by_rule"), params).fetchall()
-        _, status_name, error_count, failing_rows, report_html, _, _ = status
-        passed = status_name in ("validated", "accepted") and not error_count
-        metadata: dict[str, object] = {
-            "submission_hash": candidate.submission_hash,
-            "file_name": candidate.file_name,
-            "error_count": int(error_count or 0),
-            "failing_rows": int(failing_rows or 0),
-            "errors_by_rule": {rule: int(n) for rule, n in by_rule},
-        }
-        if len(errors):
-            metadata["failing_rows_preview"] = dg.MetadataValue.md(markdown_table(errors, 20))
-        if report_html:
-            metadata["rejection_report"] = dg.MetadataValue.path(report_html)
-        return dg.AssetCheckResult(
-            passed=passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=metadata,
-            description=None if passed else f"{quarter} {spec.title} 被退回：{error_count} 处错误",
-        )
-
-    return meets_contract
-
-
 staging_assets = [build_staging_asset(source) for source in SOURCES]
-contract_checks = [build_contract_check(source) for source in SOURCES]
