@@ -71,8 +71,12 @@ def overview(
     paragraphs.append(
         f"{quarter.label_zh}，全市共{len(rows)}个县（市、区）和开发区参加营商环境评价"
         f"（{type_text}）。评价指标体系包括{levels.get(1, 0)}个一级指标、"
-        f"{levels.get(2, 0)}个二级指标，数据来源于各牵头单位报送并通过校验的"
-        f"{in_force}类数据。"
+        f"{levels.get(2, 0)}个二级指标，"
+        + (
+            f"数据来源于各牵头单位报送并通过校验的{in_force}类数据。"
+            if in_force
+            else "数据来源于数据仓库中各牵头单位报送的数据。"
+        )
     )
 
     if rows:

@@ -1,0 +1,138 @@
+"""The bulletin from a real (small) pipeline run: generated demo data loaded into the
+warehouse → indicator values → scores → rankings → reports/bulletin and reports/workbook
+materialised in process for two quarters; then the page opened in chromium."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+from dagster_duckdb import DuckDBResource
+from openpyxl import load_workbook
+
+from pipelines.defs.indicators.assets import indicator_values
+from pipelines.defs.reports.assets import bulletin, workbook
+from pipelines.defs.scoring.assets import indicator_scores, rankings
+from pipelines.env import Workdir
+from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
+from pipelines.quarters import Quarter
+from pipelines.reports import latest_bulletin_paths
+from pipelines.resources import WorkdirResource
+
+Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
+SCALE = 0.05
+
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("bulletin_pipeline")
+    layout = Workdir(root).ensure()
+    mp.setenv("BIZENV_HOME", str(root))
+    mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
+    mp.setenv("DAGSTER_HOME", str(layout.dagster_home))
+    mp.delenv("BIZENV_FRAMEWORK", raising=False)
+    with duckdb.connect(str(layout.warehouse)) as con:
+        load_demo_quarters(con, [Q1, Q2], seed=DEMO_SEED, scale=SCALE)
+    resources = {
+        "duckdb": DuckDBResource(database=str(layout.warehouse)),
+        "workdir": WorkdirResource(home=str(root)),
+    }
+    results = {}
+    with DagsterInstance.ephemeral() as instance:
+        for quarter in (Q1, Q2):
+            results[quarter] = materialize(
+                [indicator_values, indicator_scores, rankings, bulletin, workbook],
+                partition_key=quarter.partition_key,
+                resources=resources,
+                instance=instance,
+                raise_on_error=True,
+            )
+    yield {"layout": layout, "results": results}
+    mp.undo()
+
+
+def _metadata(run: dict[str, object], quarter: Quarter, key: AssetKey) -> dict[str, object]:
+    result = run["results"][quarter]  # type: ignore[index]
+    events = {m.asset_key: m for m in result.get_asset_materialization_events()}
+    return events[key].materialization.metadata
+
+
+def test_assets_write_bulletin_workbook_and_index(run: dict[str, object]) -> None:
+    layout: Workdir = run["layout"]  # type: ignore[assignment]
+    for quarter in (Q1, Q2):
+        meta = _metadata(run, quarter, AssetKey(["reports", "bulletin"]))
+        html = Path(meta["bulletin"].value)
+        assert html == layout.reports / str(quarter) / f"示例市营商环境评价_{quarter}_季通报.html"
+        assert html.is_file() and meta["bulletin_url"].value == html.as_uri()
+        assert meta["units"].value == 10
+        book = Path(_metadata(run, quarter, AssetKey(["reports", "workbook"]))["workbook"].value)
+        assert book.is_file()
+    latest = latest_bulletin_paths(layout)
+    assert latest is not None and str(Q2) in latest.html.name
+    index = latest.index.read_text(encoding="utf-8")
+    assert re.findall(r'data-quarter="(\d{4}Q\d)"', index) == [str(Q2), str(Q1)]
+
+
+def test_bulletin_shows_the_warehouse_rankings(run: dict[str, object]) -> None:
+    layout: Workdir = run["layout"]  # type: ignore[assignment]
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        ranking = con.execute(
+            "select unit_name, total_score, rank, rank_change from scores.rankings "
+            "where quarter = ? order by rank, unit_code",
+            [str(Q2)],
+        ).fetchall()
+    html = (layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_季通报.html").read_text("utf-8")
+    table = re.search(r'<table id="table-ranking".*?</table>', html, re.S).group(0)
+    names = re.findall(r'<td class="unit">(.*?)</td>', table)
+    scores = re.findall(r'<td class="num score">(.*?)</td>', table)
+    assert names == [r[0] for r in ranking]
+    assert scores == [f"{r[1]:.2f}" for r in ranking]
+    leader = ranking[0]
+    assert f"综合得分第一的是{leader[0]}（{leader[1]:.2f}分）" in html
+    wb = load_workbook(layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_数据表.xlsx")
+    assert [r[2] for r in wb["综合排名"].iter_rows(min_row=2, values_only=True)] == names
+
+
+def test_real_bulletin_in_chromium(run: dict[str, object], tmp_path: Path) -> None:
+    from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    layout: Workdir = run["layout"]  # type: ignore[assignment]
+    html = layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_季通报.html"
+    errors: list[str] = []
+    remote: list[str] = []
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1000, "height": 1400},
+        )
+        try:
+            page = context.new_page()
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: r.url.startswith("file:") or remote.append(r.url))
+            page.goto(html.as_uri())
+            page.wait_for_selector("html[data-charts-ready]", timeout=60_000)
+            empty = page.eval_on_selector_all(
+                "div.plot", "els => els.filter(e => !e.querySelector('svg.main-svg')).length"
+            )
+            bars = page.locator("#chart-ranking g.trace.bars g.point path").count()
+            page.screenshot(path=str(tmp_path / "real.png"), full_page=True)
+        finally:
+            context.close()
+    assert errors == [] and remote == []
+    assert empty == 0 and bars == 10
+    assert (tmp_path / "real.png").stat().st_size > 50_000
