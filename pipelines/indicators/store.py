@@ -37,14 +37,16 @@ def ensure_scores_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def prepare_calendar(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[date, date]:
-    """(Re)create ``work_calendar`` covering the quarter and every case date its duration
-    indicators read. Raises :class:`pipelines.workdays.CalendarCoverageError` (Chinese
-    message) when a year is not covered by the installed chinesecalendar."""
+    """(Re)create ``work_calendar`` covering the whole years of the quarter and of every
+    case date its duration indicators read. Raises
+    :class:`pipelines.workdays.CalendarCoverageError` (Chinese message) when a year is not
+    covered by the installed chinesecalendar."""
     ((first, last),) = con.execute(
         sql("scores/select_case_date_range"), {"quarter": str(quarter)}
     ).fetchall()
-    start = min(d for d in (first, quarter.start) if d is not None)
-    end = max(d for d in (last, quarter.end) if d is not None)
+    # Whole years, so that the table is the same for every quarter of a year.
+    start = date(min(d for d in (first, quarter.start) if d is not None).year, 1, 1)
+    end = date(max(d for d in (last, quarter.end) if d is not None).year, 12, 31)
     ensure_calendar(con, start, end)
     return start, end
 
