@@ -141,12 +141,15 @@ def test_deterministic_except_generation_time(
         assert re.sub(r"\d", "", a) == re.sub(r"\d", "", b)  # only the timestamp's digits
 
 
-def test_index_lists_every_quarter_newest_first(workdir: Workdir, config: BulletinConfig) -> None:
+def test_index_lists_every_quarter_newest_first(
+    workdir: Workdir, config: BulletinConfig, html: str
+) -> None:
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
         for quarter in QUARTERS[:-1]:
             build_bulletin(
                 con, quarter, workdir.reports, config=config, generated_at=T1, workbook=False
             )
+    assert html  # the latest quarter is rendered (module fixture)
     index = (workdir.reports / "index.html").read_text(encoding="utf-8")
     listed = re.findall(r'<tr data-quarter="(\d{4}Q\d)">', index)
     assert listed == [str(q) for q in reversed(QUARTERS)]
