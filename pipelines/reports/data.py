@@ -1,6 +1,6 @@
 """Everything the bulletin shows, read from the warehouse in one place.
 
-The queries live one per file in ``pipelines/reports/sql/`` (parameters bound, never
+The queries live one per file in ``sql/reports/`` (parameters bound, never
 formatted in). Tables read: ``scores.rankings``, ``scores.indicator_scores``,
 ``indicators.indicator_values``, ``warehouse.satisfaction_responses``,
 ``intake.submissions`` (+ ``intake.submissions_in_force``) and ``intake.validation_errors``.
@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from pipelines.quarters import Quarter
-
-SQL_DIR = Path(__file__).with_name("sql")
+from pipelines.sqlfiles import sql
 
 RANKINGS_TABLE = "scores.rankings"
 INDICATOR_SCORES_TABLE = "scores.indicator_scores"
 # Where the indicator engine keeps raw values (the first that exists is read).
-INDICATOR_VALUES_TABLES = ("indicators.indicator_values", "scores.indicator_values")
+INDICATOR_VALUES_TABLE = "scores.indicator_values"
 SATISFACTION_TABLE = "warehouse.satisfaction_responses"
 SUBMISSIONS_TABLE = "intake.submissions"
 REJECTION_MESSAGES_PER_VERSION = 3
@@ -34,7 +32,7 @@ class NoScoresError(LookupError):
 
 @cache
 def report_sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return sql(f"reports/{name}")
 
 
 @dataclass(frozen=True)
@@ -111,16 +109,14 @@ def load_bulletin_data(
         tables,
         ["quarter", "unit_code", "node", "level", "parent", "score", "rank", "flags"],
     )
-    values_table = next((t for t in INDICATOR_VALUES_TABLES if t in tables), None)
-    if values_table is None:
-        values = pd.DataFrame(
-            {c: pd.Series(dtype="object") for c in ("quarter", "unit_code", "indicator")}
-            | {"value": pd.Series(dtype="float64"), "n_cases": pd.Series(dtype="float64")}
-        )
-    else:
-        # The table name is one of two constants above, never user input.
-        text = report_sql("indicator_values").replace("{values_table}", values_table)
-        values = con.execute(text, both).df()
+    values = _frame(
+        con,
+        "indicator_values",
+        both,
+        INDICATOR_VALUES_TABLE,
+        tables,
+        ["quarter", "unit_code", "indicator", "value", "n_cases"],
+    )
     satisfaction = _frame(
         con,
         "satisfaction_by_department",
