@@ -21,6 +21,7 @@ demo: sync
 	$(UV) run --frozen --no-sync bizenv demo $(ARGS)
 
 test: sync
+	./scripts/ensure_browser.sh
 	$(UV) run --frozen --no-sync pytest -q -n 2 $(ARGS)
 
 lint: sync

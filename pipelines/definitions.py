@@ -28,6 +28,7 @@ def defs() -> dg.Definitions:
     )
 
 
-def get_quarterly_pipeline_job() -> dg.JobDefinition:
-    """Module-level accessor so `reconstructable` can rebuild the job in subprocesses."""
-    return defs().resolve_job_def("quarterly_pipeline")
+def get_job(name: str) -> dg.JobDefinition:
+    """Module-level accessor so a reconstructable job can be rebuilt in subprocesses
+    (``dg.build_reconstructable_job("pipelines.definitions", "get_job", (name,))``)."""
+    return defs().resolve_job_def(name)

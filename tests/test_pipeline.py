@@ -11,11 +11,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.cli.demo import run_quarter
 from pipelines.contracts import SOURCES
 from pipelines.demo.generator import generate_source_frame, inject_fault, write_submission
 from pipelines.env import Workdir
 from pipelines.intake.archive import file_sha256
+from pipelines.orchestration import run_quarter
 from pipelines.quarters import Quarter
 
 SCALE = 0.03

@@ -19,12 +19,19 @@ import duckdb
 from pipelines.cli import UsageError
 from pipelines.contracts import SOURCES, contract
 from pipelines.env import Workdir, configure_environment, default_workdir
-from pipelines.quarters import DEMO_QUARTERS, Quarter
+from pipelines.orchestration import (
+    REPORT_ASSETS,
+    loaded_rows,
+    refresh_job,
+    run_quarter,
+    status_lines,
+)
+from pipelines.quarters import DEMO_QUARTERS
 from pipelines.sqlfiles import sql
-from pipelines.warehouse.store import fetch_one
 
 WORKDIR_MARKER = ".bizenv-workdir"
 CORRECTION_SOURCE = "utility_connections"
+DEMO_TAGS = {"bizenv/demo": "true"}
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -56,62 +63,6 @@ def prepare_workdir(root: Path) -> Workdir:
     return configure_environment(root)
 
 
-def loaded_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: Quarter) -> int:
-    (count,) = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": str(quarter)})
-    return int(count)
-
-
-def _status_lines(workdir: Workdir, quarter: Quarter, sources: tuple[str, ...]) -> list[str]:
-    lines = []
-    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
-        for source in sources:
-            params = {"source": source, "quarter": str(quarter)}
-            row = fetch_one(con, sql("intake/select_latest_submission"), params)
-            loaded = loaded_rows(con, source, quarter)
-            title = contract(source).title
-            if row is None:
-                lines.append(f"    ✗ {title}：未收到文件")
-            elif row[1] == "accepted":
-                lines.append(f"    ✓ {title}：{row[0]} 已入库 {loaded:,} 行")
-            elif row[1] == "rejected":
-                lines.append(
-                    f"    ✗ {title}：{row[0]} 被退回（{row[2]} 处错误），"
-                    f"在用版本 {loaded:,} 行不变；退回报告 {row[3]}"
-                )
-            else:
-                lines.append(f"    ? {title}：{row[0]} 状态 {row[1]}")
-    return lines
-
-
-def run_quarter(quarter: Quarter, executor: str, sources: tuple[str, ...] | None = None) -> bool:
-    """Run the quarterly pipeline job for one partition; True when the run succeeded."""
-    import dagster as dg
-
-    from pipelines.definitions import get_quarterly_pipeline_job
-
-    selection = None
-    if sources is not None:
-        selection = [
-            dg.AssetKey([stage, source])
-            for source in sources
-            for stage in ("intake", "staging", "warehouse")
-        ]
-    instance = dg.DagsterInstance.get()
-    result = dg.execute_job(
-        dg.reconstructable(get_quarterly_pipeline_job),
-        instance=instance,
-        run_config={
-            "execution": {"config": {executor: {}}},
-            # Progress is printed by the demo itself; the full event log is in Dagster's storage.
-            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-        },
-        tags={"dagster/partition": quarter.partition_key, "bizenv/demo": "true"},
-        asset_selection=selection,
-        raise_on_error=False,
-    )
-    return result.success
-
-
 def run(args: argparse.Namespace) -> int:
     from pipelines.demo.generator import generate_landing, write_demo_correction
     from pipelines.reports.build import latest_bulletin_paths
@@ -129,19 +80,23 @@ def run(args: argparse.Namespace) -> int:
     print("② 逐季度运行：归档 → 校验 → 入库 → 指标 → 评分排名 → 季通报")
     for index, quarter in enumerate(DEMO_QUARTERS, start=1):
         t0 = time.monotonic()
-        ok = run_quarter(quarter, args.executor)
+        ok = run_quarter(quarter, args.executor, tags=DEMO_TAGS)
         mark = "完成" if ok else "有失败"
         print(
             f"  [{index}/{len(DEMO_QUARTERS)}] {quarter} {mark}（{time.monotonic() - t0:.1f} 秒）"
         )
-        print("\n".join(_status_lines(workdir, quarter, SOURCES)))
+        print("\n".join(status_lines(workdir, quarter, SOURCES)))
 
     last = DEMO_QUARTERS[-1]
     print(f"③ 部门补报：{last} {contract(CORRECTION_SOURCE).title}更正版（含错误）")
     correction = write_demo_correction(workdir.landing, seed=args.seed)
     print(f"   新文件 {correction.path.name}")
-    run_quarter(last, args.executor, sources=(CORRECTION_SOURCE,))
-    print("\n".join(_status_lines(workdir, last, (CORRECTION_SOURCE,))))
+    # What the landing sensor launches for a new file: the source's chain and its downstream.
+    # The blocking check stops it before the warehouse; the bulletin is then rebuilt so its
+    # data-quality appendix lists the rejected version.
+    run_quarter(last, args.executor, job_name=refresh_job(CORRECTION_SOURCE), tags=DEMO_TAGS)
+    print("\n".join(status_lines(workdir, last, (CORRECTION_SOURCE,))))
+    run_quarter(last, args.executor, asset_selection=REPORT_ASSETS, tags=DEMO_TAGS)
 
     print("④ 结果")
     _print_summary(workdir)

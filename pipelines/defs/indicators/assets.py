@@ -27,7 +27,16 @@ INDICATOR_VALUES = dg.AssetKey(["indicators", "indicator_values"])
 
 @dg.asset(
     key=INDICATOR_VALUES,
-    deps=[dg.AssetKey(["warehouse", source]) for source in SOURCES],
+    deps=[
+        *(dg.AssetKey(["warehouse", source]) for source in SOURCES if source != "loan_balances"),
+        # Growth indicators read the previous and the year-ago quarter's loan balances.
+        dg.AssetDep(
+            dg.AssetKey(["warehouse", "loan_balances"]),
+            partition_mapping=dg.TimeWindowPartitionMapping(
+                start_offset=-4, end_offset=0, allow_nonexistent_upstream_partitions=True
+            ),
+        ),
+    ],
     group_name="indicators",
     partitions_def=quarterly_partitions,
     pool=DUCKDB_POOL,

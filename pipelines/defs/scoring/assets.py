@@ -24,7 +24,15 @@ SCORE_RANGE = (0.0, 100.0)
 
 @dg.asset(
     key=INDICATOR_SCORES,
-    deps=[INDICATOR_VALUES],
+    # frontier_observed bounds use a window of earlier quarters' values.
+    deps=[
+        dg.AssetDep(
+            INDICATOR_VALUES,
+            partition_mapping=dg.TimeWindowPartitionMapping(
+                start_offset=-3, end_offset=0, allow_nonexistent_upstream_partitions=True
+            ),
+        )
+    ],
     group_name="scoring",
     partitions_def=quarterly_partitions,
     pool=DUCKDB_POOL,
@@ -129,7 +137,15 @@ def every_unit_has_total(
 
 @dg.asset(
     key=RANKINGS,
-    deps=[INDICATOR_SCORES],
+    # The change against the previous quarter reads that quarter's rankings, so a backfill
+    # (CLI or UI) builds quarters in order.
+    deps=[
+        INDICATOR_SCORES,
+        dg.AssetDep(
+            RANKINGS,
+            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1),
+        ),
+    ],
     group_name="scoring",
     partitions_def=quarterly_partitions,
     pool=DUCKDB_POOL,
