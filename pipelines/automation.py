@@ -13,6 +13,7 @@ from pipelines.env import TIMEZONE
 from pipelines.intake.archive import (
     LandingPathError,
     file_sha256,
+    is_archived,
     is_submission_file,
     parse_landing_path,
 )
@@ -34,12 +35,13 @@ class LandingScan:
     cursor: str
 
 
-def scan_landing(landing: Path, cursor: str | None) -> LandingScan:
+def scan_landing(landing: Path, cursor: str | None, archive: Path | None = None) -> LandingScan:
     """Compare the landing folder with the cursor ({path: [mtime_ns, size, sha256]}).
 
     A file is hashed only when its mtime or size changed; it is a change only when its hash
     differs from what the cursor remembers, so touching or re-uploading identical bytes
-    launches nothing.
+    launches nothing. With ``archive``, a version already archived for its source and quarter
+    (processed by an earlier run, e.g. before the sensor was started) is not a change either.
     """
     seen: dict[str, list[object]] = json.loads(cursor) if cursor else {}
     changes: list[LandedChange] = []
@@ -62,8 +64,11 @@ def scan_landing(landing: Path, cursor: str | None) -> LandingScan:
                 continue
             digest = file_sha256(path)
             updated[key] = [stat.st_mtime_ns, stat.st_size, digest]
-            if previous is None or previous[2] != digest:
-                changes.append(LandedChange(quarter, source, path, digest))
+            if previous is not None and previous[2] == digest:
+                continue
+            if archive is not None and is_archived(archive, source, quarter, digest):
+                continue
+            changes.append(LandedChange(quarter, source, path, digest))
     return LandingScan(changes, misplaced, json.dumps(updated, sort_keys=True))
 
 

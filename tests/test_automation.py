@@ -45,6 +45,17 @@ def test_scan_reports_new_changed_and_ignores_identical(tmp_path: Path) -> None:
     assert changed.changes[0].submission_hash != first.changes[0].submission_hash
 
 
+def test_scan_skips_versions_already_archived(tmp_path: Path) -> None:
+    from pipelines.intake.archive import archive_file
+
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    done = drop(landing, "2025Q2/loan_balances/贷款.csv", "a\n1\n")
+    archive_file(done, archive, "loan_balances", Quarter(2025, 2))
+    new = drop(landing, "2025Q2/approval_cases/办件.csv", "a\n1\n")
+    scan = scan_landing(landing, None, archive)
+    assert [c.path for c in scan.changes] == [new]
+
+
 def test_scan_skips_misplaced_files_with_a_message(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     drop(landing, "2025Q2/water/报装.csv", "x")

@@ -140,13 +140,21 @@ def _atomic_write_text(dest: Path, text: str) -> None:
         raise
 
 
+def metadata_path(archive_root: Path, source: str, quarter: Quarter, submission_hash: str) -> Path:
+    return archive_root / "submissions" / source / str(quarter) / f"{submission_hash}.json"
+
+
+def is_archived(archive_root: Path, source: str, quarter: Quarter, submission_hash: str) -> bool:
+    return metadata_path(archive_root, source, quarter, submission_hash).exists()
+
+
 def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) -> ArchivedFile:
     """Copy one landed file into the archive (once per content) and record its metadata."""
     submission_hash = file_sha256(path)
     obj = archive_root / "objects" / submission_hash[:2] / f"{submission_hash}{path.suffix.lower()}"
     if not obj.exists():
         _atomic_copy(path, obj)
-    meta_path = archive_root / "submissions" / source / str(quarter) / f"{submission_hash}.json"
+    meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
         record = json.loads(meta_path.read_text(encoding="utf-8"))
         return ArchivedFile(

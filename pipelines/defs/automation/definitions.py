@@ -32,8 +32,8 @@ quarterly_reporting_job = dg.define_asset_job(
     description="监视落地目录：新文件或内容变化的文件触发该数据源该季度的运行；相同内容重传不触发。",
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    landing = workdir_from_env().landing
-    scan = scan_landing(landing, context.cursor)
+    workdir = workdir_from_env()
+    scan = scan_landing(workdir.landing, context.cursor, workdir.archive)
     for message in scan.misplaced:
         context.log.warning(f"跳过放错位置的文件：{message}")
     requests = [
