@@ -278,9 +278,9 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
         [sup, str(quarter), f"{end.isoformat()} 08:00:00+08"],
     )
     for row, rule, message in (
-        (2, "non_negative", PWNED_MESSAGE),
-        (3, "non_negative", "金额应为非负数"),
-        (5, "region_code", "区划代码不在名录中"),
+        (2, "range", PWNED_MESSAGE),
+        (3, "range", "金额应为非负数"),
+        (5, "region", "区划代码不在名录中"),
     ):
         con.execute(
             "insert into intake.validation_errors values (?, 'loan_balances', ?, 'contract', ?, "
@@ -490,7 +490,7 @@ def test_data_quality_marks_late_and_rejected(content: BulletinContent) -> None:
     assert loans.versions == 3 and loans.superseded == 1
     (rejected,) = loans.rejected
     assert rejected.file_name == PWNED_FILE
-    assert rejected.rules == (("non_negative", 2), ("region_code", 1))
+    assert rejected.rules == (("range", 2), ("region", 1))  # ids; labels when shown
     assert rejected.messages[0] == f"第2行 各项贷款余额：{PWNED_MESSAGE}"
 
 

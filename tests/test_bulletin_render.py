@@ -108,6 +108,19 @@ def test_department_text_is_escaped(html: str) -> None:
     assert PWNED_COMMENT not in page and PWNED_FILE not in page
 
 
+def test_rejected_versions_show_chinese_rule_names(html: str) -> None:
+    table = re.search(r'<table id="table-rejected".*?</table>', html, re.S)
+    assert table is not None
+    assert "超出合理范围：2；区划代码不在名录中：1" in table.group(0)
+    assert "range：" not in table.group(0) and "region：" not in table.group(0)
+
+
+def test_written_files_are_world_readable(workdir: Workdir, html: str) -> None:
+    folder = workdir.reports / str(LATEST)
+    for path in [*folder.iterdir(), workdir.reports / "index.html"]:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+
+
 def test_watermark_only_for_demo_data(
     workdir: Workdir, config: BulletinConfig, tmp_path: Path, html: str
 ) -> None:

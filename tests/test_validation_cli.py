@@ -40,8 +40,9 @@ def test_check_valid_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "2025Q2" in out and "文件名推断" in out
 
 
-def test_check_invalid_exit_1_json_shape(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_invalid_exit_1_json_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _bad_file(tmp_path)
     assert main(["check", "approval_cases", str(path), "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
@@ -57,8 +58,9 @@ def test_check_invalid_exit_1_json_shape(tmp_path: Path,
     assert "两次" in payload["errors"][1]["message"]
 
 
-def test_check_text_output_truncates_at_50(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_text_output_truncates_at_50(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     head, rows = good_table("approval_cases")
     template = rows[0]
     rows = []
@@ -75,8 +77,7 @@ def test_check_text_output_truncates_at_50(tmp_path: Path,
     assert "…共 60 条，详见 --json" in out
 
 
-def test_check_infers_quarter_from_data(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_infers_quarter_from_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     head, rows = good_table("satisfaction_responses")
     path = write_csv(tmp_path / "s.csv", head, rows)
     assert main(["check", "satisfaction_responses", str(path)]) == 0
@@ -86,23 +87,37 @@ def test_check_infers_quarter_from_data(tmp_path: Path,
 def test_check_previous_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     head, rows = good_table("utility_connections")
     path = write_csv(tmp_path / "u.csv", head, rows)
-    code = main(["check", "utility_connections", str(path), "--quarter", "2025Q2", "--json",
-                 "--previous-rows", "1000"])
+    code = main(
+        [
+            "check",
+            "utility_connections",
+            str(path),
+            "--quarter",
+            "2025Q2",
+            "--json",
+            "--previous-rows",
+            "1000",
+        ]
+    )
     assert code == 1
     errors = json.loads(capsys.readouterr().out)["errors"]
     assert [(e["row"], e["column"], e["rule"]) for e in errors] == [(None, None, "volume")]
 
 
-@pytest.mark.parametrize("argv", [
-    ["check", "no_such_source", "{file}"],
-    ["check", "approval_cases", "{missing}"],
-    ["check", "approval_cases", "{dir}"],
-    ["check", "approval_cases", "{file}", "--quarter", "2025Q5"],
-    ["check", "approval_cases", "{file}", "--quarter", "上季度"],
-    ["template", "no_such_source"],
-])
-def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                             argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "no_such_source", "{file}"],
+        ["check", "approval_cases", "{missing}"],
+        ["check", "approval_cases", "{dir}"],
+        ["check", "approval_cases", "{file}", "--quarter", "2025Q5"],
+        ["check", "approval_cases", "{file}", "--quarter", "上季度"],
+        ["template", "no_such_source"],
+    ],
+)
+def test_usage_errors_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     head, rows = good_table("approval_cases")
     good = write_csv(tmp_path / "a.csv", head, rows)
     subs = {"{file}": str(good), "{missing}": str(tmp_path / "nope.csv"), "{dir}": str(tmp_path)}
@@ -112,21 +127,62 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert captured.out == ""
 
 
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("办件.txt", "不支持 .txt 格式"),
+        ("办件.json", "不支持 .json 格式"),
+        ("办件.xlsm", "不支持 .xlsm 格式"),
+        ("办件.XLS", "请在 Excel 中另存为 .xlsx 或 CSV"),
+        ("办件", "没有扩展名"),
+    ],
+)
+def test_check_rejects_other_file_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, words: str
+) -> None:
+    head, rows = good_table("approval_cases")
+    path = write_csv(tmp_path / name, head, rows)  # valid CSV content, wrong file name
+    assert main(["check", "approval_cases", str(path), "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert [(e["row"], e["rule"]) for e in payload["errors"]] == [(None, "file_format")]
+    assert words in payload["errors"][0]["message"]
+    assert ".xlsx" in payload["errors"][0]["message"] and ".csv" in payload["errors"][0]["message"]
+    assert main(["check", "approval_cases", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "校验通过" not in out and "[file_format]" in out
+
+
+@pytest.mark.parametrize("name", ["办件.CSV", "办件.Csv"])
+def test_check_accepts_suffix_in_any_case(tmp_path: Path, name: str) -> None:
+    head, rows = good_table("approval_cases")
+    path = write_csv(tmp_path / name, head, rows)
+    assert main(["check", "approval_cases", str(path), "--quarter", "2025Q2"]) == 0
+
+
 # --- rejection report ------------------------------------------------------------------
 
 
 def _result_with(values: list[str]) -> ValidationResult:
-    errors = [ValidationError(row=i + 2, column="事项名称", value=v, rule="required",
-                              message=f"说明{v}") for i, v in enumerate(values)]
+    errors = [
+        ValidationError(row=i + 2, column="事项名称", value=v, rule="required", message=f"说明{v}")
+        for i, v in enumerate(values)
+    ]
     errors.insert(0, ValidationError(None, "受理部门", None, "missing_column", "缺少列“受理部门”"))
-    return ValidationResult(source="approval_cases", path=Path("/x/办件 2025Q2.csv"),
-                            quarter=QUARTER, rows=len(values), errors=errors, frame=None)
+    return ValidationResult(
+        source="approval_cases",
+        path=Path("/x/办件 2025Q2.csv"),
+        quarter=QUARTER,
+        rows=len(values),
+        errors=errors,
+        frame=None,
+    )
 
 
 def test_report_html_escapes_and_csv_neutralises(tmp_path: Path) -> None:
     values = ["<script>alert(1)</script>", "=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "普通"]
     html_path, csv_path = write_rejection_report(
-        _result_with(values), tmp_path / "out", title_extra={"文件哈希": "abc<b>123"})
+        _result_with(values), tmp_path / "out", title_extra={"文件哈希": "abc<b>123"}
+    )
     html = html_path.read_text(encoding="utf-8")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -138,19 +194,30 @@ def test_report_html_escapes_and_csv_neutralises(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["行号", "列名", "值", "规则", "说明"]
-    assert rows[1] == ["", "受理部门", "", "missing_column", "缺少列“受理部门”"]
-    assert [r[2] for r in rows[2:]] == ["<script>alert(1)</script>", "'=cmd|' /C calc'!A0",
-                                        "'+1", "'-2", "'@SUM(A1)", "普通"]
+    assert rows[1] == ["", "受理部门", "", "缺少列（missing_column）", "缺少列“受理部门”"]
+    assert [r[2] for r in rows[2:]] == [
+        "<script>alert(1)</script>",
+        "'=cmd|' /C calc'!A0",
+        "+1",
+        "-2",
+        "'@SUM(A1)",
+        "普通",
+    ]
+    assert {r[3] for r in rows[2:]} == {"必填项为空（required）"}
     assert [r[0] for r in rows[2:]] == ["2", "3", "4", "5", "6", "7"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        [html_path.name, csv_path.name])  # no temporary files left behind
+        [html_path.name, csv_path.name]
+    )  # no temporary files left behind
 
 
 def test_report_html_caps_at_1000_rows_csv_has_all(tmp_path: Path) -> None:
     html_path, csv_path = write_rejection_report(_result_with(["v"] * 1100), tmp_path)
     html = html_path.read_text(encoding="utf-8")
     assert html.count('<td class="value">') == 1000
-    assert "仅显示前 1000 条，共 1101 条" in html
+    note = (
+        "共 1101 处错误，本页列出前 1000 处，全部错误见同名 CSV 文件（办件 2025Q2.rejection.csv）"
+    )
+    assert html.index(note) < html.index("<h2>概况</h2>")  # stated near the top
     assert len(csv_path.read_text(encoding="utf-8-sig").splitlines()) == 1102
 
 
@@ -162,6 +229,46 @@ def test_report_summary_from_real_validation(tmp_path: Path) -> None:
     assert '<tr><td>数据行数</td><td class="num">3</td></tr>' in html
     assert '<tr><td>有错误的行数</td><td class="num">1</td></tr>' in html
     assert "示例数据" in html
+
+
+def test_report_not_capped_has_no_cap_note(tmp_path: Path) -> None:
+    html_path, _ = write_rejection_report(_result_with(["v"] * 999), tmp_path)
+    html = html_path.read_text(encoding="utf-8")
+    assert html.count('<td class="value">') == 1000
+    assert "本页列出前" not in html
+
+
+def test_report_rules_in_chinese_with_id(tmp_path: Path) -> None:
+    html_path, _ = write_rejection_report(_result_with(["v"]), tmp_path)
+    html = html_path.read_text(encoding="utf-8")
+    assert "<td>必填项为空（required）</td>" in html
+    assert "<td>缺少列（missing_column）</td>" in html
+    assert "<code>required</code>" not in html
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_report_html_says_demo_data_only_for_demo_city(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo: bool
+) -> None:
+    from dataclasses import replace
+
+    from pipelines.registry import default_registry
+    from pipelines.validation import report
+
+    registry = replace(default_registry(), synthetic=demo)
+    monkeypatch.setattr(report, "default_registry", lambda: registry)
+    html_path, csv_path = write_rejection_report(_result_with(["v"]), tmp_path)
+    head = html_path.read_text(encoding="utf-8").split("</h1>")[0]
+    assert ("示例数据" in head) is demo
+    # The CSV's first line stays the header, demo data or not.
+    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0] == "行号,列名,值,规则,说明"
+
+
+def test_written_files_are_world_readable(tmp_path: Path) -> None:
+    html_path, csv_path = write_rejection_report(_result_with(["v"]), tmp_path / "r")
+    template = write_template("approval_cases", tmp_path / "t.xlsx")
+    for path in (html_path, csv_path, template):
+        assert path.stat().st_mode & 0o777 == 0o644, path
 
 
 # --- template ----------------------------------------------------------------------------
@@ -178,8 +285,9 @@ def _lists(sheet: Any) -> dict[str, str]:
     return out
 
 
-def test_template_sheets_header_and_validations(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_template_sheets_header_and_validations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "t.xlsx"
@@ -204,9 +312,9 @@ def test_template_sheets_header_and_validations(tmp_path: Path,
     assert capacity[2] == "否" and "capacity_only_power" in capacity[3]
 
 
-def test_template_department_list_and_default_name(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_template_department_list_and_default_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from openpyxl import load_workbook
 
     monkeypatch.chdir(tmp_path)

@@ -35,6 +35,7 @@ def cells(*changes: tuple[int, str, str]) -> Mutation:
         for row, header, value in changes:
             t = set_cell(t, row, header, value)
         return t
+
     return apply
 
 
@@ -43,6 +44,7 @@ def drop_row(excel_row: int) -> Mutation:
         head, rows = t
         del rows[excel_row - 2]
         return head, rows
+
     return apply
 
 
@@ -51,6 +53,7 @@ def rename(old: str, new: str) -> Mutation:
         head, rows = t
         head[head.index(old)] = new
         return head, rows
+
     return apply
 
 
@@ -59,7 +62,9 @@ def drop_column(header: str) -> Mutation:
         head, rows = t
         i = head.index(header)
         return [h for j, h in enumerate(head) if j != i], [
-            [v for j, v in enumerate(r) if j != i] for r in rows]
+            [v for j, v in enumerate(r) if j != i] for r in rows
+        ]
+
     return apply
 
 
@@ -76,110 +81,261 @@ CASES: list[tuple[str, str, Mutation, set[tuple[int | None, str | None, str]]]] 
     # --- approval_cases ---
     ("integer_type", "approval_cases", cell(3, "申请材料数", "三"), {(3, "申请材料数", "type")}),
     ("integer_not_whole", "approval_cases", cell(4, "跑动次数", "1.5"), {(4, "跑动次数", "type")}),
-    ("datetime_type", "approval_cases", cell(2, "受理时间", "2025-13-01 09:00:00"),
-     {(2, "受理时间", "type")}),
-    ("datetime_date_only", "approval_cases", cell(3, "办结时间", "2025年5月8日"),
-     {(3, "办结时间", "type")}),
+    (
+        "datetime_type",
+        "approval_cases",
+        cell(2, "受理时间", "2025-13-01 09:00:00"),
+        {(2, "受理时间", "type")},
+    ),
+    (
+        "datetime_date_only",
+        "approval_cases",
+        cell(3, "办结时间", "2025年5月8日"),
+        {(3, "办结时间", "type")},
+    ),
     ("yes_no_type", "approval_cases", cell(2, "是否网办", "Y"), {(2, "是否网办", "type")}),
-    ("region_code_type", "approval_cases", cell(2, "区划代码", "99010"),
-     {(2, "区划代码", "type")}),
+    ("region_code_type", "approval_cases", cell(2, "区划代码", "99010"), {(2, "区划代码", "type")}),
     ("required_empty", "approval_cases", cell(3, "事项名称", ""), {(3, "事项名称", "required")}),
-    ("duplicate_id", "approval_cases", cell(4, "办件编号", "2025Q2-0001"),
-     {(2, "办件编号", "unique"), (4, "办件编号", "unique")}),
-    ("unknown_region", "approval_cases", cell(3, "区划代码", "990199"),
-     {(3, "区划代码", "region")}),
-    ("unknown_department", "approval_cases", cell(2, "受理部门", "市不存在局"),
-     {(2, "受理部门", "department")}),
+    (
+        "duplicate_id",
+        "approval_cases",
+        cell(4, "办件编号", "2025Q2-0001"),
+        {(2, "办件编号", "unique"), (4, "办件编号", "unique")},
+    ),
+    (
+        "unknown_region",
+        "approval_cases",
+        cell(3, "区划代码", "990199"),
+        {(3, "区划代码", "region")},
+    ),
+    (
+        "unknown_department",
+        "approval_cases",
+        cell(2, "受理部门", "市不存在局"),
+        {(2, "受理部门", "department")},
+    ),
     ("bad_category", "approval_cases", cell(3, "事项类别", "其他"), {(3, "事项类别", "enum")}),
-    ("completed_after_quarter", "approval_cases", cell(4, "办结时间", "2025-07-01 00:00:00"),
-     {(4, "办结时间", "in_quarter")}),
-    ("completed_before_quarter", "approval_cases",
-     cells((2, "受理时间", "2025-03-01 09:00:00"), (2, "办结时间", "2025-03-31 23:59:59")),
-     {(2, "办结时间", "in_quarter")}),
-    ("end_before_start", "approval_cases", cell(3, "办结时间", "2025-05-06 09:59:59"),
-     {(3, "办结时间", "end_before_start")}),
-    ("absurd_duration", "approval_cases", cell(2, "受理时间", "2025-01-02 09:00:00"),
-     {(2, "办结时间", "duration_absurd")}),
-    ("promised_gt_statutory", "approval_cases", cell(3, LIMIT_P, "10"),
-     {(3, LIMIT_P, "promised_gt_statutory")}),
+    (
+        "completed_after_quarter",
+        "approval_cases",
+        cell(4, "办结时间", "2025-07-01 00:00:00"),
+        {(4, "办结时间", "in_quarter")},
+    ),
+    (
+        "completed_before_quarter",
+        "approval_cases",
+        cells((2, "受理时间", "2025-03-01 09:00:00"), (2, "办结时间", "2025-03-31 23:59:59")),
+        {(2, "办结时间", "in_quarter")},
+    ),
+    (
+        "end_before_start",
+        "approval_cases",
+        cell(3, "办结时间", "2025-05-06 09:59:59"),
+        {(3, "办结时间", "end_before_start")},
+    ),
+    (
+        "absurd_duration",
+        "approval_cases",
+        cell(2, "受理时间", "2025-01-02 09:00:00"),
+        {(2, "办结时间", "duration_absurd")},
+    ),
+    (
+        "promised_gt_statutory",
+        "approval_cases",
+        cell(3, LIMIT_P, "10"),
+        {(3, LIMIT_P, "promised_gt_statutory")},
+    ),
     ("negative_count", "approval_cases", cell(2, "跑动次数", "-1"), {(2, "跑动次数", "range")}),
-    ("negative_limit", "approval_cases", cells((4, LIMIT_S, "-5"), (4, LIMIT_P, "-6")),
-     {(4, LIMIT_S, "range"), (4, LIMIT_P, "range")}),
-    ("implausible_steps", "approval_cases", cell(2, "办理环节数", "31"),
-     {(2, "办理环节数", "range")}),
+    (
+        "negative_limit",
+        "approval_cases",
+        cells((4, LIMIT_S, "-5"), (4, LIMIT_P, "-6")),
+        {(4, LIMIT_S, "range"), (4, LIMIT_P, "range")},
+    ),
+    (
+        "implausible_steps",
+        "approval_cases",
+        cell(2, "办理环节数", "31"),
+        {(2, "办理环节数", "range")},
+    ),
     # --- utility_connections ---
-    ("power_class_residential", "utility_connections", cell(2, "用户类别", "非居民"),
-     {(2, "用户类别", "customer_class")}),
-    ("water_class_high_voltage", "utility_connections", cell(3, "用户类别", "高压"),
-     {(3, "用户类别", "customer_class")}),
-    ("capacity_for_water", "utility_connections", cell(3, "报装容量(千瓦)", "50"),
-     {(3, "报装容量(千瓦)", "capacity_only_power")}),
-    ("capacity_missing_for_power", "utility_connections", cell(2, "报装容量(千瓦)", ""),
-     {(2, "报装容量(千瓦)", "required")}),
-    ("bad_utility_type", "utility_connections", cell(3, "报装类型", "供热"),
-     {(3, "报装类型", "enum")}),
-    ("negative_duration", "utility_connections", cell(4, "接通时间", "2025-06-24 09:00:00"),
-     {(4, "接通时间", "end_before_start")}),
-    ("absurd_duration_water", "utility_connections", cell(3, "申请时间", "2024-10-01 09:00:00"),
-     {(3, "接通时间", "duration_absurd")}),
-    ("negative_fee", "utility_connections", cell(2, "接入费用(元)", "-1"),
-     {(2, "接入费用(元)", "range")}),
-    ("fee_type", "utility_connections", cell(3, "接入费用(元)", "1,200元"),
-     {(3, "接入费用(元)", "type")}),
-    ("connected_out_of_quarter", "utility_connections", cell(2, "接通时间", "2025-07-02 10:00:00"),
-     {(2, "接通时间", "in_quarter")}),
+    (
+        "power_class_residential",
+        "utility_connections",
+        cell(2, "用户类别", "非居民"),
+        {(2, "用户类别", "customer_class")},
+    ),
+    (
+        "water_class_high_voltage",
+        "utility_connections",
+        cell(3, "用户类别", "高压"),
+        {(3, "用户类别", "customer_class")},
+    ),
+    (
+        "capacity_for_water",
+        "utility_connections",
+        cell(3, "报装容量(千瓦)", "50"),
+        {(3, "报装容量(千瓦)", "capacity_only_power")},
+    ),
+    (
+        "capacity_missing_for_power",
+        "utility_connections",
+        cell(2, "报装容量(千瓦)", ""),
+        {(2, "报装容量(千瓦)", "required")},
+    ),
+    (
+        "bad_utility_type",
+        "utility_connections",
+        cell(3, "报装类型", "供热"),
+        {(3, "报装类型", "enum")},
+    ),
+    (
+        "negative_duration",
+        "utility_connections",
+        cell(4, "接通时间", "2025-06-24 09:00:00"),
+        {(4, "接通时间", "end_before_start")},
+    ),
+    (
+        "absurd_duration_water",
+        "utility_connections",
+        cell(3, "申请时间", "2024-10-01 09:00:00"),
+        {(3, "接通时间", "duration_absurd")},
+    ),
+    (
+        "negative_fee",
+        "utility_connections",
+        cell(2, "接入费用(元)", "-1"),
+        {(2, "接入费用(元)", "range")},
+    ),
+    (
+        "fee_type",
+        "utility_connections",
+        cell(3, "接入费用(元)", "1,200元"),
+        {(3, "接入费用(元)", "type")},
+    ),
+    (
+        "connected_out_of_quarter",
+        "utility_connections",
+        cell(2, "接通时间", "2025-07-02 10:00:00"),
+        {(2, "接通时间", "in_quarter")},
+    ),
     # --- loan_balances ---
-    ("loan_missing_month", "loan_balances", drop_row(3),
-     {(None, "统计月份", "months_incomplete")}),
-    ("loan_duplicate_month", "loan_balances", cell(3, "统计月份", "2025-04"),
-     {(2, "统计月份", "duplicate_unit_month"), (3, "统计月份", "duplicate_unit_month"),
-      (None, "统计月份", "months_incomplete")}),
-    ("loan_month_out_of_quarter", "loan_balances", cell(7, "统计月份", "2025-07"),
-     {(7, "统计月份", "in_quarter"), (None, "统计月份", "months_incomplete")}),
-    ("loan_month_type", "loan_balances", cell(4, "统计月份", "六月"),
-     {(4, "统计月份", "type"), (None, "统计月份", "months_incomplete")}),
+    ("loan_missing_month", "loan_balances", drop_row(3), {(None, "统计月份", "months_incomplete")}),
+    (
+        "loan_duplicate_month",
+        "loan_balances",
+        cell(3, "统计月份", "2025-04"),
+        {
+            (2, "统计月份", "duplicate_unit_month"),
+            (3, "统计月份", "duplicate_unit_month"),
+            (None, "统计月份", "months_incomplete"),
+        },
+    ),
+    (
+        "loan_month_out_of_quarter",
+        "loan_balances",
+        cell(7, "统计月份", "2025-07"),
+        {(7, "统计月份", "in_quarter"), (None, "统计月份", "months_incomplete")},
+    ),
+    (
+        "loan_month_type",
+        "loan_balances",
+        cell(4, "统计月份", "六月"),
+        {(4, "统计月份", "type"), (None, "统计月份", "months_incomplete")},
+    ),
     ("rate_24", "loan_balances", cell(4, RATE, "24"), {(4, RATE, "rate_range")}),
     ("rate_0", "loan_balances", cell(5, RATE, "0"), {(5, RATE, "rate_range")}),
-    ("component_gt_total", "loan_balances", cell(5, MANUF, "800.01"),
-     {(5, MANUF, "loan_component")}),
-    ("component_negative", "loan_balances", cell(6, "普惠小微贷款余额(亿元)", "-0.5"),
-     {(6, "普惠小微贷款余额(亿元)", "loan_component")}),
-    ("total_zero", "loan_balances", cells((2, "各项贷款余额(亿元)", "0"), (2, MANUF, "0"),
-                                          (2, "普惠小微贷款余额(亿元)", "0")),
-     {(2, "各项贷款余额(亿元)", "range")}),
-    ("loan_unknown_region", "loan_balances",
-     cells((5, "区划代码", "990100"), (6, "区划代码", "990100"), (7, "区划代码", "990100")),
-     {(5, "区划代码", "region"), (6, "区划代码", "region"), (7, "区划代码", "region")}),
+    (
+        "component_gt_total",
+        "loan_balances",
+        cell(5, MANUF, "800.01"),
+        {(5, MANUF, "loan_component")},
+    ),
+    (
+        "component_negative",
+        "loan_balances",
+        cell(6, "普惠小微贷款余额(亿元)", "-0.5"),
+        {(6, "普惠小微贷款余额(亿元)", "loan_component")},
+    ),
+    (
+        "total_zero",
+        "loan_balances",
+        cells((2, "各项贷款余额(亿元)", "0"), (2, MANUF, "0"), (2, "普惠小微贷款余额(亿元)", "0")),
+        {(2, "各项贷款余额(亿元)", "range")},
+    ),
+    (
+        "loan_unknown_region",
+        "loan_balances",
+        cells((5, "区划代码", "990100"), (6, "区划代码", "990100"), (7, "区划代码", "990100")),
+        {(5, "区划代码", "region"), (6, "区划代码", "region"), (7, "区划代码", "region")},
+    ),
     # --- satisfaction_responses ---
-    ("bad_credit_code", "satisfaction_responses", cell(3, "统一社会信用代码", "91350100M000100Y44"),
-     {(3, "统一社会信用代码", "credit_code")}),
-    ("short_credit_code", "satisfaction_responses",
-     cell(2, "统一社会信用代码", "91350100M000100Y4"),
-     {(2, "统一社会信用代码", "credit_code")}),
-    ("score_6", "satisfaction_responses", cell(2, "总体满意度", "6"),
-     {(2, "总体满意度", "score_range")}),
-    ("score_0", "satisfaction_responses", cell(4, "服务态度", "0"),
-     {(4, "服务态度", "score_range")}),
+    (
+        "bad_credit_code",
+        "satisfaction_responses",
+        cell(3, "统一社会信用代码", "91350100M000100Y44"),
+        {(3, "统一社会信用代码", "credit_code")},
+    ),
+    (
+        "short_credit_code",
+        "satisfaction_responses",
+        cell(2, "统一社会信用代码", "91350100M000100Y4"),
+        {(2, "统一社会信用代码", "credit_code")},
+    ),
+    (
+        "score_6",
+        "satisfaction_responses",
+        cell(2, "总体满意度", "6"),
+        {(2, "总体满意度", "score_range")},
+    ),
+    (
+        "score_0",
+        "satisfaction_responses",
+        cell(4, "服务态度", "0"),
+        {(4, "服务态度", "score_range")},
+    ),
     ("score_half", "satisfaction_responses", cell(3, "办事效率", "4.5"), {(3, "办事效率", "type")}),
-    ("submitted_out_of_quarter", "satisfaction_responses",
-     cell(4, "填报时间", "2025-07-01 00:00:00"), {(4, "填报时间", "in_quarter")}),
-    ("rated_unknown_department", "satisfaction_responses", cell(3, "评价部门", "某某局"),
-     {(3, "评价部门", "department")}),
+    (
+        "submitted_out_of_quarter",
+        "satisfaction_responses",
+        cell(4, "填报时间", "2025-07-01 00:00:00"),
+        {(4, "填报时间", "in_quarter")},
+    ),
+    (
+        "rated_unknown_department",
+        "satisfaction_responses",
+        cell(3, "评价部门", "某某局"),
+        {(3, "评价部门", "department")},
+    ),
     # --- headers (any source) ---
-    ("missing_column", "approval_cases", drop_column("事项名称"),
-     {(None, "事项名称", "missing_column")}),
+    (
+        "missing_column",
+        "approval_cases",
+        drop_column("事项名称"),
+        {(None, "事项名称", "missing_column")},
+    ),
     ("extra_column", "approval_cases", add_column("备注", "无"), {(1, "备注", "unknown_column")}),
-    ("renamed_column", "approval_cases", rename("受理部门", "受理单位"),
-     {(1, "受理单位", "unknown_column"), (None, "受理部门", "missing_column")}),
-    ("duplicate_column", "loan_balances", add_column("首贷户数", "1"),
-     {(1, "首贷户数", "duplicate_column")}),
+    (
+        "renamed_column",
+        "approval_cases",
+        rename("受理部门", "受理单位"),
+        {(1, "受理单位", "unknown_column"), (None, "受理部门", "missing_column")},
+    ),
+    (
+        "duplicate_column",
+        "loan_balances",
+        add_column("首贷户数", "1"),
+        {(1, "首贷户数", "duplicate_column")},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("source", "mutate", "expected"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_rule_matrix(tmp_path: Path, source: str, mutate: Mutation,
-                     expected: set[tuple[int | None, str | None, str]]) -> None:
+@pytest.mark.parametrize(
+    ("source", "mutate", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_rule_matrix(
+    tmp_path: Path, source: str, mutate: Mutation, expected: set[tuple[int | None, str | None, str]]
+) -> None:
     head, rows = mutate(good_table(source))
     path = write_csv(tmp_path / f"{source}.csv", head, rows)
     result = validate_file(source, path, quarter=QUARTER)
@@ -192,8 +348,10 @@ def test_rule_matrix(tmp_path: Path, source: str, mutate: Mutation,
 @pytest.mark.parametrize("source", SOURCES)
 def test_good_files_pass_csv_and_xlsx(tmp_path: Path, source: str) -> None:
     head, rows = good_table(source)
-    for path in (write_csv(tmp_path / f"{source}.csv", head, rows),
-                 write_xlsx(tmp_path / f"{source}.xlsx", {"Sheet1": [head, *rows]})):
+    for path in (
+        write_csv(tmp_path / f"{source}.csv", head, rows),
+        write_xlsx(tmp_path / f"{source}.xlsx", {"Sheet1": [head, *rows]}),
+    ):
         result = validate_file(source, path, quarter=QUARTER)
         assert result.errors == []
         assert result.valid and result.rows == len(rows)
@@ -203,18 +361,23 @@ def test_good_files_pass_csv_and_xlsx(tmp_path: Path, source: str) -> None:
 
 def test_error_value_is_raw_and_message_names_it(tmp_path: Path) -> None:
     head, rows = cell(3, "申请材料数", " 三份 ")(good_table("approval_cases"))
-    result = validate_file("approval_cases", write_csv(tmp_path / "a.csv", head, rows),
-                           quarter=QUARTER)
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "a.csv", head, rows), quarter=QUARTER
+    )
     (error,) = result.errors
     assert error.value == " 三份 "
     assert "三份" in error.message and "整数" in error.message
 
 
 def test_typed_frame(tmp_path: Path) -> None:
-    head, rows = cells((2, "受理部门", "市行政审批局"), (3, "受理时间", "2025/5/6 10:00"),
-                       (4, "区划代码", "990171.0"))(good_table("approval_cases"))
-    result = validate_file("approval_cases", write_csv(tmp_path / "a.csv", head, rows),
-                           quarter=QUARTER)
+    head, rows = cells(
+        (2, "受理部门", "市行政审批局"),
+        (3, "受理时间", "2025/5/6 10:00"),
+        (4, "区划代码", "990171.0"),
+    )(good_table("approval_cases"))
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "a.csv", head, rows), quarter=QUARTER
+    )
     assert result.valid, result.errors
     frame = result.frame
     assert frame is not None
@@ -223,17 +386,36 @@ def test_typed_frame(tmp_path: Path) -> None:
     assert list(frame["region_code"]) == ["990102", "990121", "990171"]
     assert str(frame["material_count"].dtype) == "Int64"
     assert list(frame["is_online"]) == [True, False, True]
-    assert list(frame.columns) == ["source_row", *[c for c in (
-        "case_id", "region_code", "category", "item_name", "dept", "accepted_at",
-        "completed_at", "statutory_limit_days", "promised_limit_days", "material_count",
-        "visit_count", "step_count", "is_online")]]
+    assert list(frame.columns) == [
+        "source_row",
+        *[
+            c
+            for c in (
+                "case_id",
+                "region_code",
+                "category",
+                "item_name",
+                "dept",
+                "accepted_at",
+                "completed_at",
+                "statutory_limit_days",
+                "promised_limit_days",
+                "material_count",
+                "visit_count",
+                "step_count",
+                "is_online",
+            )
+        ],
+    ]
 
 
 def test_loan_month_forms_and_text_frame(tmp_path: Path) -> None:
     head, rows = cells((2, "统计月份", "2025年4月"), (3, "统计月份", "2025/5"))(
-        good_table("loan_balances"))
-    result = validate_file("loan_balances", write_csv(tmp_path / "l.csv", head, rows),
-                           quarter=QUARTER)
+        good_table("loan_balances")
+    )
+    result = validate_file(
+        "loan_balances", write_csv(tmp_path / "l.csv", head, rows), quarter=QUARTER
+    )
     assert result.valid, result.errors
     assert result.frame is not None
     assert list(result.frame["stat_month"])[:3] == ["2025-04", "2025-05", "2025-06"]
@@ -241,12 +423,16 @@ def test_loan_month_forms_and_text_frame(tmp_path: Path) -> None:
 
 def test_header_full_width_and_spaces_accepted(tmp_path: Path) -> None:
     head, rows = good_table("approval_cases")
-    written = {LIMIT_S: " 法定时限（工作日） ", "办件编号": "办件编号\u3000",
-               "区划代码": "  区划代码"}
+    written = {
+        LIMIT_S: " 法定时限（工作日） ",
+        "办件编号": "办件编号\u3000",
+        "区划代码": "  区划代码",
+    }
     head = [written.get(h, h) for h in head]
     rows[1][head.index(" 法定时限（工作日） ")] = "五"
-    result = validate_file("approval_cases", write_csv(tmp_path / "a.csv", head, rows),
-                           quarter=QUARTER)
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "a.csv", head, rows), quarter=QUARTER
+    )
     # The only error is the planted one, reported under the header as the department wrote it.
     assert triples(result) == {(3, "法定时限（工作日）", "type")}
 
@@ -254,18 +440,32 @@ def test_header_full_width_and_spaces_accepted(tmp_path: Path) -> None:
 # --- file-level problems ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("content", "rule"), [
-    (b"", "empty_file"),
-    (b"  \r\n\n", "empty_file"),
-    (csv_text(good_table("approval_cases")[0], []).encode("utf-8"), "header_only"),
-    (csv_text(good_table("approval_cases")[0], [[""] * 13, [""] * 13]).encode("utf-8"),
-     "header_only"),
-    ("办件编号,区划代码\n1,990102\n".encode("utf-16"), "encoding"),
-    ("办件编号,区划代码\n1,990102\n".encode("utf-16-le"), "encoding"),
-    (random.Random(7).randbytes(400), "encoding"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "file_format"),
-], ids=["zero_bytes", "blank_lines", "header_only", "header_and_blank_rows", "utf16_bom",
-        "utf16_no_bom", "random_bytes", "xls"])
+@pytest.mark.parametrize(
+    ("content", "rule"),
+    [
+        (b"", "empty_file"),
+        (b"  \r\n\n", "empty_file"),
+        (csv_text(good_table("approval_cases")[0], []).encode("utf-8"), "header_only"),
+        (
+            csv_text(good_table("approval_cases")[0], [[""] * 13, [""] * 13]).encode("utf-8"),
+            "header_only",
+        ),
+        ("办件编号,区划代码\n1,990102\n".encode("utf-16"), "encoding"),
+        ("办件编号,区划代码\n1,990102\n".encode("utf-16-le"), "encoding"),
+        (random.Random(7).randbytes(400), "encoding"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "file_format"),
+    ],
+    ids=[
+        "zero_bytes",
+        "blank_lines",
+        "header_only",
+        "header_and_blank_rows",
+        "utf16_bom",
+        "utf16_no_bom",
+        "random_bytes",
+        "xls",
+    ],
+)
 def test_file_level_errors(tmp_path: Path, content: bytes, rule: str) -> None:
     path = tmp_path / "approval_cases.csv"
     path.write_bytes(content)
@@ -304,6 +504,60 @@ def test_truncated_csv_last_line(tmp_path: Path) -> None:
     result = validate_file("approval_cases", tmp_path / "a.csv", quarter=QUARTER)
     assert triples(result) == {(4, None, "truncated_row")}
     assert result.rows == 2  # the intact rows are still typed and checked
+
+
+@pytest.mark.parametrize("cut", [1, 2])
+def test_utf8_cut_inside_last_character(tmp_path: Path, cut: int) -> None:
+    """The last character (是, 3 bytes in UTF-8) loses 1 or 2 bytes: a truncated row, not an
+    encoding problem; the intact rows are still read."""
+    head, rows = good_table("approval_cases")
+    data = csv_text(head, rows).encode("utf-8").rstrip(b"\r\n")
+    assert data.endswith("是".encode())
+    (tmp_path / "a.csv").write_bytes(data[:-cut])
+    result = validate_file("approval_cases", tmp_path / "a.csv", quarter=QUARTER)
+    assert triples(result) == {(4, None, "truncated_row")}
+    assert "截断" in result.errors[0].message
+    assert result.rows == 2
+
+
+def test_utf8_cut_inside_character_starting_a_row(tmp_path: Path) -> None:
+    head, rows = good_table("approval_cases")
+    data = csv_text(head, rows).encode("utf-8") + "中".encode()[:2]
+    (tmp_path / "a.csv").write_bytes(data)
+    result = validate_file("approval_cases", tmp_path / "a.csv", quarter=QUARTER)
+    assert triples(result) == {(5, None, "truncated_row")}
+    assert result.rows == 3
+
+
+def test_invalid_utf8_before_the_end_is_still_an_encoding_error(tmp_path: Path) -> None:
+    head, rows = good_table("approval_cases")
+    data = csv_text(head, rows).encode("utf-8")
+    (tmp_path / "a.csv").write_bytes(data[:10] + b"\xff\xfe\x00" + data[10:] + b"\xe6\x98")
+    result = validate_file("approval_cases", tmp_path / "a.csv", quarter=QUARTER)
+    assert triples(result) == {(None, None, "encoding")}
+
+
+@pytest.mark.parametrize("name", ["a.txt", "a.xls", "a.XLSM", "a.json", "a.tsv", "a"])
+def test_other_suffixes_are_one_file_format_error(tmp_path: Path, name: str) -> None:
+    head, rows = good_table("approval_cases")
+    path = write_csv(tmp_path / name, head, rows)
+    result = validate_file("approval_cases", path, quarter=QUARTER)
+    assert [(e.row, e.column, e.rule) for e in result.errors] == [(None, None, "file_format")]
+    assert result.frame is None and result.rows == 0
+    parsed = parse_submission("approval_cases", path)
+    assert [e.rule for e in parsed.errors] == ["file_format"]
+
+
+def test_xls_suffix_message(tmp_path: Path) -> None:
+    path = tmp_path / "a.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    (error,) = validate_file("approval_cases", path, quarter=QUARTER).errors
+    assert error.rule == "file_format" and "请在 Excel 中另存为 .xlsx 或 CSV" in error.message
+
+
+def test_unsupported_suffix_still_raises_for_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        validate_file("approval_cases", tmp_path / "nope.txt", quarter=QUARTER)
 
 
 def test_unbalanced_quote(tmp_path: Path) -> None:
@@ -348,8 +602,9 @@ def test_xlsx_two_data_sheets(tmp_path: Path) -> None:
 
 def test_xlsx_data_sheet_chosen_and_instructions_ignored(tmp_path: Path) -> None:
     head, rows = good_table("approval_cases")
-    path = write_xlsx(tmp_path / "a.xlsx", {"填报说明": [["说明"], ["表头", "类型"]],
-                                            "数据": [head, *rows]})
+    path = write_xlsx(
+        tmp_path / "a.xlsx", {"填报说明": [["说明"], ["表头", "类型"]], "数据": [head, *rows]}
+    )
     assert validate_file("approval_cases", path, quarter=QUARTER).valid
 
 
@@ -368,7 +623,9 @@ def test_xlsx_native_cells(tmp_path: Path) -> None:
     result = validate_file("approval_cases", path, quarter=QUARTER)
     assert result.valid, result.errors
     assert result.frame is not None and list(result.frame["region_code"])[:2] == [
-        "990102", "990121"]
+        "990102",
+        "990121",
+    ]
 
 
 def test_xlsx_unreadable(tmp_path: Path) -> None:
@@ -381,18 +638,23 @@ def test_xlsx_unreadable(tmp_path: Path) -> None:
 # --- volume, quarter, API ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("previous", "factor", "rule"), [
-    (100, None, "volume"),  # 3 rows < 100/3 (factor 3 from config/intake.yaml)
-    (9, None, None),  # 3 == 9/3: at the bound
-    (1, 2.0, "volume"),  # 3 rows > 1*2
-    (None, None, None),  # no previous quarter: skipped
-])
-def test_volume_check(tmp_path: Path, previous: int | None, factor: float | None,
-                      rule: str | None) -> None:
+@pytest.mark.parametrize(
+    ("previous", "factor", "rule"),
+    [
+        (100, None, "volume"),  # 3 rows < 100/3 (factor 3 from config/intake.yaml)
+        (9, None, None),  # 3 == 9/3: at the bound
+        (1, 2.0, "volume"),  # 3 rows > 1*2
+        (None, None, None),  # no previous quarter: skipped
+    ],
+)
+def test_volume_check(
+    tmp_path: Path, previous: int | None, factor: float | None, rule: str | None
+) -> None:
     head, rows = good_table("approval_cases")
     path = write_csv(tmp_path / "a.csv", head, rows)
-    result = validate_file("approval_cases", path, quarter=QUARTER, previous_rows=previous,
-                           volume_factor=factor)
+    result = validate_file(
+        "approval_cases", path, quarter=QUARTER, previous_rows=previous, volume_factor=factor
+    )
     assert triples(result) == ({(None, None, rule)} if rule else set())
 
 
@@ -409,18 +671,21 @@ def test_quarter_inferred_from_data(tmp_path: Path) -> None:
 
 def test_errors_sorted_by_row_then_column(tmp_path: Path) -> None:
     head, rows = cells((4, "跑动次数", "x"), (2, "是否网办", "Y"), (2, "办理环节数", "0"))(
-        good_table("approval_cases"))
+        good_table("approval_cases")
+    )
     head = [*head, "备注"]
     rows = [[*r, ""] for r in rows]
-    result = validate_file("approval_cases", write_csv(tmp_path / "a.csv", head, rows),
-                           quarter=QUARTER)
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "a.csv", head, rows), quarter=QUARTER
+    )
     keys = [(e.row, e.column) for e in result.errors]
     assert keys == [(1, "备注"), (2, "办理环节数"), (2, "是否网办"), (4, "跑动次数")]
 
 
 def test_two_stages(tmp_path: Path) -> None:
     head, rows = cells((2, "跑动次数", "x"), (3, "区划代码", "990199"))(
-        good_table("approval_cases"))
+        good_table("approval_cases")
+    )
     parsed = parse_submission("approval_cases", write_csv(tmp_path / "a.csv", head, rows))
     assert [(e.row, e.rule) for e in parsed.errors] == [(2, "type")]
     assert parsed.frame is not None and parsed.rows == 3
@@ -439,10 +704,20 @@ def test_unknown_source_and_bad_paths(tmp_path: Path) -> None:
 
 def test_json_dict_shape(tmp_path: Path) -> None:
     head, rows = drop_column("事项名称")(good_table("approval_cases"))
-    result = validate_file("approval_cases", write_csv(tmp_path / "a.csv", head, rows),
-                           quarter=QUARTER)
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "a.csv", head, rows), quarter=QUARTER
+    )
     assert result.to_json_dict() == {
-        "valid": False, "source": "approval_cases", "rows": 3,
-        "errors": [{"row": None, "column": "事项名称", "value": None, "rule": "missing_column",
-                    "message": result.errors[0].message}],
+        "valid": False,
+        "source": "approval_cases",
+        "rows": 3,
+        "errors": [
+            {
+                "row": None,
+                "column": "事项名称",
+                "value": None,
+                "rule": "missing_column",
+                "message": result.errors[0].message,
+            }
+        ],
     }

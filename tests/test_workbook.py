@@ -111,12 +111,22 @@ def test_formula_text_is_neutralised(workbook: Workbook) -> None:
     assert PWNED_DEPARTMENT in [r["部门"] for r in _rows(workbook, "部门满意度")]
 
 
+def test_rejected_versions_show_chinese_rule_names(workbook: Workbook) -> None:
+    (row,) = _rows(workbook, "退回版本")
+    assert row["主要问题（规则：处数）"] == "超出合理范围：2；区划代码不在名录中：1"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("=1+1", "'=1+1"),
         ("+86 10", "'+86 10"),
-        ("-2", "'-2"),
+        ("-2", "-2"),  # a plain number is not a formula
+        ("-0.5", "-0.5"),
+        ("+3", "+3"),
+        ("-2+3", "'-2+3"),
+        ("-A1", "'-A1"),
+        ("\r1", "'\r1"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=x", "'\t=x"),
         ("办事效率高", "办事效率高"),

@@ -25,6 +25,7 @@ from pipelines.reports import charts
 from pipelines.reports.content import BulletinContent
 from pipelines.reports.model import fmt_number, fmt_value, round2
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
+from pipelines.validation.model import rule_label
 
 TEMPLATES_DIR = REPORTS_DIR / "templates"
 SUMMARY_FILE = "summary.json"
@@ -75,6 +76,7 @@ def _environment() -> jinja2.Environment:
     env.filters["cn"] = cn_ordinal
     env.filters["dt"] = lambda v, f="%Y-%m-%d %H:%M": "—" if v is None else v.strftime(f)
     env.filters["date_zh"] = lambda v: f"{v.year}年{v.month}月{v.day}日"
+    env.filters["rule_label"] = rule_label
     return env
 
 

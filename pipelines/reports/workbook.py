@@ -2,7 +2,9 @@
 
 Chinese sheet names, the header row frozen, number formats per column. Text that came from
 departments and begins with ``= + - @`` (or a tab / carriage return) is written with a
-leading ``'`` so that Excel never evaluates it as a formula (CSV/formula injection).
+leading ``'`` so that Excel never evaluates it as a formula (CSV/formula injection); plain
+numbers such as ``-1`` are left as they are. Rules of rejected versions are shown by their
+Chinese names.
 Written to a temporary file and renamed.
 """
 
@@ -21,6 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.reports.content import BulletinContent
 from pipelines.reports.render import write_atomic
+from pipelines.validation.model import rule_label
+from pipelines.validation.report import PLAIN_NUMBER
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SCORE = "0.00"
@@ -37,8 +41,13 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def neutralise(value: object) -> object:
-    """A string that Excel would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """A string that Excel would read as a formula gets a leading apostrophe (a plain number
+    such as ``-1`` or ``-0.5`` is left as it is)."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
@@ -370,7 +379,7 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
                 v.file_name,
                 _naive(v.received_at),
                 v.error_count,
-                "；".join(f"{rule}：{n}" for rule, n in v.rules[:5]),
+                "；".join(f"{rule_label(rule)}：{n}" for rule, n in v.rules[:5]),
                 v.messages[0] if v.messages else "",
             ]
             for q in c.quality

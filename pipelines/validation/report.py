@@ -1,7 +1,9 @@
 """Rejection report of one validated file: a self-contained HTML page and a CSV (UTF-8 BOM).
 
-Both list every failing cell (行号, 列名, 值, 规则, 说明); the HTML shows at most
-``HTML_MAX_ERRORS`` of them with a note, the CSV always has all. Files are written atomically.
+Both list every failing cell (行号, 列名, 值, 规则, 说明; 规则 as ``中文标签（rule_id）``); the
+HTML shows at most ``HTML_MAX_ERRORS`` of them with a note at the top, the CSV always has all.
+The HTML says 示例数据 when the registry is the demo city's; the CSV's first line stays the
+header. Files are written atomically with mode 0644.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from datetime import datetime
 from html import escape
@@ -23,6 +26,8 @@ from pipelines.validation.model import ValidationResult, rule_label
 HTML_MAX_ERRORS = 1000
 CSV_COLUMNS = ("行号", "列名", "值", "规则", "说明")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A plain (optionally signed) decimal number such as -1 or -0.5: safe, left as it is.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 
 _CSS = """
 body{font-family:"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",
@@ -39,8 +44,17 @@ td.value{white-space:pre-wrap;word-break:break-all;max-width:24em;}
 
 
 def neutralize(cell: str) -> str:
-    """Defuse spreadsheet formula injection: prefix a quote to cells starting with = + - @."""
-    return "'" + cell if cell.startswith(_FORMULA_PREFIXES) else cell
+    """Defuse spreadsheet formula injection: prefix a quote to cells starting with = + - @
+    (or a tab / carriage return), except a plain number such as ``-1`` or ``-0.5``."""
+    if cell.startswith(_FORMULA_PREFIXES) and not PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def rule_with_id(rule: str) -> str:
+    """``中文标签（rule_id）``: readable by the department, searchable by the analyst."""
+    label = rule_label(rule)
+    return label if label == rule else f"{label}（{rule}）"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -49,6 +63,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; reports are read by others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -60,13 +75,15 @@ def render_csv(result: ValidationResult) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for e in result.errors:
-        writer.writerow([
-            "" if e.row is None else e.row,
-            neutralize(e.column or ""),
-            neutralize(e.value or ""),
-            e.rule,
-            neutralize(e.message),
-        ])
+        writer.writerow(
+            [
+                "" if e.row is None else e.row,
+                neutralize(e.column or ""),
+                neutralize(e.value or ""),
+                rule_with_id(e.rule),
+                neutralize(e.message),
+            ]
+        )
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -74,10 +91,14 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
     c = contract(result.source)
     extra = dict(title_extra or {})
     received = extra.pop("接收时间", None) or datetime.now(ZoneInfo(TIMEZONE)).strftime(
-        "%Y-%m-%d %H:%M:%S")
+        "%Y-%m-%d %H:%M:%S"
+    )
     demo = default_registry().synthetic
-    status = ('<span class="ok">校验通过</span>' if result.valid
-              else f'<span class="bad">校验未通过，共 {len(result.errors)} 条错误</span>')
+    status = (
+        '<span class="ok">校验通过</span>'
+        if result.valid
+        else f'<span class="bad">校验未通过，共 {len(result.errors)} 条错误</span>'
+    )
     meta_rows = [
         ("数据源", f"{c.title}（{result.source}）"),
         ("季度", result.quarter.label_zh if result.quarter else "未能确定"),
@@ -91,8 +112,14 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
         f"<title>{escape(c.title)}报送校验结果 - {escape(result.path.name)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{escape(c.title)}报送校验结果"
-        + ('<span class="tag">示例数据</span>' if demo else "") + "</h1>",
+        + ('<span class="tag">示例数据</span>' if demo else "")
+        + "</h1>",
         f"<p>{status}</p>",
+        *(
+            [f'<p class="bad">{escape(_capped_note(result))}</p>']
+            if len(result.errors) > HTML_MAX_ERRORS
+            else []
+        ),
         '<table class="meta">',
         *(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in meta_rows),
         "</table>",
@@ -104,19 +131,16 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
         "</table>",
     ]
     if result.errors:
-        parts += ["<h2>按规则统计</h2>",
-                  "<table><tr><th>规则</th><th>说明</th><th>错误数</th></tr>"]
+        parts += ["<h2>按规则统计</h2>", "<table><tr><th>规则</th><th>错误数</th></tr>"]
         parts += [
-            f"<tr><td><code>{escape(rule)}</code></td><td>{escape(rule_label(rule))}</td>"
-            f'<td class="num">{n}</td></tr>'
+            f'<tr><td>{escape(rule_with_id(rule))}</td><td class="num">{n}</td></tr>'
             for rule, n in result.errors_by_rule().items()
         ]
         parts.append("</table>")
         parts.append("<h2>错误明细</h2>")
         shown = result.errors[:HTML_MAX_ERRORS]
         if len(result.errors) > HTML_MAX_ERRORS:
-            parts.append(f'<p class="note">仅显示前 {HTML_MAX_ERRORS} 条，'
-                         f"共 {len(result.errors)} 条；全部错误见同名 CSV 文件。</p>")
+            parts.append(f'<p class="note">{escape(_capped_note(result))}</p>')
         parts.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in CSV_COLUMNS) + "</tr>")
         for e in shown:
             parts.append(
@@ -124,27 +148,40 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
                 f'<td class="num">{"" if e.row is None else e.row}</td>'
                 f"<td>{escape(e.column or '')}</td>"
                 f'<td class="value">{escape(e.value or "")}</td>'
-                f"<td>{escape(rule_label(e.rule))}<br><code>{escape(e.rule)}</code></td>"
+                f"<td>{escape(rule_with_id(e.rule))}</td>"
                 f"<td>{escape(e.message)}</td>"
                 "</tr>"
             )
         parts.append("</table>")
-        parts.append('<p class="note">行号为 Excel 中看到的行号（表头为第1行）；'
-                     "行号为空的是整个文件的问题。请修改后重新报送。</p>")
+        parts.append(
+            '<p class="note">行号为 Excel 中看到的行号（表头为第1行）；'
+            "行号为空的是整个文件的问题。请修改后重新报送。</p>"
+        )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
-def write_rejection_report(result: ValidationResult, out_dir: Path, *,
-                           title_extra: dict[str, str] | None = None) -> tuple[Path, Path]:
+def _capped_note(result: ValidationResult) -> str:
+    return (
+        f"共 {len(result.errors)} 处错误，本页列出前 {HTML_MAX_ERRORS} 处，"
+        f"全部错误见同名 CSV 文件（{report_paths(result, Path())[1].name}）"
+    )
+
+
+def report_paths(result: ValidationResult, out_dir: Path) -> tuple[Path, Path]:
+    """(html, csv) paths of the rejection report of ``result`` in ``out_dir``."""
+    stem = result.path.stem or result.source
+    return out_dir / f"{stem}.rejection.html", out_dir / f"{stem}.rejection.csv"
+
+
+def write_rejection_report(
+    result: ValidationResult, out_dir: Path, *, title_extra: dict[str, str] | None = None
+) -> tuple[Path, Path]:
     """Write ``<file stem>.rejection.html`` and ``.rejection.csv`` into ``out_dir``.
 
     ``title_extra`` adds lines to the title block (e.g. {"文件哈希": "...", "接收时间": "..."}).
     """
-    out_dir = Path(out_dir)
-    stem = result.path.stem or result.source
-    html_path = out_dir / f"{stem}.rejection.html"
-    csv_path = out_dir / f"{stem}.rejection.csv"
+    html_path, csv_path = report_paths(result, Path(out_dir))
     _atomic_write(csv_path, render_csv(result))
     _atomic_write(html_path, render_html(result, title_extra).encode("utf-8"))
     return html_path, csv_path

@@ -45,10 +45,14 @@ def write_template(source: str, path: Path, *, registry: Registry | None = None)
     info["A1"].font = Font(bold=True, size=14)
     info.append(["报送单位", "、".join(c.submitters)])
     info.append(["说明", c.description])
-    info.append(["填写要求",
-                 f"数据填在“{DATA_SHEET_NAME}”工作表，第1行为表头（不要修改、不要在上方加标题行），"
-                 "从第2行起每行一条记录；可保存为 .xlsx 或 CSV（UTF-8）报送。"
-                 "报送前可运行 bizenv check 自查。"])
+    info.append(
+        [
+            "填写要求",
+            f"数据填在“{DATA_SHEET_NAME}”工作表，第1行为表头（不要修改、不要在上方加标题行），"
+            "从第2行起每行一条记录；可保存为 .xlsx 或 CSV（UTF-8）报送。"
+            "报送前可运行 bizenv check 自查。",
+        ]
+    )
     info.append([])
     info.append(["表头", "类型", "是否必填", "规则说明"])
     for cell in info[info.max_row]:
@@ -92,13 +96,20 @@ def write_template(source: str, path: Path, *, registry: Registry | None = None)
             options[f"{opt_col}1"] = col.header
             for r, v in enumerate(values, start=2):
                 options[f"{opt_col}{r}"] = v
-            formula = (f"{quote_sheetname(OPTIONS_SHEET_NAME)}!${opt_col}$2:"
-                       f"${opt_col}${len(values) + 1}")
-        dv = DataValidation(type="list", formula1=formula, allow_blank=not col.required,
-                            showErrorMessage=True, errorTitle="输入值不在可选范围内",
-                            error=f"“{col.header}”请从下拉列表中选择",
-                            promptTitle=col.header, prompt="请从下拉列表中选择",
-                            showInputMessage=True)
+            formula = (
+                f"{quote_sheetname(OPTIONS_SHEET_NAME)}!${opt_col}$2:${opt_col}${len(values) + 1}"
+            )
+        dv = DataValidation(
+            type="list",
+            formula1=formula,
+            allow_blank=not col.required,
+            showErrorMessage=True,
+            errorTitle="输入值不在可选范围内",
+            error=f"“{col.header}”请从下拉列表中选择",
+            promptTitle=col.header,
+            prompt="请从下拉列表中选择",
+            showInputMessage=True,
+        )
         dv.add(f"{letter}2:{letter}{_LAST_ROW}")
         data.add_data_validation(dv)
     # Text format keeps region codes and ids as typed (no 990102 → 990102.0 or lost zeros).
@@ -113,6 +124,7 @@ def write_template(source: str, path: Path, *, registry: Registry | None = None)
     os.close(fd)
     try:
         wb.save(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the template is handed to departments
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
