@@ -13,11 +13,20 @@ from pipelines.cli import main
 DATA = Path(__file__).parent / "data" / "scoring"
 
 
-def _run(tmp_path: Path, *extra: str, values: Path | None = None,
-         framework: Path | None = None) -> tuple[int, Path]:
+def _run(
+    tmp_path: Path, *extra: str, values: Path | None = None, framework: Path | None = None
+) -> tuple[int, Path]:
     out = tmp_path / "scores.csv"
-    args = ["score", "--framework", str(framework or DATA / "framework.yaml"),
-            "--values", str(values or DATA / "values.csv"), "--out", str(out), *extra]
+    args = [
+        "score",
+        "--framework",
+        str(framework or DATA / "framework.yaml"),
+        "--values",
+        str(values or DATA / "values.csv"),
+        "--out",
+        str(out),
+        *extra,
+    ]
     return main(args), out
 
 
@@ -38,6 +47,13 @@ def test_scores_and_ranks_without_units(tmp_path: Path, capsys: pytest.CaptureFi
     assert (df["period"] == "2025Q2").all()
 
 
+def test_output_is_world_readable(tmp_path: Path) -> None:
+    code, out = _run(tmp_path)
+    assert code == 0
+    assert out.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
 def test_units_composite_and_rank_false(tmp_path: Path) -> None:
     code, out = _run(tmp_path, "--units", str(DATA / "units.yaml"))
     assert code == 0
@@ -54,8 +70,11 @@ def test_units_composite_and_rank_false(tmp_path: Path) -> None:
 
 def test_no_period_column_and_full_precision(tmp_path: Path) -> None:
     values = tmp_path / "v.csv"
-    values.write_text("unit,indicator,value\nA,E01_01,1\nA,E01_02,2\nA,E02_01,70\n"
-                      "B,E01_01,3\nB,E01_02,2\nB,E02_01,75\n", encoding="utf-8")
+    values.write_text(
+        "unit,indicator,value\nA,E01_01,1\nA,E01_02,2\nA,E02_01,70\n"
+        "B,E01_01,3\nB,E01_02,2\nB,E02_01,75\n",
+        encoding="utf-8",
+    )
     code, out = _run(tmp_path, values=values)
     assert code == 0
     df = pd.read_csv(out)
@@ -69,15 +88,24 @@ def test_no_period_column_and_full_precision(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("unit,indicator,value\nA,E09_99,1\n", "指标 E09_99 不在指标体系"),
-        ("unit,indicator,value\nA,E01_01,1\nA,E01_02,两个\n",
-         "第 3 行（单位 A，指标 E01_02）的值“两个”不是数值"),
+        (
+            "unit,indicator,value\nA,E01_01,1\nA,E01_02,两个\n",
+            "第 3 行（单位 A，指标 E01_02）的值“两个”不是数值",
+        ),
         ("unit,indicator,value\nA,E01,1\n", "E01 是上级指标"),
         ("unit,indicator\nA,E01_01\n", "缺少列：value"),
         ("unit,indicator,value\nA,E01_01,1\nA,E01_01,2\n", "出现多次"),
+        # Every message names the file line (header = line 1), as the non-numeric one does.
+        (
+            "unit,indicator,value\nA,E01_01,1\nA,E01_02,inf\n",
+            "第 3 行（单位 A，指标 E01_02）的值不是有限数值",
+        ),
+        ("unit,indicator,value\nA,E01_01,1\nA,E01_02,2\nA,E01_01,2\n", "出现多次（第 2、4 行）"),
     ],
 )
-def test_bad_values_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                           content: str, message: str) -> None:
+def test_bad_values_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
     values = tmp_path / "v.csv"
     values.write_text(content, encoding="utf-8")
     code, out = _run(tmp_path, values=values)
@@ -107,8 +135,9 @@ def test_unit_not_in_units_file_exit_1(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 @pytest.mark.parametrize("missing", ["framework", "values", "units"])
-def test_missing_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                             missing: str) -> None:
+def test_missing_file_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: str
+) -> None:
     fw = tmp_path / "fw.yaml"
     vals = tmp_path / "v.csv"
     shutil.copy(DATA / "framework.yaml", fw)

@@ -29,10 +29,20 @@ DATA = Path(__file__).parent / "data" / "scoring"
 
 BASE: dict[str, Any] = {
     "name": "t",
-    "indicators": [{"code": "E01", "name": "开办企业", "children": [
-        {"code": "E01_01", "name": "用时", "direction": "lower_is_better",
-         "normalize": {"method": "frontier", "best": 0.5, "worst": 5}},
-    ]}],
+    "indicators": [
+        {
+            "code": "E01",
+            "name": "开办企业",
+            "children": [
+                {
+                    "code": "E01_01",
+                    "name": "用时",
+                    "direction": "lower_is_better",
+                    "normalize": {"method": "frontier", "best": 0.5, "worst": 5},
+                },
+            ],
+        }
+    ],
 }
 
 
@@ -67,8 +77,10 @@ def _mutate(path: str, value: Any) -> dict[str, Any]:
         (_mutate("direction", None), "指标 E01_01 的字段 direction：缺少必需字段"),
         (_mutate("direction", "up"), "指标 E01_01 的字段 direction：取值应为"),
         (_mutate("code", "E01"), "指标 E01 的字段 code：编码重复"),
-        (_mutate("normalize", {"method": "goalposts", "lower": 5, "upper": 1}),
-         "指标 E01_01 的字段 normalize.upper：应大于 lower"),
+        (
+            _mutate("normalize", {"method": "goalposts", "lower": 5, "upper": 1}),
+            "指标 E01_01 的字段 normalize.upper：应大于 lower",
+        ),
     ],
 )
 def test_framework_errors_name_node_and_field(doc: dict[str, Any], message: str) -> None:
@@ -94,11 +106,16 @@ def test_root_field_errors() -> None:
 def test_load_framework_nodes_and_defaults() -> None:
     fw = load_framework(DATA / "framework.yaml")
     nodes = {n.code: n for n in fw.nodes()}
-    assert [n.code for n in fw.nodes()] == ["TOTAL", "E01", "E01_01", "E01_02", "E02",
-                                            "E02_01"]
+    assert [n.code for n in fw.nodes()] == ["TOTAL", "E01", "E01_01", "E01_02", "E02", "E02_01"]
     leaf = nodes["E01_01"]
     assert (leaf.parent, leaf.level, leaf.weight, leaf.unit, leaf.direction, leaf.sql) == (
-        "E01", 2, 1.0, "工作日", "lower_is_better", "indicators/e01_01.sql")
+        "E01",
+        2,
+        1.0,
+        "工作日",
+        "lower_is_better",
+        "indicators/e01_01.sql",
+    )
     assert leaf.normalize is not None and leaf.normalize.method == "frontier"
     assert leaf.normalize.params == {"best": 0.5, "worst": 5}
     assert nodes["E01"].lead == "市场监管局" and nodes["TOTAL"].parent is None
@@ -122,8 +139,9 @@ def test_competition_rank_ties_and_missing() -> None:
 
 
 def test_rank_sorts_unrounded_scores() -> None:
-    fw = framework_from_dict({"name": "t", "indicators": [
-        {"code": "X", "name": "x", "normalize": {"method": "none"}}]})
+    fw = framework_from_dict(
+        {"name": "t", "indicators": [{"code": "X", "name": "x", "normalize": {"method": "none"}}]}
+    )
     values = pd.DataFrame({"unit": ["a", "b"], "indicator": "X", "value": [80.04, 80.01]})
     out = score(fw, values).node_scores.set_index("unit")
     root = out[out["node"] == "TOTAL"]
@@ -131,35 +149,76 @@ def test_rank_sorts_unrounded_scores() -> None:
 
 
 def test_periods_are_scored_and_ranked_separately() -> None:
-    fw = framework_from_dict({"name": "t", "indicators": [
-        {"code": "X", "name": "x", "direction": "higher_is_better",
-         "normalize": {"method": "minmax"}}]})
-    values = pd.DataFrame({"period": ["2025Q1"] * 2 + ["2025Q2"] * 2,
-                           "unit": ["a", "b", "a", "b"], "indicator": "X",
-                           "value": [1, 2, 4, 3]})
+    fw = framework_from_dict(
+        {
+            "name": "t",
+            "indicators": [
+                {
+                    "code": "X",
+                    "name": "x",
+                    "direction": "higher_is_better",
+                    "normalize": {"method": "minmax"},
+                }
+            ],
+        }
+    )
+    values = pd.DataFrame(
+        {
+            "period": ["2025Q1"] * 2 + ["2025Q2"] * 2,
+            "unit": ["a", "b", "a", "b"],
+            "indicator": "X",
+            "value": [1, 2, 4, 3],
+        }
+    )
     res = score(fw, values)
     tot = res.totals.set_index(["period", "unit"])
     assert tot.loc[("2025Q1", "a"), "rank"] == 2 and tot.loc[("2025Q2", "a"), "rank"] == 1
-    assert list(res.node_scores.columns) == ["period", "unit", "node", "level", "parent",
-                                             "score", "rank", "flags"]
+    assert list(res.node_scores.columns) == [
+        "period",
+        "unit",
+        "node",
+        "level",
+        "parent",
+        "score",
+        "rank",
+        "flags",
+    ]
     assert str(res.node_scores["rank"].dtype) == "Int64"
     assert res.wide("rank", "2025Q2").loc["b", "TOTAL"] == 2
 
 
 def test_composite_units_are_weighted_means_at_every_node() -> None:
-    fw = framework_from_dict({"name": "t", "aggregate": "geometric", "indicators": [
-        {"code": "X", "name": "x", "normalize": {"method": "none"}},
-        {"code": "Y", "name": "y", "normalize": {"method": "none"}}]})
-    units = units_from_dict({"units": [
-        {"code": "c1", "name": "北京", "rank": False},
-        {"code": "c2", "name": "上海", "rank": False},
-        {"code": "o", "name": "其他"},
-        {"code": "CHN", "name": "中国", "members": [{"unit": "c1", "weight": 0.45},
-                                                   {"unit": "c2", "weight": 0.55}]},
-    ]})
-    values = pd.DataFrame({"unit": ["c1", "c1", "c2", "c2", "o", "o"],
-                           "indicator": ["X", "Y"] * 3,
-                           "value": [100, 25, 16, 100, 50, 50]})
+    fw = framework_from_dict(
+        {
+            "name": "t",
+            "aggregate": "geometric",
+            "indicators": [
+                {"code": "X", "name": "x", "normalize": {"method": "none"}},
+                {"code": "Y", "name": "y", "normalize": {"method": "none"}},
+            ],
+        }
+    )
+    units = units_from_dict(
+        {
+            "units": [
+                {"code": "c1", "name": "北京", "rank": False},
+                {"code": "c2", "name": "上海", "rank": False},
+                {"code": "o", "name": "其他"},
+                {
+                    "code": "CHN",
+                    "name": "中国",
+                    "members": [{"unit": "c1", "weight": 0.45}, {"unit": "c2", "weight": 0.55}],
+                },
+            ]
+        }
+    )
+    values = pd.DataFrame(
+        {
+            "unit": ["c1", "c1", "c2", "c2", "o", "o"],
+            "indicator": ["X", "Y"] * 3,
+            "value": [100, 25, 16, 100, 50, 50],
+        }
+    )
     res = score(fw, values, units).node_scores.set_index(["unit", "node"])
     assert res.loc[("CHN", "X"), "score"] == pytest.approx(0.45 * 100 + 0.55 * 16)
     # Root: weighted mean of the cities' geometric totals (50 and 40), not the geometric
@@ -171,11 +230,21 @@ def test_composite_units_are_weighted_means_at_every_node() -> None:
 
 
 def test_composite_with_a_missing_member_renormalises() -> None:
-    fw = framework_from_dict({"name": "t", "indicators": [
-        {"code": "X", "name": "x", "normalize": {"method": "none"}}]})
-    units = units_from_dict({"units": [{"code": "a", "name": "a"}, {"code": "b", "name": "b"}],
-                             "composites": [{"code": "g", "name": "g", "members": [
-                                 {"unit": "a", "weight": 1}, {"unit": "b", "weight": 3}]}]})
+    fw = framework_from_dict(
+        {"name": "t", "indicators": [{"code": "X", "name": "x", "normalize": {"method": "none"}}]}
+    )
+    units = units_from_dict(
+        {
+            "units": [{"code": "a", "name": "a"}, {"code": "b", "name": "b"}],
+            "composites": [
+                {
+                    "code": "g",
+                    "name": "g",
+                    "members": [{"unit": "a", "weight": 1}, {"unit": "b", "weight": 3}],
+                }
+            ],
+        }
+    )
     values = pd.DataFrame({"unit": ["a", "b"], "indicator": "X", "value": [40, None]})
     res = score(fw, values, units).node_scores.set_index(["unit", "node"])
     assert res.loc[("g", "X"), "score"] == 40 and res.loc[("g", "X"), "flags"] == "partial"
@@ -195,13 +264,28 @@ def test_unit_without_values_is_missing_and_unranked() -> None:
     ("values", "message"),
     [
         (pd.DataFrame({"unit": ["a"], "indicator": ["NOPE"], "value": [1.0]}), "NOPE 不在指标体系"),
-        (pd.DataFrame({"unit": ["a"], "indicator": ["X"], "value": ["x1"]}), "第 1 行数据"),
+        # Rows are named by their file line (header = line 1): data row 0 is line 2.
+        (
+            pd.DataFrame({"unit": ["a"], "indicator": ["X"], "value": ["x1"]}),
+            "第 2 行（单位 a，指标 X）的值“x1”不是数值",
+        ),
+        (
+            pd.DataFrame(
+                {"unit": ["a", "b"], "indicator": ["X", "X"], "value": [1.0, float("inf")]}
+            ),
+            "第 3 行（单位 b，指标 X）的值不是有限数值",
+        ),
+        (
+            pd.DataFrame({"unit": ["a", "b", "a"], "indicator": ["X"] * 3, "value": [1.0] * 3}),
+            r"单位 a，指标 X 出现多次（第 2、4 行）",
+        ),
         (pd.DataFrame({"unit": ["a"], "indicator": ["X"]}), "缺少列：value"),
     ],
 )
 def test_engine_input_errors(values: pd.DataFrame, message: str) -> None:
-    fw = framework_from_dict({"name": "t", "indicators": [
-        {"code": "X", "name": "x", "normalize": {"method": "none"}}]})
+    fw = framework_from_dict(
+        {"name": "t", "indicators": [{"code": "X", "name": "x", "normalize": {"method": "none"}}]}
+    )
     with pytest.raises(ScoringInputError, match=message):
         score(fw, values)
 
@@ -216,8 +300,14 @@ def test_values_for_a_composite_are_rejected() -> None:
 
 def test_units_file_errors() -> None:
     with pytest.raises(UnitsError, match="不是单位清单中的普通单位"):
-        units_from_dict({"units": [{"code": "a", "name": "a"},
-                                   {"code": "g", "name": "g", "members": [{"unit": "zz"}]}]})
+        units_from_dict(
+            {
+                "units": [
+                    {"code": "a", "name": "a"},
+                    {"code": "g", "name": "g", "members": [{"unit": "zz"}]},
+                ]
+            }
+        )
     with pytest.raises(UnitsError, match="编码重复"):
         units_from_dict({"units": [{"code": "a", "name": "a"}, {"code": "a", "name": "b"}]})
 

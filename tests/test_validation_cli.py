@@ -159,6 +159,24 @@ def test_check_accepts_suffix_in_any_case(tmp_path: Path, name: str) -> None:
     assert main(["check", "approval_cases", str(path), "--quarter", "2025Q2"]) == 0
 
 
+@pytest.mark.parametrize("command", ["check", "template", "score", "report", "generate"])
+def test_help_metavars_are_chinese(command: str) -> None:
+    import argparse
+    import importlib
+    import re
+
+    from pipelines.cli import COMMANDS
+
+    parser = argparse.ArgumentParser(prog=f"bizenv {command}")
+    importlib.import_module(COMMANDS[command][0]).register(parser)
+    takes_value = [a for a in parser._actions if a.nargs != 0]
+    assert takes_value
+    for action in takes_value:
+        assert isinstance(action.metavar, str), action.dest
+        assert re.search(r"[\u4e00-\u9fff]", action.metavar), (action.dest, action.metavar)
+        assert not re.fullmatch(r"[A-Z_]+", action.metavar), action.metavar
+
+
 # --- rejection report ------------------------------------------------------------------
 
 

@@ -22,7 +22,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipelines.cli import main
 from pipelines.env import PROJECT_ROOT
 
 REF_DIR = PROJECT_ROOT.parent / "shared" / "reference" / "worldbank_db"
@@ -84,9 +83,13 @@ SAB_FRAMEWORK = {
             "code": "PROC",
             "name": "开办程序",
             "children": [
-                {"code": f"PROC_{s}", "name": f"开办程序（{who}）", "unit": "个",
-                 "direction": "lower_is_better",
-                 "normalize": {"method": "frontier", "best": 1, "worst": 18}}
+                {
+                    "code": f"PROC_{s}",
+                    "name": f"开办程序（{who}）",
+                    "unit": "个",
+                    "direction": "lower_is_better",
+                    "normalize": {"method": "frontier", "best": 1, "worst": 18},
+                }
                 for s, who in (("M", "男性"), ("W", "女性"))
             ],
         },
@@ -94,9 +97,13 @@ SAB_FRAMEWORK = {
             "code": "TIME",
             "name": "开办时间",
             "children": [
-                {"code": f"TIME_{s}", "name": f"开办时间（{who}）", "unit": "天",
-                 "direction": "lower_is_better",
-                 "normalize": {"method": "frontier", "best": 0.5, "worst": 100}}
+                {
+                    "code": f"TIME_{s}",
+                    "name": f"开办时间（{who}）",
+                    "unit": "天",
+                    "direction": "lower_is_better",
+                    "normalize": {"method": "frontier", "best": 0.5, "worst": 100},
+                }
                 for s, who in (("M", "男性"), ("W", "女性"))
             ],
         },
@@ -104,17 +111,36 @@ SAB_FRAMEWORK = {
             "code": "COST",
             "name": "开办成本",
             "children": [
-                {"code": f"COST_{s}", "name": f"开办成本（{who}）", "unit": "人均收入的%",
-                 "direction": "lower_is_better",
-                 "normalize": {"method": "frontier", "best": 0, "worst": 200}}
+                {
+                    "code": f"COST_{s}",
+                    "name": f"开办成本（{who}）",
+                    "unit": "人均收入的%",
+                    "direction": "lower_is_better",
+                    "normalize": {"method": "frontier", "best": 0, "worst": 200},
+                }
                 for s, who in (("M", "男性"), ("W", "女性"))
             ],
         },
-        {"code": "MINCAP", "name": "最低实缴资本", "unit": "人均收入的%",
-         "direction": "lower_is_better",
-         "normalize": {"method": "frontier", "best": 0, "worst": 400}},
+        {
+            "code": "MINCAP",
+            "name": "最低实缴资本",
+            "unit": "人均收入的%",
+            "direction": "lower_is_better",
+            "normalize": {"method": "frontier", "best": 0, "worst": 400},
+        },
     ],
 }
+
+
+def bizenv_score(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``bizenv score ARGS`` through the installed entry point, the way a user would."""
+    exe = Path(sys.executable).with_name("bizenv")
+    if not exe.is_file():
+        exe = PROJECT_ROOT / ".venv" / "bin" / "bizenv"
+    assert exe.is_file(), "bizenv entry point not installed (uv sync)"
+    return subprocess.run(
+        [str(exe), "score", *args], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def _require_reference() -> None:
@@ -158,20 +184,31 @@ def test_city_weights_match_the_data(sab: pd.DataFrame) -> None:
 
 def _write_sab_inputs(sab: pd.DataFrame, tmp: Path) -> tuple[Path, Path, Path]:
     framework = tmp / "sab_framework.yaml"
-    framework.write_text(yaml.safe_dump(SAB_FRAMEWORK, allow_unicode=True, sort_keys=False),
-                         encoding="utf-8")
+    framework.write_text(
+        yaml.safe_dump(SAB_FRAMEWORK, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     composites = set(CITY_WEIGHTS)
     units_doc: dict[str, list[dict[str, object]]] = {"units": []}
     for entity in sab.index:
         if entity in composites:
             continue
-        units_doc["units"].append({"code": entity, "name": entity, "type": "城市" if "/" in
-                                   entity else "经济体", "rank": "/" not in entity})
+        units_doc["units"].append(
+            {
+                "code": entity,
+                "name": entity,
+                "type": "城市" if "/" in entity else "经济体",
+                "rank": "/" not in entity,
+            }
+        )
     for country, weights in CITY_WEIGHTS.items():
-        units_doc["units"].append({
-            "code": country, "name": country, "type": "经济体",
-            "members": [{"unit": f"{country}/{c}", "weight": w} for c, w in weights.items()],
-        })
+        units_doc["units"].append(
+            {
+                "code": country,
+                "name": country,
+                "type": "经济体",
+                "members": [{"unit": f"{country}/{c}", "weight": w} for c, w in weights.items()],
+            }
+        )
     units = tmp / "sab_units.yaml"
     units.write_text(yaml.safe_dump(units_doc, allow_unicode=True), encoding="utf-8")
 
@@ -191,9 +228,18 @@ def _write_sab_inputs(sab: pd.DataFrame, tmp: Path) -> tuple[Path, Path, Path]:
 def test_starting_a_business_db2020_all_entities(sab: pd.DataFrame, tmp_path: Path) -> None:
     framework, values, units = _write_sab_inputs(sab, tmp_path)
     out = tmp_path / "sab_scores.csv"
-    code = main(["score", "--framework", str(framework), "--values", str(values),
-                 "--units", str(units), "--out", str(out)])
-    assert code == 0
+    proc = bizenv_score(
+        "--framework",
+        str(framework),
+        "--values",
+        str(values),
+        "--units",
+        str(units),
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "已评分" in proc.stdout
     scores = pd.read_csv(out, dtype={"unit": "str", "node": "str"})
     assert list(scores.columns) == ["unit", "node", "score", "rank"]
     topic = scores[scores["node"] == "SAB"].set_index("unit")["score"]
@@ -240,41 +286,40 @@ def test_overall_rank_db2020_exact(tmp_path: Path) -> None:
         "name": "营商便利度（世界银行 DB2020 总分）",
         "code": "EODB",
         "indicators": [
-            {"code": f"T{i:02d}", "name": col.removeprefix("Score-"),
-             "normalize": {"method": "none"}}
+            {
+                "code": f"T{i:02d}",
+                "name": col.removeprefix("Score-"),
+                "normalize": {"method": "none"},
+            }
             for i, col in enumerate(topics, start=1)
         ],
     }
     fw_path = tmp_path / "eodb.yaml"
-    fw_path.write_text(yaml.safe_dump(framework, allow_unicode=True, sort_keys=False),
-                       encoding="utf-8")
-    values = table.melt(id_vars=["Country code"], value_vars=topics,
-                        var_name="topic", value_name="value")
-    values["indicator"] = values["topic"].map({c: f"T{i:02d}" for i, c in
-                                               enumerate(topics, start=1)})
+    fw_path.write_text(
+        yaml.safe_dump(framework, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    values = table.melt(
+        id_vars=["Country code"], value_vars=topics, var_name="topic", value_name="value"
+    )
+    values["indicator"] = values["topic"].map(
+        {c: f"T{i:02d}" for i, c in enumerate(topics, start=1)}
+    )
     values = values.rename(columns={"Country code": "unit"})[["unit", "indicator", "value"]]
     values_csv = tmp_path / "eodb_values.csv"
     values.to_csv(values_csv, index=False)
     out = tmp_path / "eodb_scores.csv"
 
-    # Run the installed entry point the way a user would.
-    exe = Path(sys.executable).with_name("bizenv")
-    if not exe.is_file():
-        exe = PROJECT_ROOT / ".venv" / "bin" / "bizenv"
-    assert exe.is_file(), "bizenv entry point not installed (uv sync)"
-    proc = subprocess.run(
-        [str(exe), "score", "--framework", str(fw_path), "--values", str(values_csv),
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
+    proc = bizenv_score("--framework", str(fw_path), "--values", str(values_csv), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "已评分" in proc.stdout
 
     scores = pd.read_csv(out, dtype={"unit": "str"})
     total = scores[scores["node"] == "EODB"].set_index("unit")
     published = table.set_index("Country code")
-    assert (total["rank"].reindex(published.index).astype(int)
-            == published["Ease of doing business rank"].astype(int)).all()
+    assert (
+        total["rank"].reindex(published.index).astype(int)
+        == published["Ease of doing business rank"].astype(int)
+    ).all()
     overall = published["Ease of doing business score (DB17-20 methodology)"]
     # The published overall score has 5 decimals.
     assert (total["score"].reindex(published.index) - overall).abs().max() < 1e-5

@@ -40,26 +40,51 @@ def register(parser: argparse.ArgumentParser) -> None:
         "故障注入（--fault，可重复）：名称[:数据源[:季度]]；省略数据源则注入所有适用的数据源，"
         "省略季度则注入最后一个季度。\n可用的故障：\n" + _fault_lines()
     )
-    parser.add_argument("--out", required=True, type=Path, metavar="目录",
-                        help="输出的落地目录（不存在则创建）")
-    parser.add_argument("--seed", type=_seed, default=DEFAULT_SEED, metavar="N",
-                        help=f"随机种子（非负整数，默认 {DEFAULT_SEED}）")
-    parser.add_argument("--scale", type=_scale, default=1.0, metavar="X",
-                        help="规模系数：1 为示例规模（每县区每季度数千件办件），"
-                             "100 约为全省规模（每季度数百万行）；默认 1")
-    parser.add_argument("--quarters", metavar="季度", default=None,
-                        help="只生成这些季度，逗号分隔，如 2025Q1,2025Q2（默认 2024Q1–2025Q2）")
-    parser.add_argument("--fault", action="append", default=[], metavar="名称[:数据源[:季度]]",
-                        help="在生成的文件中注入故障（用于测试），可重复")
-    parser.add_argument("--correction", action="store_true",
-                        help="另外生成 2025Q2 水电气报装的“更正版”（含错误，应被拒收）")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="目录", help="输出的落地目录（不存在则创建）"
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=DEFAULT_SEED,
+        metavar="种子",
+        help=f"随机种子（非负整数，默认 {DEFAULT_SEED}）",
+    )
+    parser.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        metavar="倍数",
+        help="规模系数：1 为示例规模（每县区每季度数千件办件），"
+        "100 约为全省规模（每季度数百万行）；默认 1",
+    )
+    parser.add_argument(
+        "--quarters",
+        metavar="季度",
+        default=None,
+        help="只生成这些季度，逗号分隔，如 2025Q1,2025Q2（默认 2024Q1–2025Q2）",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="名称[:数据源[:季度]]",
+        help="在生成的文件中注入故障（用于测试），可重复",
+    )
+    parser.add_argument(
+        "--correction",
+        action="store_true",
+        help="另外生成 2025Q2 水电气报装的“更正版”（含错误，应被拒收）",
+    )
 
 
 def _fault_lines() -> str:
     from pipelines.demo.catalog import FAULT_SOURCES, FAULTS
 
-    return "\n".join(f"  {name}：{desc}（适用：{'、'.join(FAULT_SOURCES[name])}）"
-                     for name, desc in FAULTS.items())
+    return "\n".join(
+        f"  {name}：{desc}（适用：{'、'.join(FAULT_SOURCES[name])}）"
+        for name, desc in FAULTS.items()
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"正在生成示例数据（随机种子 {args.seed}，规模系数 {scale:g}）……", flush=True)
     try:
-        files = generate_landing(out, seed=args.seed, scale=scale, quarters=quarters,
-                                 faults=faults, on_file=progress)
+        files = generate_landing(
+            out, seed=args.seed, scale=scale, quarters=quarters, faults=faults, on_file=progress
+        )
         if args.correction:
             files.append(write_demo_correction(out, seed=args.seed, scale=scale))
             progress(files[-1])

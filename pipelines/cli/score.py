@@ -31,15 +31,29 @@ score（得分，未四舍五入）, rank（名次，并列取最优名次，缺
 def register(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
-    parser.add_argument("--framework", required=True, type=Path, metavar="指标体系.yaml",
-                        help="指标体系文件（YAML，按 framework.schema.json 校验）")
-    parser.add_argument("--values", required=True, type=Path, metavar="指标值.csv",
-                        help="指标值表（CSV：[period,]unit,indicator,value）")
-    parser.add_argument("--units", type=Path, metavar="单位清单.yaml",
-                        help="单位清单（YAML，可含合成单位与 rank: false）；"
-                        "缺省时取指标值表中的全部单位")
-    parser.add_argument("--out", required=True, type=Path, metavar="得分.csv",
-                        help="输出文件（CSV）")
+    parser.add_argument(
+        "--framework",
+        required=True,
+        type=Path,
+        metavar="指标体系.yaml",
+        help="指标体系文件（YAML，按 framework.schema.json 校验）",
+    )
+    parser.add_argument(
+        "--values",
+        required=True,
+        type=Path,
+        metavar="指标值.csv",
+        help="指标值表（CSV：[period,]unit,indicator,value）",
+    )
+    parser.add_argument(
+        "--units",
+        type=Path,
+        metavar="单位清单.yaml",
+        help="单位清单（YAML，可含合成单位与 rank: false）；缺省时取指标值表中的全部单位",
+    )
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="得分.csv", help="输出文件（CSV）"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,8 +66,11 @@ def run(args: argparse.Namespace) -> int:
         score,
     )
 
-    for label, path in (("指标体系文件", args.framework), ("指标值表", args.values),
-                        ("单位清单文件", args.units)):
+    for label, path in (
+        ("指标体系文件", args.framework),
+        ("指标值表", args.values),
+        ("单位清单文件", args.units),
+    ):
         if path is not None and not path.is_file():
             raise UsageError(f"找不到{label}：{path}")
     if not args.out.parent.exists():
@@ -124,6 +141,7 @@ def _write_atomic(frame: pd.DataFrame, target: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             frame.to_csv(fh, index=False)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -87,6 +87,8 @@ def score(
     ``values``, plain and ranked. A unit of ``units`` without values gets missing scores.
     ``history``: earlier periods' values (same columns), used only as the reference pool of
     ``frontier_observed`` windows; history rows are not scored.
+    Error messages name a row by its line in the file the frame was read from: row 0 is
+    line 2 (the header is line 1), as ``bizenv score`` reports its own input errors.
     """
     has_period = "period" in values.columns
     vals = _prepare(values, framework, "values")
@@ -104,9 +106,7 @@ def score(
     base = [u.code for u in units.base]
     grid = pd.MultiIndex.from_product([periods, base], names=["period", "unit"])
     wide = (
-        vals.set_index(["period", "unit", "indicator"])["value"]
-        .unstack("indicator")
-        .reindex(grid)
+        vals.set_index(["period", "unit", "indicator"])["value"].unstack("indicator").reindex(grid)
     )
     grid_frame = grid.to_frame(index=False)
     n = len(grid_frame)
@@ -174,17 +174,16 @@ def score(
         long = pd.concat([long, _composites(long, units)], ignore_index=True)
 
     rankable = {u.code for u in units.units if u.rank}
-    long["rank"] = competition_rank(
-        long, ["period", "node"], eligible=long["unit"].isin(rankable)
-    )
+    long["rank"] = competition_rank(long, ["period", "node"], eligible=long["unit"].isin(rankable))
     level = {nd.code: nd.level for nd in framework.nodes()}
     parent = {nd.code: nd.parent for nd in framework.nodes()}
     long["level"] = long["node"].map(level).astype("int64")
     long["parent"] = long["node"].map(parent)
     long = _ordered(long, periods, units.codes, [nd.code for nd in framework.nodes()])
     leaf_scores = (
-        _ordered(pd.concat(leaf_parts, ignore_index=True), periods, units.codes,
-                 framework.leaf_codes)
+        _ordered(
+            pd.concat(leaf_parts, ignore_index=True), periods, units.codes, framework.leaf_codes
+        )
         if leaf_parts
         else _empty(LEAF_SCORE_COLUMNS)
     )
@@ -218,7 +217,7 @@ def _prepare(values: pd.DataFrame, framework: Framework, what: str) -> pd.DataFr
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise ScoringInputError(
-                f"{label}第 {i + 1} 行数据（单位 {df.at[i, 'unit']}，指标 "
+                f"{label}第 {_line(i)} 行（单位 {df.at[i, 'unit']}，指标 "
                 f"{df.at[i, 'indicator']}）的值“{text.iloc[i]}”不是数值"
             )
         df["value"] = numeric.astype("float64")
@@ -226,7 +225,10 @@ def _prepare(values: pd.DataFrame, framework: Framework, what: str) -> pd.DataFr
         df["value"] = df["value"].astype("float64")
     if np.isinf(df["value"].to_numpy()).any():
         i = int(np.flatnonzero(np.isinf(df["value"].to_numpy()))[0])
-        raise ScoringInputError(f"{label}第 {i + 1} 行数据的值不是有限数值")
+        raise ScoringInputError(
+            f"{label}第 {_line(i)} 行（单位 {df.at[i, 'unit']}，指标 "
+            f"{df.at[i, 'indicator']}）的值不是有限数值"
+        )
 
     unknown = [c for c in dict.fromkeys(df["indicator"]) if c not in framework]
     if unknown:
@@ -243,11 +245,21 @@ def _prepare(values: pd.DataFrame, framework: Framework, what: str) -> pd.DataFr
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         row = df.iloc[i]
+        same = (df[["period", "unit", "indicator"]] == row[["period", "unit", "indicator"]]).all(
+            axis=1
+        )
+        lines = "、".join(str(_line(j)) for j in np.flatnonzero(same.to_numpy()))
         when = f"期间 {row['period']}，" if row["period"] != NO_PERIOD else ""
         raise ScoringInputError(
             f"{label}有重复的行：{when}单位 {row['unit']}，指标 {row['indicator']} 出现多次"
+            f"（第 {lines} 行）"
         )
     return df
+
+
+def _line(position: int) -> int:
+    """Line number in the values file of data row ``position`` (0-based; header = line 1)."""
+    return position + 2
 
 
 def _check_units(vals: pd.DataFrame, units: Units) -> None:
@@ -268,23 +280,38 @@ def _composites(long: pd.DataFrame, units: Units) -> pd.DataFrame:
     """Each composite's score at every node: weighted mean of its members' scores there,
     weights renormalised over members with a score (flag ``partial`` if some lack one)."""
     members = units.members_frame()
-    merged = members.merge(long[["period", "unit", "node", "score"]],
-                           left_on="member", right_on="unit", how="left")
+    merged = members.merge(
+        long[["period", "unit", "node", "score"]], left_on="member", right_on="unit", how="left"
+    )
     merged["present"] = merged["score"].notna()
     merged["w"] = np.where(merged["present"], merged["weight"], 0.0)
     merged["ws"] = merged["w"] * merged["score"].fillna(0.0)
-    g = merged.groupby(["period", "composite", "node"], sort=False, dropna=False).agg(
-        ws=("ws", "sum"), w=("w", "sum"), present=("present", "sum"),
-        members=("present", "size"),
-    ).reset_index()
+    g = (
+        merged.groupby(["period", "composite", "node"], sort=False, dropna=False)
+        .agg(
+            ws=("ws", "sum"),
+            w=("w", "sum"),
+            present=("present", "sum"),
+            members=("present", "size"),
+        )
+        .reset_index()
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(g["w"] > 0, g["ws"] / g["w"], np.nan)
     flag = np.where(
-        np.isnan(value), FLAG_MISSING,
+        np.isnan(value),
+        FLAG_MISSING,
         np.where(g["present"] < g["members"], FLAG_PARTIAL_MEMBERS, ""),
     )
-    return pd.DataFrame({"period": g["period"], "unit": g["composite"], "node": g["node"],
-                         "score": value, "flags": flag})
+    return pd.DataFrame(
+        {
+            "period": g["period"],
+            "unit": g["composite"],
+            "node": g["node"],
+            "score": value,
+            "flags": flag,
+        }
+    )
 
 
 def _join_flags(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
@@ -295,13 +322,16 @@ def _join_flags(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
     return out
 
 
-def _ordered(df: pd.DataFrame, periods: list[object], units: list[str],
-             nodes: Iterable[str]) -> pd.DataFrame:
-    keys = pd.DataFrame({
-        "_p": df["period"].map({p: i for i, p in enumerate(periods)}),
-        "_u": df["unit"].map({u: i for i, u in enumerate(units)}),
-        "_n": df["node"].map({c: i for i, c in enumerate(nodes)}),
-    })
+def _ordered(
+    df: pd.DataFrame, periods: list[object], units: list[str], nodes: Iterable[str]
+) -> pd.DataFrame:
+    keys = pd.DataFrame(
+        {
+            "_p": df["period"].map({p: i for i, p in enumerate(periods)}),
+            "_u": df["unit"].map({u: i for i, u in enumerate(units)}),
+            "_n": df["node"].map({c: i for i, c in enumerate(nodes)}),
+        }
+    )
     order = np.lexsort((keys["_n"].to_numpy(), keys["_u"].to_numpy(), keys["_p"].to_numpy()))
     return df.iloc[order]
 
