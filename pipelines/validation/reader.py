@@ -2,8 +2,10 @@
 
 Everything is read as text first so that the raw value can be reported. Row numbers are the
 ones the department sees in Excel or a text editor: the first row of the file is row 1.
-Problems that make the file unreadable (encoding, empty file, several data sheets) are
-returned as file-level errors instead of a grid.
+Problems that make the file unreadable (a name not ending in .csv/.xlsx, encoding, empty
+file, several data sheets) are returned as file-level errors instead of a grid. A UTF-8 file
+cut inside its last character is read without the incomplete bytes and its last row reported
+as ``truncated_row``.
 """
 
 from __future__ import annotations
