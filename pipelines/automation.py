@@ -4,6 +4,7 @@ Dagster): which landed files are new or changed, and which quarter a schedule ti
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,41 +36,66 @@ class LandingScan:
     cursor: str
 
 
-def scan_landing(landing: Path, cursor: str | None, archive: Path | None = None) -> LandingScan:
-    """Compare the landing folder with the cursor ({path: [mtime_ns, size, sha256]}).
+def scan_landing(
+    landing: Path,
+    cursor: str | None,
+    archive: Path | None = None,
+    *,
+    settle_seconds: float = 0.0,
+    now: float | None = None,
+) -> LandingScan:
+    """Compare the landing folder with the cursor.
 
+    The cursor is JSON: ``{"files": {path: [mtime_ns, size, sha256]}, "misplaced": [path]}``.
     A file is hashed only when its mtime or size changed; it is a change only when its hash
     differs from what the cursor remembers, so touching or re-uploading identical bytes
     launches nothing. With ``archive``, a version already archived for its source and quarter
     (processed by an earlier run, e.g. before the sensor was started) is not a change either.
+    Files modified less than ``settle_seconds`` ago may still be uploading: they are left for a
+    later tick. A file in a wrong place is reported once (``misplaced``) and then remembered.
+    A file that vanishes or cannot be read during the scan is skipped, never an error.
     """
-    seen: dict[str, list[object]] = json.loads(cursor) if cursor else {}
+    state = json.loads(cursor) if cursor else {}
+    seen: dict[str, list[object]] = state.get("files", {})
+    known_misplaced = set(state.get("misplaced", []))
+    now = time.time() if now is None else now
     changes: list[LandedChange] = []
     misplaced: list[str] = []
     updated: dict[str, list[object]] = {}
-    if landing.is_dir():
-        for path in sorted(landing.rglob("*")):
+    still_misplaced: set[str] = set()
+    paths = sorted(landing.rglob("*")) if landing.is_dir() else []
+    for path in paths:
+        try:
             if not is_submission_file(path):
                 continue
+            key = str(path.relative_to(landing))
             try:
                 quarter, source = parse_landing_path(landing, path)
             except LandingPathError as exc:
-                misplaced.append(str(exc))
+                still_misplaced.add(key)
+                if key not in known_misplaced:
+                    misplaced.append(str(exc))
                 continue
             stat = path.stat()
-            key = str(path.relative_to(landing))
+            if now - stat.st_mtime < settle_seconds:
+                continue
             previous = seen.get(key)
             if previous and previous[0] == stat.st_mtime_ns and previous[1] == stat.st_size:
                 updated[key] = previous
                 continue
             digest = file_sha256(path)
-            updated[key] = [stat.st_mtime_ns, stat.st_size, digest]
-            if previous is not None and previous[2] == digest:
-                continue
-            if archive is not None and is_archived(archive, source, quarter, digest):
-                continue
-            changes.append(LandedChange(quarter, source, path, digest))
-    return LandingScan(changes, misplaced, json.dumps(updated, sort_keys=True))
+        except OSError:
+            continue
+        updated[key] = [stat.st_mtime_ns, stat.st_size, digest]
+        if previous is not None and previous[2] == digest:
+            continue
+        if archive is not None and is_archived(archive, source, quarter, digest):
+            continue
+        changes.append(LandedChange(quarter, source, path, digest))
+    new_cursor = json.dumps(
+        {"files": updated, "misplaced": sorted(still_misplaced)}, sort_keys=True, ensure_ascii=False
+    )
+    return LandingScan(changes, misplaced, new_cursor)
 
 
 def reported_quarter(tick: datetime) -> Quarter:

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import yaml
+from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 
 from pipelines.env import CONFIG_DIR, Workdir
+
+
+class WarehouseDuckDB(DuckDBResource):
+    """``DuckDBResource`` whose connection is closed even when the asset body raises.
+
+    The upstream context manager closes only on success; a failed step would keep its
+    read-write connection open until garbage collection, and in-process runs (demo, tests)
+    would then fail to open the file again."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = backoff(
+            fn=duckdb.connect,
+            retry_on=(RuntimeError, duckdb.IOException),
+            kwargs={
+                "database": self.database,
+                "read_only": False,
+                "config": {"custom_user_agent": "dagster", **self.connection_config},
+            },
+            max_retries=10,
+        )
+        try:
+            yield connection
+        finally:
+            connection.close()
 
 
 class WorkdirResource(dg.ConfigurableResource):
@@ -43,7 +72,7 @@ class IntakeSettings(dg.ConfigurableResource):
 
 def default_resources() -> dict[str, object]:
     return {
-        "duckdb": DuckDBResource(database=dg.EnvVar("BIZENV_DUCKDB")),
+        "duckdb": WarehouseDuckDB(database=dg.EnvVar("BIZENV_DUCKDB")),
         "workdir": WorkdirResource(home=dg.EnvVar("BIZENV_HOME")),
         "intake_settings": IntakeSettings.from_config(),
     }

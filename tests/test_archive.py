@@ -59,13 +59,15 @@ def test_resubmission_is_a_new_version_and_the_old_one_survives(tmp_path: Path) 
     assert Path(v2.archive_path).read_text(encoding="utf-8") == "区划代码\n990102\n990103\n"
 
 
-def test_landing_files_skips_lock_and_hidden_files(tmp_path: Path) -> None:
+def test_landing_files_skips_lock_hidden_and_partial_files(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     keep = _land(landing, "a.xlsx", "x")
+    # An unsupported format is still a submission: archived, then rejected with a report.
+    old_excel = _land(landing, "b.xls", "x")
     _land(landing, "~$a.xlsx", "lock")
     _land(landing, ".partial.csv", "x")
-    _land(landing, "notes.txt", "x")
-    assert landing_files(landing, "loan_balances", Q) == [keep]
+    _land(landing, "c.csv.part", "x")
+    assert landing_files(landing, "loan_balances", Q) == [keep, old_excel]
     assert landing_files(landing, "approval_cases", Q) == []
 
 

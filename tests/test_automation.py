@@ -66,6 +66,31 @@ def test_scan_skips_misplaced_files_with_a_message(tmp_path: Path) -> None:
     assert len(scan.misplaced) == 2
     assert any("未知的数据源目录" in m for m in scan.misplaced)
     assert any("无法识别的季度" in m for m in scan.misplaced)
+    # Reported once, then remembered in the cursor.
+    assert scan_landing(landing, scan.cursor).misplaced == []
+
+
+def test_scan_waits_for_files_still_being_written(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    path = drop(landing, "2025Q2/loan_balances/贷款.csv", "a\n1\n")
+    written = path.stat().st_mtime
+    early = scan_landing(landing, None, settle_seconds=10, now=written + 2)
+    assert early.changes == []
+    later = scan_landing(landing, early.cursor, settle_seconds=10, now=written + 11)
+    assert [c.path for c in later.changes] == [path]
+
+
+def test_scan_survives_a_file_vanishing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipelines.automation as automation
+
+    landing = tmp_path / "landing"
+    drop(landing, "2025Q2/loan_balances/贷款.csv", "a\n1\n")
+
+    def vanished(path: Path) -> str:
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(automation, "file_sha256", vanished)
+    assert scan_landing(landing, None).changes == []
 
 
 @pytest.mark.parametrize(
@@ -95,7 +120,8 @@ def test_sensor_ticks(workdir: Workdir) -> None:
     result = landing_sensor(context)
     assert result.run_requests == []
 
-    drop(workdir.landing, "2025Q2/utility_connections/报装.csv", "x\n1\n")
+    first = drop(workdir.landing, "2025Q2/utility_connections/报装.csv", "x\n1\n")
+    os.utime(first, (first.stat().st_atime - 60, first.stat().st_mtime - 60))  # settled
     drop(workdir.landing, "2025Q2/unknown/x.csv", "x\n1\n")
     result = landing_sensor(dg.build_sensor_context(cursor=result.cursor))
     (request,) = result.run_requests
@@ -104,6 +130,16 @@ def test_sensor_ticks(workdir: Workdir) -> None:
 
     same = landing_sensor(dg.build_sensor_context(cursor=result.cursor))
     assert same.run_requests == []
+    assert "2025Q2/unknown/x.csv" in same.cursor
+
+    # A changed file (new bytes) launches a new run with a new run key.
+    path = workdir.landing / "2025Q2/utility_connections/报装.csv"
+    path.write_text("x\n1\n2\n", encoding="utf-8")
+    os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))
+    changed = landing_sensor(dg.build_sensor_context(cursor=same.cursor))
+    (again,) = changed.run_requests
+    assert again.job_name == "refresh_utility_connections"
+    assert again.run_key != request.run_key
 
 
 def test_schedule_targets_previous_quarter() -> None:

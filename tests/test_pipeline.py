@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from dagster import AssetKey
 
 from pipelines.contracts import SOURCES
 from pipelines.demo.generator import generate_source_frame, inject_fault, write_submission
@@ -68,6 +69,12 @@ def test_quarters_load_and_bad_resubmission_keeps_previous_version(
             [str(quarter)],
         )[0]
         assert rows == (len(frame), 1, file_sha256(path)), (source, quarter)
+        (data_rows,) = query(
+            workdir,
+            "select data_rows from intake.submissions where submission_hash = ?",
+            [file_sha256(path)],
+        )[0]
+        assert data_rows == len(frame), (source, quarter)  # xlsx included
 
     # A corrected file with rows whose end precedes their start: rejected, v1 stays in force.
     source = "utility_connections"
@@ -91,10 +98,46 @@ def test_quarters_load_and_bad_resubmission_keeps_previous_version(
     assert set(report["行号"].astype(int)) >= {p + 2 for p in bad_positions}
     assert (report["列名"] == "接通时间").any()
 
+    # Promoting on its own (one click in the UI) while staging holds the rejected rows fails
+    # and changes nothing (tests/test_warehouse_store.py: promote refuses unvalidated versions).
+    assert not run_quarter(Q2, "in_process", asset_selection=[AssetKey(["warehouse", source])])
+    (hashes,) = query(
+        workdir,
+        f"select list(distinct submission_hash) from warehouse.{source} where quarter = ?",
+        [str(Q2)],
+    )[0]
+    assert hashes == [file_sha256(v1_path)]
+
+    # The quarter can still be rebuilt: the version in force is staged again, the rejected
+    # correction is not re-validated, and everything downstream runs.
+    assert run_quarter(Q2, "in_process")
+    assert query(
+        workdir,
+        "select status from intake.submissions where submission_hash = ?",
+        [file_sha256(v1_path)],
+    ) == [("accepted",)]
+
+    # A half-exported file (a tenth of the rows) fails the volume check against 2024Q4.
+    half = land(
+        workdir, source, Q2, v1_frame.iloc[: len(v1_frame) // 10], f"{source}_half", 1_850_000_000
+    )
+    assert not run_quarter(Q2, "in_process", sources=(source,))
+    rules = query(
+        workdir,
+        "select distinct rule from intake.validation_errors where submission_hash = ?",
+        [file_sha256(half)],
+    )
+    assert ("volume",) in rules
+
     # A good corrected file replaces the partition atomically.
     good_frame = v1_frame.iloc[: len(v1_frame) - 3]
     good_path = land(workdir, source, Q2, good_frame, f"{source}_v3", 1_900_000_000)
-    assert run_quarter(Q2, "in_process", sources=(source,))
+    assert run_quarter(Q2, "in_process", sources=(source,)), query(
+        workdir,
+        "select s.status, e.rule, e.message from intake.submissions s left join "
+        "intake.validation_errors e using (submission_hash) where s.submission_hash = ?",
+        [file_sha256(good_path)],
+    )
     rows = query(
         workdir,
         f"select count(*), min(submission_hash) from warehouse.{source} where quarter = ?",
@@ -107,9 +150,9 @@ def test_quarters_load_and_bad_resubmission_keeps_previous_version(
         "order by received_at",
         [source, str(Q2)],
     )
-    assert [s for (s,) in statuses] == ["accepted", "rejected", "accepted"]
+    assert [s for (s,) in statuses] == ["accepted", "rejected", "rejected", "accepted"]
     # Nothing submitted is lost: every version is in the archive, byte for byte.
-    for path in (v1_path, bad_path, good_path):
+    for path in (v1_path, bad_path, half, good_path):
         digest = file_sha256(path)
         stored = workdir.archive / "objects" / digest[:2] / f"{digest}{path.suffix}"
         assert stored.read_bytes() == path.read_bytes()
@@ -129,8 +172,9 @@ def test_multiprocess_executor_respects_duckdb_pool(
     # Steps of different sources were ready together and waited for the pool, one at a time…
     assert any("blocked by limit for pool duckdb_warehouse" in m for m in messages)
     # …so DuckDB never refused a second process.
-    assert not any("could not set lock" in m.lower() or "conflicting lock" in m.lower()
-                   for m in messages)
+    assert not any(
+        "could not set lock" in m.lower() or "conflicting lock" in m.lower() for m in messages
+    )
     counts = query(
         workdir,
         "select source, count(*) from intake.submissions where quarter = ? and status = 'accepted' "

@@ -8,10 +8,10 @@ modified or deleted: a resubmission is a new version with a new hash.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,7 +22,6 @@ from pipelines.contracts import SOURCES
 from pipelines.env import TIMEZONE
 from pipelines.quarters import Quarter, QuarterError
 
-SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 _CHUNK = 1 << 20
 
 
@@ -49,12 +48,14 @@ class ArchivedFile:
 
 
 def is_submission_file(path: Path) -> bool:
-    """Skip editor lock files (~$x.xlsx), hidden files and partial uploads."""
+    """Every file a department put there, whatever its format (an .xls is archived and then
+    rejected with a report, never silently ignored); only hidden files, editor lock files
+    (~$x.xlsx) and partial uploads (*.part, *.tmp) are skipped."""
     name = path.name
     return (
         path.is_file()
         and not name.startswith((".", "~$"))
-        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and path.suffix.lower() not in (".part", ".tmp", ".crdownload")
     )
 
 
@@ -97,35 +98,63 @@ def received_time(path: Path) -> datetime:
 
 
 def count_data_rows(path: Path) -> int | None:
-    """Rows below the header, cheaply (no parsing); None when the file cannot be read."""
+    """Non-empty rows below the header, without type parsing (quoted line breaks inside a CSV
+    cell do not count as rows); None when the file cannot be read as CSV or xlsx."""
+    suffix = path.suffix.lower()
     try:
-        if path.suffix.lower() == ".csv":
-            with path.open("rb") as handle:
-                lines = sum(1 for line in handle if line.strip())
-            return max(lines - 1, 0)
-        from openpyxl import load_workbook
+        if suffix == ".csv":
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    with path.open(encoding=encoding, newline="") as handle:
+                        rows = sum(1 for row in csv.reader(handle) if any(c.strip() for c in row))
+                    return max(rows - 1, 0)
+                except UnicodeDecodeError:
+                    continue
+            return None
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True)
-        try:
-            sheet = workbook["数据"] if "数据" in workbook.sheetnames else workbook.worksheets[0]
-            return max((sheet.max_row or 1) - 1, 0)
-        finally:
-            workbook.close()
+            workbook = load_workbook(path, read_only=True)
+            try:
+                sheet = (
+                    workbook["数据"] if "数据" in workbook.sheetnames else workbook.worksheets[0]
+                )
+                rows = sum(
+                    1
+                    for values in sheet.iter_rows(values_only=True)
+                    if any(v not in (None, "") for v in values)
+                )
+                return max(rows - 1, 0)
+            finally:
+                workbook.close()
     except Exception:  # an unreadable file is still archived; validation reports why
         return None
+    return None
 
 
-def _atomic_copy(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
-    os.close(fd)
+def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
+    """Copy ``src`` into the archive while hashing the bytes copied, so the stored object is
+    exactly what was hashed even if the landing file changes meanwhile."""
+    objects.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=objects, prefix=".incoming-")
+    digest = hashlib.sha256()
     try:
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o444)
-        os.replace(tmp, dest)
+        with os.fdopen(fd, "wb") as out, src.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+        submission_hash = digest.hexdigest()
+        dest = objects / submission_hash[:2] / f"{submission_hash}{src.suffix.lower()}"
+        if dest.exists():
+            Path(tmp).unlink()
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return submission_hash, dest
 
 
 def _atomic_write_text(dest: Path, text: str) -> None:
@@ -134,6 +163,7 @@ def _atomic_write_text(dest: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o444)
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -150,10 +180,8 @@ def is_archived(archive_root: Path, source: str, quarter: Quarter, submission_ha
 
 def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) -> ArchivedFile:
     """Copy one landed file into the archive (once per content) and record its metadata."""
-    submission_hash = file_sha256(path)
-    obj = archive_root / "objects" / submission_hash[:2] / f"{submission_hash}{path.suffix.lower()}"
-    if not obj.exists():
-        _atomic_copy(path, obj)
+    received_at = received_time(path)
+    submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
         record = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -167,8 +195,8 @@ def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) 
         file_name=path.name,
         landing_path=str(path),
         archive_path=str(obj),
-        received_at=received_time(path),
-        size_bytes=path.stat().st_size,
+        received_at=received_at,
+        size_bytes=obj.stat().st_size,
         data_rows=count_data_rows(obj),
     )
     _atomic_write_text(meta_path, json.dumps(archived.to_json_dict(), ensure_ascii=False, indent=2))

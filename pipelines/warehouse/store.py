@@ -86,10 +86,9 @@ def mark_superseded(con: duckdb.DuckDBPyConnection, source: str, quarter: str, h
 
 
 def previous_accepted_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: str) -> int | None:
-    row = fetch_one(
-        con, sql("intake/select_previous_accepted_rows"), {"source": source, "quarter": quarter}
-    )
-    return int(row[0]) if row and row[0] is not None else None
+    """Rows in force for ``quarter`` (the volume check's baseline); None when there are none."""
+    row = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": quarter})
+    return int(row[0]) if row and row[0] else None
 
 
 def stage_rows(
@@ -156,6 +155,15 @@ def record_errors(
                 con.unregister("error_rows")
 
 
+def update_data_rows(
+    con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str, data_rows: int
+) -> None:
+    con.execute(
+        sql("intake/update_data_rows"),
+        {"source": source, "quarter": quarter, "hash": hash_, "data_rows": data_rows},
+    )
+
+
 def update_status(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -183,13 +191,38 @@ def update_status(
     )
 
 
+class NotValidatedError(RuntimeError):
+    """A version that has not passed its contract cannot be promoted."""
+
+
+PROMOTABLE = ("validated", "accepted")
+
+
 def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str) -> int:
-    """Replace the warehouse partition with the validated staged version, atomically."""
+    """Replace the warehouse partition with the validated staged version, atomically.
+
+    Refuses (and changes nothing) unless the version passed validation, so materializing the
+    warehouse asset on its own can never load a rejected file.
+    """
     params = {"quarter": quarter, "hash": hash_}
     with transaction(con):
+        row = fetch_one(con, sql("intake/select_status"), {"source": source, **params})
+        if row is None or row[0] not in PROMOTABLE:
+            status = row[0] if row else "未登记"
+            raise NotValidatedError(
+                f"{quarter} 版本 {hash_[:12]} 的状态为“{status}”，未通过校验，"
+                "不能入库；在用版本不变"
+            )
+        (staged,) = fetch_one(con, sql(f"staging/{source}/count_version"), params)
+        if not staged:
+            raise NotValidatedError(
+                f"{quarter} 版本 {hash_[:12]} 不在暂存区（暂存区中是另一个版本），"
+                "请先重新运行校验（staging）；在用版本不变"
+            )
         con.execute(sql(f"warehouse/{source}/delete_partition"), {"quarter": quarter})
         con.execute(sql(f"warehouse/{source}/promote_partition"), params)
         con.execute(sql("intake/mark_loaded"), {"source": source, **params})
+        con.execute(sql("intake/mark_superseded"), {"source": source, **params})
         (loaded,) = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": quarter})
     return int(loaded)
 

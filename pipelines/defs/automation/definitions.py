@@ -7,6 +7,9 @@ from pipelines.contracts import SOURCES, contract
 from pipelines.env import TIMEZONE, workdir_from_env
 from pipelines.resources import IntakeSettings
 
+# A file modified more recently than this may still be uploading; a later tick takes it.
+SETTLE_SECONDS = 10.0
+
 # One job per source: its intake → staging → warehouse chain and everything downstream of it,
 # so a resubmission rebuilds only that source and what depends on it.
 source_jobs = {
@@ -33,7 +36,9 @@ quarterly_reporting_job = dg.define_asset_job(
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     workdir = workdir_from_env()
-    scan = scan_landing(workdir.landing, context.cursor, workdir.archive)
+    scan = scan_landing(
+        workdir.landing, context.cursor, workdir.archive, settle_seconds=SETTLE_SECONDS
+    )
     for message in scan.misplaced:
         context.log.warning(f"跳过放错位置的文件：{message}")
     requests = [

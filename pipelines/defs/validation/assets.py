@@ -81,6 +81,8 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             staged_rows = store.stage_rows(con, source, q, hash_, parsed.frame)
             store.record_errors(con, source, q, hash_, "parse", parsed.errors)
+            if parsed.frame is not None:
+                store.update_data_rows(con, source, q, hash_, parsed.rows)
         materialization: dict[str, object] = {
             "quarter": q,
             "submission_hash": hash_,

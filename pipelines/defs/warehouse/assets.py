@@ -31,7 +31,10 @@ def build_warehouse_asset(source: str) -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             candidate = store.select_candidate(con, source, quarter)
             assert candidate is not None  # staging failed otherwise
-            loaded = store.promote(con, source, quarter, candidate.submission_hash)
+            try:
+                loaded = store.promote(con, source, quarter, candidate.submission_hash)
+            except store.NotValidatedError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
         return dg.MaterializeResult(
             metadata={
                 "quarter": quarter,

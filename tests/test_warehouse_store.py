@@ -1,0 +1,160 @@
+"""Warehouse operations on a real DuckDB file: staging, promotion, version in force."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.intake.archive import ArchivedFile
+from pipelines.warehouse import store
+
+Q = "2025Q2"
+
+
+def register(con: duckdb.DuckDBPyConnection, hash_: str, day: int) -> None:
+    store.register_submission(
+        con,
+        ArchivedFile(
+            submission_hash=hash_,
+            source="loan_balances",
+            quarter=Q,
+            file_name=f"{hash_}.csv",
+            landing_path=f"/landing/{hash_}.csv",
+            archive_path=f"/archive/{hash_}.csv",
+            received_at=datetime(2025, 7, day, 9, tzinfo=ZoneInfo("Asia/Shanghai")),
+            size_bytes=10,
+            data_rows=1,
+        ),
+    )
+
+
+def loans(region: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_row": [2],
+            "region_code": [region],
+            "stat_month": ["2025-06"],
+            "total_loans_100m": [100.0],
+            "manufacturing_loans_100m": [20.0],
+            "inclusive_sme_loans_100m": [8.0],
+            "inclusive_sme_borrowers": [1000],
+            "inclusive_sme_rate_pct": [4.2],
+            "first_time_borrowers": [50],
+        }
+    )
+
+
+def in_warehouse(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "select submission_hash, region_code from warehouse.loan_balances where quarter = ?", [Q]
+    ).fetchall()
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    store.ensure_schema(connection)
+    yield connection
+    connection.close()
+
+
+def status(con: duckdb.DuckDBPyConnection, hash_: str) -> str:
+    return con.execute(
+        "select status from intake.submissions where submission_hash = ?", [hash_]
+    ).fetchall()[0][0]
+
+
+def test_promote_refuses_an_unvalidated_version_and_keeps_the_one_in_force(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    register(con, "a" * 64, 5)
+    store.stage_rows(con, "loan_balances", Q, "a" * 64, loans("990102"))
+    store.update_status(
+        con, "loan_balances", Q, "a" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    assert store.promote(con, "loan_balances", Q, "a" * 64) == 1
+
+    register(con, "b" * 64, 9)
+    store.stage_rows(con, "loan_balances", Q, "b" * 64, loans("990103"))
+    store.update_status(
+        con, "loan_balances", Q, "b" * 64, status="rejected", error_count=3, failing_rows=1
+    )
+    with pytest.raises(store.NotValidatedError, match="未通过校验"):
+        store.promote(con, "loan_balances", Q, "b" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+    assert status(con, "a" * 64) == "accepted"
+    # Staging now holds the rejected version: re-promoting the one in force must not empty
+    # the partition.
+    with pytest.raises(store.NotValidatedError, match="不在暂存区"):
+        store.promote(con, "loan_balances", Q, "a" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+
+
+def test_candidate_is_new_version_else_version_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    register(con, "a" * 64, 5)
+    assert store.select_candidate(con, "loan_balances", Q).submission_hash == "a" * 64
+    store.update_status(
+        con, "loan_balances", Q, "a" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    store.stage_rows(con, "loan_balances", Q, "a" * 64, loans("990102"))
+    store.promote(con, "loan_balances", Q, "a" * 64)
+    register(con, "b" * 64, 9)
+    assert store.select_candidate(con, "loan_balances", Q).submission_hash == "b" * 64
+    store.update_status(
+        con, "loan_balances", Q, "b" * 64, status="rejected", error_count=1, failing_rows=1
+    )
+    # After the rejection a rebuild stages the version in force, not the rejected file.
+    assert store.select_candidate(con, "loan_balances", Q).submission_hash == "a" * 64
+    # Re-validating the version in force does not demote it.
+    store.update_status(
+        con, "loan_balances", Q, "a" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    assert status(con, "a" * 64) == "accepted"
+    in_force = con.execute(
+        "select submission_hash from intake.submissions_in_force where quarter = ?", [Q]
+    ).fetchall()
+    assert in_force == [("a" * 64,)]
+
+
+def test_older_unvalidated_versions_are_superseded(con: duckdb.DuckDBPyConnection) -> None:
+    register(con, "a" * 64, 5)
+    register(con, "b" * 64, 9)
+    candidate = store.select_candidate(con, "loan_balances", Q)
+    assert candidate.submission_hash == "b" * 64
+    store.mark_superseded(con, "loan_balances", Q, candidate.submission_hash)
+    assert status(con, "a" * 64) == "superseded"
+    assert status(con, "b" * 64) == "received"
+
+
+def test_validated_version_is_promoted_before_the_one_in_force(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    for hash_, day, region in (("a" * 64, 5, "990102"), ("b" * 64, 9, "990103")):
+        register(con, hash_, day)
+        candidate = store.select_candidate(con, "loan_balances", Q)
+        assert candidate.submission_hash == hash_
+        store.stage_rows(con, "loan_balances", Q, hash_, loans(region))
+        store.update_status(
+            con, "loan_balances", Q, hash_, status="validated", error_count=0, failing_rows=0
+        )
+        # Validated, not yet promoted: still the candidate (not the version in force).
+        assert store.select_candidate(con, "loan_balances", Q).submission_hash == hash_
+        store.promote(con, "loan_balances", Q, hash_)
+    assert in_warehouse(con) == [("b" * 64, "990103")]
+    assert [status(con, h) for h in ("a" * 64, "b" * 64)] == ["accepted", "accepted"]
+
+
+def test_volume_baseline_is_the_rows_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    assert store.previous_accepted_rows(con, "loan_balances", Q) is None
+    register(con, "a" * 64, 5)
+    store.update_status(
+        con, "loan_balances", Q, "a" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    store.stage_rows(con, "loan_balances", Q, "a" * 64, pd.concat([loans("990102")] * 3))
+    store.promote(con, "loan_balances", Q, "a" * 64)
+    assert store.previous_accepted_rows(con, "loan_balances", Q) == 3
