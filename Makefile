@@ -11,8 +11,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 .PHONY: demo test lint sync dev clean
 
 $(UV):
-	python3 -m venv $(CURDIR)/.tools
-	$(CURDIR)/.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	./scripts/bootstrap_uv.sh $(UV_VERSION)
 
 sync: $(UV)
 	$(UV) sync --frozen --quiet
@@ -22,6 +21,7 @@ demo: sync
 
 test: sync
 	./scripts/ensure_browser.sh
+	./scripts/ensure_postgres.sh
 	$(UV) run --frozen --no-sync pytest -q -n 2 $(ARGS)
 
 lint: sync

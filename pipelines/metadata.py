@@ -21,3 +21,11 @@ def markdown_table(frame: pd.DataFrame, limit: int = 10) -> str:
         "| " + " | ".join(cell(v) for v in row) + " |" for row in head.itertuples(index=False)
     ]
     return "\n".join(lines)
+
+
+def sql_markdown(named_statements: dict[str, str]) -> str:
+    """The SQL a step ran, as Markdown code blocks headed by their file names."""
+    return "\n\n".join(
+        f"**sql/{name}.sql**\n\n```sql\n{text.strip()}\n```"
+        for name, text in named_statements.items()
+    )

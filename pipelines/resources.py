@@ -54,7 +54,6 @@ class IntakeSettings(dg.ConfigurableResource):
     """Intake rules an analyst sets in config/intake.yaml."""
 
     volume_factor: float = 3.0
-    deadline_days_after_quarter: int = 7
     report_day_after_quarter: int = 10
     report_hour: int = 8
 
@@ -64,7 +63,6 @@ class IntakeSettings(dg.ConfigurableResource):
         schedule = raw.get("report_schedule", {})
         return cls(
             volume_factor=float(raw.get("volume_check", {}).get("factor", 3.0)),
-            deadline_days_after_quarter=int(raw.get("deadline_days_after_quarter", 7)),
             report_day_after_quarter=int(schedule.get("day_after_quarter", 10)),
             report_hour=int(schedule.get("hour", 8)),
         )

@@ -11,12 +11,14 @@ from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import (
     IndicatorSqlError,
     ensure_scores_schema,
+    leaf_sql_name,
     prepare_calendar,
     refresh_indicator_values,
 )
+from pipelines.indicators.compute import leaf_sql_text
 from pipelines.indicators.frameworks import framework_path
 from pipelines.indicators.store import read_partition
-from pipelines.metadata import markdown_table
+from pipelines.metadata import markdown_table, sql_markdown
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.registry import default_registry
 from pipelines.scoring import load_framework
@@ -87,6 +89,11 @@ def indicator_values(
             "missing_values": missing,
             "work_calendar": f"{first_day} – {last_day}",
             "sql_files": dg.MetadataValue.json(sql_files),
+            "sql": dg.MetadataValue.md(
+                sql_markdown(
+                    {leaf_sql_name(leaf): leaf_sql_text(leaf) for leaf in framework.leaves()}
+                )
+            ),
             "preview": dg.MetadataValue.md(markdown_table(wide, 20)),
         }
     )

@@ -6,7 +6,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.contracts import SOURCES, contract
 from pipelines.env import DUCKDB_POOL
+from pipelines.metadata import markdown_table, sql_markdown
 from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.sqlfiles import sql
 from pipelines.warehouse import store
 
 
@@ -35,12 +37,25 @@ def build_warehouse_asset(source: str) -> dg.AssetsDefinition:
                 loaded = store.promote(con, source, quarter, candidate.submission_hash)
             except store.NotValidatedError as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from exc
+            preview = con.execute(
+                sql(f"warehouse/{source}/preview_partition"), {"quarter": quarter}
+            ).df()
+        statements = ["delete_partition", "promote_partition"]
         return dg.MaterializeResult(
             metadata={
                 "quarter": quarter,
                 "submission_hash": candidate.submission_hash,
                 "file_name": candidate.file_name,
                 "dagster/row_count": loaded,
+                "preview": dg.MetadataValue.md(markdown_table(preview)),
+                "sql": dg.MetadataValue.md(
+                    sql_markdown(
+                        {
+                            f"warehouse/{source}/{s}": sql(f"warehouse/{source}/{s}")
+                            for s in statements
+                        }
+                    )
+                ),
             }
         )
 

@@ -1,0 +1,6 @@
+-- The first rows of one quarter in force (asset preview).
+select * exclude (quarter)
+from warehouse.loan_balances
+where quarter = $quarter
+order by source_row
+limit 10
