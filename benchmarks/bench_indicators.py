@@ -39,139 +39,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from pipelines.quarters import Quarter  # noqa: E402
+from pipelines.sqlfiles import sql  # noqa: E402
 
 VARIANTS = ("ours", "duckdb", "pandas")
-
-# b. One statement for all 25 leaves: each table scanned once, conditional aggregates.
-BARE_QUERY = """
-with calendar as (select day, workday_seq from work_calendar),
-approval as (
-    select a.region_code, a.category, a.material_count, a.visit_count, a.step_count,
-        a.is_online, a.promised_limit_days, e.workday_seq - s.workday_seq as wd
-    from warehouse.approval_cases as a
-    left join calendar as s on s.day = cast(a.accepted_at as date)
-    left join calendar as e on e.day = cast(a.completed_at as date)
-    where a.quarter = $quarter
-),
-approval_agg as (
-    select region_code,
-        avg(wd) filter (where category = '企业开办') as e01_01,
-        count(wd) filter (where category = '企业开办') as n01_01,
-        avg(material_count) filter (where category = '企业开办') as e01_02,
-        count(material_count) filter (where category = '企业开办') as n01_02,
-        100.0 * avg(is_online::int) filter (where category = '企业开办') as e01_03,
-        count(is_online) filter (where category = '企业开办') as n01_03,
-        avg(wd) filter (where category = '工程建设项目审批') as e02_01,
-        count(wd) filter (where category = '工程建设项目审批') as n02_01,
-        100.0 * avg((wd <= promised_limit_days)::int)
-            filter (where category = '工程建设项目审批') as e02_02,
-        count(wd <= promised_limit_days) filter (where category = '工程建设项目审批') as n02_02,
-        avg(step_count) filter (where category = '工程建设项目审批') as e02_03,
-        count(step_count) filter (where category = '工程建设项目审批') as n02_03,
-        avg(wd) filter (where category = '不动产登记') as e03_01,
-        count(wd) filter (where category = '不动产登记') as n03_01,
-        avg(material_count) filter (where category = '不动产登记') as e03_02,
-        count(material_count) filter (where category = '不动产登记') as n03_02,
-        100.0 * avg(is_online::int) as e07_01, count(is_online) as n07_01,
-        100.0 * avg((visit_count <= 1)::int) as e07_02, count(visit_count) as n07_02,
-        100.0 * avg((wd <= promised_limit_days)::int) as e07_03,
-        count(wd <= promised_limit_days) as n07_03,
-        avg(material_count) as e07_04, count(material_count) as n07_04
-    from approval group by region_code
-),
-utility as (
-    select u.*, e.workday_seq - s.workday_seq as wd
-    from warehouse.utility_connections as u
-    left join calendar as s on s.day = cast(u.applied_at as date)
-    left join calendar as e on e.day = cast(u.connected_at as date)
-    where u.quarter = $quarter
-),
-utility_agg as (
-    select region_code,
-        avg(wd) filter (where utility_type = '电力' and customer_class = '高压') as e04_01,
-        count(wd) filter (where utility_type = '电力' and customer_class = '高压') as n04_01,
-        avg(wd) filter (where utility_type = '电力' and customer_class = '低压') as e04_02,
-        count(wd) filter (where utility_type = '电力' and customer_class = '低压') as n04_02,
-        avg(step_count) filter (where utility_type = '电力') as e04_03,
-        count(step_count) filter (where utility_type = '电力') as n04_03,
-        sum(connection_fee_yuan) filter (where customer_class = '高压' and utility_type = '电力'
-            and capacity_kw is not null) / nullif(sum(capacity_kw) filter (
-            where customer_class = '高压' and utility_type = '电力'
-            and connection_fee_yuan is not null), 0) as e04_04,
-        count(*) filter (where customer_class = '高压' and utility_type = '电力'
-            and capacity_kw is not null and connection_fee_yuan is not null) as n04_04,
-        avg(wd) filter (where utility_type = '用水') as e05_01,
-        count(wd) filter (where utility_type = '用水') as n05_01,
-        avg(wd) filter (where utility_type = '用气') as e05_02,
-        count(wd) filter (where utility_type = '用气') as n05_02,
-        avg(connection_fee_yuan) filter (where utility_type in ('用水', '用气')) as e05_03,
-        count(connection_fee_yuan) filter (where utility_type in ('用水', '用气')) as n05_03
-    from utility group by region_code
-),
-loans as (
-    select quarter, region_code, stat_month, total_loans_100m, manufacturing_loans_100m,
-        inclusive_sme_loans_100m, inclusive_sme_rate_pct,
-        cast(right(stat_month, 2) as integer) % 3 = 0 as month_end
-    from warehouse.loan_balances
-    where quarter in ($quarter, $previous_quarter, $year_ago_quarter)
-),
-loans_agg as (
-    select c.region_code,
-        100.0 * (max(c.total_loans_100m) filter (where c.month_end)
-            / max(y.total_loans_100m) - 1) as e06_01,
-        100.0 * max(c.manufacturing_loans_100m / c.total_loans_100m)
-            filter (where c.month_end) as e06_02,
-        100.0 * (max(c.inclusive_sme_loans_100m) filter (where c.month_end)
-            / max(p.inclusive_sme_loans_100m) - 1) as e06_03,
-        avg(c.inclusive_sme_rate_pct) as e06_04,
-        count(c.inclusive_sme_rate_pct) as n06_04
-    from loans as c
-    left join loans as y on y.quarter = $year_ago_quarter and y.month_end
-        and y.region_code = c.region_code
-    left join loans as p on p.quarter = $previous_quarter and p.month_end
-        and p.region_code = c.region_code
-    where c.quarter = $quarter
-    group by c.region_code
-),
-satisfaction_agg as (
-    select region_code,
-        20.0 * avg(score_overall) as e08_01, count(score_overall) as n08_01,
-        100.0 * avg((score_overall <= 2)::int) as e08_02, count(score_overall) as n08_02
-    from warehouse.satisfaction_responses where quarter = $quarter group by region_code
-),
-long as (
-    unpivot (select * from approval_agg) on
-        (e01_01, n01_01) as "E01_01", (e01_02, n01_02) as "E01_02", (e01_03, n01_03) as "E01_03",
-        (e02_01, n02_01) as "E02_01", (e02_02, n02_02) as "E02_02", (e02_03, n02_03) as "E02_03",
-        (e03_01, n03_01) as "E03_01", (e03_02, n03_02) as "E03_02", (e07_01, n07_01) as "E07_01",
-        (e07_02, n07_02) as "E07_02", (e07_03, n07_03) as "E07_03", (e07_04, n07_04) as "E07_04"
-    into name indicator value value, n_cases
-    union all by name
-    unpivot (select * from utility_agg) on
-        (e04_01, n04_01) as "E04_01", (e04_02, n04_02) as "E04_02", (e04_03, n04_03) as "E04_03",
-        (e04_04, n04_04) as "E04_04", (e05_01, n05_01) as "E05_01", (e05_02, n05_02) as "E05_02",
-        (e05_03, n05_03) as "E05_03"
-    into name indicator value value, n_cases
-    union all by name
-    select region_code, 'E06_01' as indicator, e06_01 as value, 2 as n_cases from loans_agg
-    union all by name
-    select region_code, 'E06_02' as indicator, e06_02 as value, 1 as n_cases from loans_agg
-    union all by name
-    select region_code, 'E06_03' as indicator, e06_03 as value, 2 as n_cases from loans_agg
-    union all by name
-    select region_code, 'E06_04' as indicator, e06_04 as value, n06_04 as n_cases
-    from loans_agg
-    union all by name
-    unpivot (select * from satisfaction_agg) on
-        (e08_01, n08_01) as "E08_01", (e08_02, n08_02) as "E08_02"
-    into name indicator value value, n_cases
-),
-final as (
-    select region_code as unit_code, indicator, value, n_cases
-    from long where n_cases > 0 and value is not null
-)
-select * from final order by indicator, unit_code
-"""
 
 
 def _rss_mb() -> float:
@@ -193,10 +63,19 @@ def prepare(db: Path, quarter: Quarter, scale: float) -> dict[str, object]:
     from pipelines.indicators import ensure_scores_schema, prepare_calendar
     from pipelines.indicators.demo import DEMO_SEED, demo_hash, load_frame
 
-    plan = [(s, quarter) for s in ("approval_cases", "utility_connections",
-                                   "satisfaction_responses", "loan_balances")]
-    plan += [("loan_balances", quarter.previous()),
-             ("loan_balances", quarter.same_quarter_last_year())]
+    plan = [
+        (s, quarter)
+        for s in (
+            "approval_cases",
+            "utility_connections",
+            "satisfaction_responses",
+            "loan_balances",
+        )
+    ]
+    plan += [
+        ("loan_balances", quarter.previous()),
+        ("loan_balances", quarter.same_quarter_last_year()),
+    ]
     rows: dict[str, int] = {}
     started = time.perf_counter()
     gen_seconds = load_seconds = 0.0
@@ -254,36 +133,34 @@ def run_duckdb(db: Path, quarter: Quarter) -> pd.DataFrame:
     from pipelines.indicators import quarter_parameters
 
     with duckdb.connect(str(db)) as con:
-        return con.execute(BARE_QUERY, quarter_parameters(quarter)).df()
+        return con.execute(sql("bench/bare_indicators"), quarter_parameters(quarter)).df()
 
 
 def _mean_by_unit(frame: pd.DataFrame, column: str, code: str) -> pd.DataFrame:
     g = frame.groupby("region_code")[column].agg(["mean", "count"])
     g = g[g["count"] > 0]
-    return pd.DataFrame({"unit_code": g.index, "indicator": code, "value": g["mean"].values,
-                         "n_cases": g["count"].values})
+    return pd.DataFrame(
+        {
+            "unit_code": g.index,
+            "indicator": code,
+            "value": g["mean"].values,
+            "n_cases": g["count"].values,
+        }
+    )
 
 
 def run_pandas(db: Path, quarter: Quarter) -> pd.DataFrame:
     from pipelines.workdays import work_calendar
 
-    q, prev, year_ago = str(quarter), str(quarter.previous()), str(
-        quarter.same_quarter_last_year())
+    q, prev, year_ago = str(quarter), str(quarter.previous()), str(quarter.same_quarter_last_year())
     with duckdb.connect(str(db), read_only=True) as con:
-        approval = con.execute(
-            "select region_code, category, accepted_at, completed_at, promised_limit_days, "
-            "material_count, visit_count, step_count, is_online "
-            "from warehouse.approval_cases where quarter = ?", [q]).df()
-        utility = con.execute(
-            "select region_code, utility_type, customer_class, applied_at, connected_at, "
-            "step_count, connection_fee_yuan, capacity_kw "
-            "from warehouse.utility_connections where quarter = ?", [q]).df()
+        approval = con.execute(sql("bench/pandas_approval"), {"quarter": q}).df()
+        utility = con.execute(sql("bench/pandas_utility"), {"quarter": q}).df()
         loans = con.execute(
-            "select * from warehouse.loan_balances where quarter in (?, ?, ?)",
-            [q, prev, year_ago]).df()
-        survey = con.execute(
-            "select region_code, score_overall from warehouse.satisfaction_responses "
-            "where quarter = ?", [q]).df()
+            sql("bench/pandas_loans"),
+            {"quarter": q, "previous_quarter": prev, "year_ago_quarter": year_ago},
+        ).df()
+        survey = con.execute(sql("bench/pandas_survey"), {"quarter": q}).df()
 
     first = min(approval["accepted_at"].min(), utility["applied_at"].min()).date()
     last = max(approval["completed_at"].max(), utility["connected_at"].max()).date()
@@ -297,64 +174,95 @@ def run_pandas(db: Path, quarter: Quarter) -> pd.DataFrame:
 
     approval["wd"] = workdays(approval["accepted_at"], approval["completed_at"])
     approval["online"] = 100.0 * approval["is_online"].astype("float64")
-    approval["once"] = np.where(approval["visit_count"].notna(),
-                                100.0 * (approval["visit_count"] <= 1), np.nan)
+    approval["once"] = np.where(
+        approval["visit_count"].notna(), 100.0 * (approval["visit_count"] <= 1), np.nan
+    )
     approval["on_time"] = np.where(
         approval["wd"].notna() & approval["promised_limit_days"].notna(),
-        100.0 * (approval["wd"] <= approval["promised_limit_days"]), np.nan)
+        100.0 * (approval["wd"] <= approval["promised_limit_days"]),
+        np.nan,
+    )
     utility["wd"] = workdays(utility["applied_at"], utility["connected_at"])
 
     parts = []
     cat = approval["category"]
-    startup, build, prop = (approval[cat == c] for c in ("企业开办", "工程建设项目审批",
-                                                         "不动产登记"))
-    parts += [_mean_by_unit(startup, "wd", "E01_01"),
-              _mean_by_unit(startup, "material_count", "E01_02"),
-              _mean_by_unit(startup, "online", "E01_03"),
-              _mean_by_unit(build, "wd", "E02_01"),
-              _mean_by_unit(build, "on_time", "E02_02"),
-              _mean_by_unit(build, "step_count", "E02_03"),
-              _mean_by_unit(prop, "wd", "E03_01"),
-              _mean_by_unit(prop, "material_count", "E03_02"),
-              _mean_by_unit(approval, "online", "E07_01"),
-              _mean_by_unit(approval, "once", "E07_02"),
-              _mean_by_unit(approval, "on_time", "E07_03"),
-              _mean_by_unit(approval, "material_count", "E07_04")]
+    startup, build, prop = (
+        approval[cat == c] for c in ("企业开办", "工程建设项目审批", "不动产登记")
+    )
+    parts += [
+        _mean_by_unit(startup, "wd", "E01_01"),
+        _mean_by_unit(startup, "material_count", "E01_02"),
+        _mean_by_unit(startup, "online", "E01_03"),
+        _mean_by_unit(build, "wd", "E02_01"),
+        _mean_by_unit(build, "on_time", "E02_02"),
+        _mean_by_unit(build, "step_count", "E02_03"),
+        _mean_by_unit(prop, "wd", "E03_01"),
+        _mean_by_unit(prop, "material_count", "E03_02"),
+        _mean_by_unit(approval, "online", "E07_01"),
+        _mean_by_unit(approval, "once", "E07_02"),
+        _mean_by_unit(approval, "on_time", "E07_03"),
+        _mean_by_unit(approval, "material_count", "E07_04"),
+    ]
     power = utility[utility["utility_type"] == "电力"]
     hv = power[power["customer_class"] == "高压"]
-    parts += [_mean_by_unit(hv, "wd", "E04_01"),
-              _mean_by_unit(power[power["customer_class"] == "低压"], "wd", "E04_02"),
-              _mean_by_unit(power, "step_count", "E04_03")]
+    parts += [
+        _mean_by_unit(hv, "wd", "E04_01"),
+        _mean_by_unit(power[power["customer_class"] == "低压"], "wd", "E04_02"),
+        _mean_by_unit(power, "step_count", "E04_03"),
+    ]
     hv_ok = hv.dropna(subset=["connection_fee_yuan", "capacity_kw"])
     cost = hv_ok.groupby("region_code")[["connection_fee_yuan", "capacity_kw"]].sum()
-    parts.append(pd.DataFrame({
-        "unit_code": cost.index, "indicator": "E04_04",
-        "value": (cost["connection_fee_yuan"] / cost["capacity_kw"]).values,
-        "n_cases": hv_ok.groupby("region_code").size().reindex(cost.index).values}))
-    parts += [_mean_by_unit(utility[utility["utility_type"] == "用水"], "wd", "E05_01"),
-              _mean_by_unit(utility[utility["utility_type"] == "用气"], "wd", "E05_02"),
-              _mean_by_unit(utility[utility["utility_type"].isin(["用水", "用气"])],
-                            "connection_fee_yuan", "E05_03")]
+    parts.append(
+        pd.DataFrame(
+            {
+                "unit_code": cost.index,
+                "indicator": "E04_04",
+                "value": (cost["connection_fee_yuan"] / cost["capacity_kw"]).values,
+                "n_cases": hv_ok.groupby("region_code").size().reindex(cost.index).values,
+            }
+        )
+    )
+    parts += [
+        _mean_by_unit(utility[utility["utility_type"] == "用水"], "wd", "E05_01"),
+        _mean_by_unit(utility[utility["utility_type"] == "用气"], "wd", "E05_02"),
+        _mean_by_unit(
+            utility[utility["utility_type"].isin(["用水", "用气"])], "connection_fee_yuan", "E05_03"
+        ),
+    ]
 
     month_end = loans[loans["stat_month"].str[-2:].astype(int) % 3 == 0].set_index(
-        ["quarter", "region_code"])
+        ["quarter", "region_code"]
+    )
     cur = month_end.loc[q]
-    for code, column, base in (("E06_01", "total_loans_100m", year_ago),
-                               ("E06_03", "inclusive_sme_loans_100m", prev)):
+    for code, column, base in (
+        ("E06_01", "total_loans_100m", year_ago),
+        ("E06_03", "inclusive_sme_loans_100m", prev),
+    ):
         if base in month_end.index.get_level_values(0):
             growth = (100.0 * (cur[column] / month_end.loc[base][column] - 1)).dropna()
-            parts.append(pd.DataFrame({"unit_code": growth.index, "indicator": code,
-                                       "value": growth.values, "n_cases": 2}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "unit_code": growth.index,
+                        "indicator": code,
+                        "value": growth.values,
+                        "n_cases": 2,
+                    }
+                )
+            )
     share = 100.0 * cur["manufacturing_loans_100m"] / cur["total_loans_100m"]
-    parts.append(pd.DataFrame({"unit_code": share.index, "indicator": "E06_02",
-                               "value": share.values, "n_cases": 1}))
+    parts.append(
+        pd.DataFrame(
+            {"unit_code": share.index, "indicator": "E06_02", "value": share.values, "n_cases": 1}
+        )
+    )
     parts.append(_mean_by_unit(loans[loans["quarter"] == q], "inclusive_sme_rate_pct", "E06_04"))
 
     survey["score"] = 20.0 * survey["score_overall"]
-    survey["unhappy"] = np.where(survey["score_overall"].notna(),
-                                 100.0 * (survey["score_overall"] <= 2), np.nan)
-    parts += [_mean_by_unit(survey, "score", "E08_01"),
-              _mean_by_unit(survey, "unhappy", "E08_02")]
+    survey["unhappy"] = np.where(
+        survey["score_overall"].notna(), 100.0 * (survey["score_overall"] <= 2), np.nan
+    )
+    parts += [_mean_by_unit(survey, "score", "E08_01"), _mean_by_unit(survey, "unhappy", "E08_02")]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -371,9 +279,17 @@ def run_variant(name: str, db: Path, quarter: Quarter, out: Path) -> None:
     values = runner(db, quarter)
     seconds = time.perf_counter() - started
     values.to_parquet(out)
-    print(json.dumps({"variant": name, "seconds": round(seconds, 2),
-                      "peak_rss_mb": round(_rss_mb(), 1), "baseline_rss_mb": round(baseline, 1),
-                      "values": len(values)}))
+    print(
+        json.dumps(
+            {
+                "variant": name,
+                "seconds": round(seconds, 2),
+                "peak_rss_mb": round(_rss_mb(), 1),
+                "baseline_rss_mb": round(baseline, 1),
+                "values": len(values),
+            }
+        )
+    )
 
 
 # --- driver --------------------------------------------------------------------------------
@@ -396,8 +312,9 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=100.0)
     parser.add_argument("--quarter", default="2025Q2")
     parser.add_argument("--db", type=Path, help="DuckDB file (default: a temporary one)")
-    parser.add_argument("--skip-prepare", action="store_true",
-                        help="reuse the data already in --db")
+    parser.add_argument(
+        "--skip-prepare", action="store_true", help="reuse the data already in --db"
+    )
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -412,9 +329,11 @@ def main() -> int:
         if not args.skip_prepare:
             db.unlink(missing_ok=True)
             info = prepare(db, quarter, args.scale)
-            print(f"data: scale {args.scale:g}, quarter {quarter}: "
-                  f"generate {info['generate_seconds']} s, load {info['load_seconds']} s, "
-                  f"DuckDB file {info['db_mb']} MB")
+            print(
+                f"data: scale {args.scale:g}, quarter {quarter}: "
+                f"generate {info['generate_seconds']} s, load {info['load_seconds']} s, "
+                f"DuckDB file {info['db_mb']} MB"
+            )
             for name, n in info["rows"].items():
                 print(f"  {name}: {n:,} rows")
         results = []
@@ -422,21 +341,37 @@ def main() -> int:
         for name in VARIANTS:
             out = Path(tmp) / f"{name}.parquet"
             proc = subprocess.run(
-                [sys.executable, __file__, "--variant", name, "--db", str(db),
-                 "--quarter", str(quarter), "--out", str(out)],
-                check=True, capture_output=True, text=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--variant",
+                    name,
+                    "--db",
+                    str(db),
+                    "--quarter",
+                    str(quarter),
+                    "--out",
+                    str(out),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
             )
             results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             frames[name] = pd.read_parquet(out)
         print()
         print("| variant | seconds | peak RSS (MB) | baseline RSS after imports (MB) | values |")
         print("|---|---:|---:|---:|---:|")
-        labels = {"ours": "a. ours (calendar + 25 SQL files + store + score + rank)",
-                  "duckdb": "b. one bare DuckDB query (25 leaves)",
-                  "pandas": "c. pandas (read tables + 25 leaves)"}
+        labels = {
+            "ours": "a. ours (calendar + 25 SQL files + store + score + rank)",
+            "duckdb": "b. one bare DuckDB query (25 leaves)",
+            "pandas": "c. pandas (read tables + 25 leaves)",
+        }
         for r in results:
-            print(f"| {labels[r['variant']]} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} | "
-                  f"{r['baseline_rss_mb']:.0f} | {r['values']} |")
+            print(
+                f"| {labels[r['variant']]} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} | "
+                f"{r['baseline_rss_mb']:.0f} | {r['values']} |"
+            )
         print()
         print(compare(frames["ours"], frames["duckdb"], "duckdb"))
         print(compare(frames["ours"], frames["pandas"], "pandas"))
