@@ -13,10 +13,18 @@ from pipelines.quarters import quarter_range
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--from", dest="first", default=None, help="起始季度（默认落地目录中最早的季度）"
+        "--from",
+        dest="first",
+        default=None,
+        metavar="季度",
+        help="起始季度（默认落地目录中最早的季度）",
     )
     parser.add_argument(
-        "--to", dest="last", default=None, help="结束季度（默认落地目录中最晚的季度）"
+        "--to",
+        dest="last",
+        default=None,
+        metavar="季度",
+        help="结束季度（默认落地目录中最晚的季度）",
     )
     add_common(parser)
 

@@ -22,11 +22,17 @@ _ORIGINS = {
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="数据源", help=f"数据源：{'、'.join(SOURCES)}")
     parser.add_argument("file", metavar="文件", type=Path, help="要校验的 .xlsx 或 .csv 文件")
-    parser.add_argument("--quarter", metavar="季度",
-                        help="报送季度，如 2025Q2；不填时由文件夹名/文件名或数据推断")
+    parser.add_argument(
+        "--quarter", metavar="季度", help="报送季度，如 2025Q2；不填时由文件夹名/文件名或数据推断"
+    )
     parser.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
-    parser.add_argument("--previous-rows", metavar="行数", type=int, default=None,
-                        help="上一已接收季度的行数；给出时检查本次行数是否相差过大")
+    parser.add_argument(
+        "--previous-rows",
+        metavar="行数",
+        type=int,
+        default=None,
+        help="上一已接收季度的行数；给出时检查本次行数是否相差过大",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--previous-rows 不能为负数")
     path: Path = args.file
     try:
-        result = validate_file(args.source, path, quarter=quarter,
-                               previous_rows=args.previous_rows)
+        result = validate_file(args.source, path, quarter=quarter, previous_rows=args.previous_rows)
     except UnknownSourceError as exc:
         raise UsageError(str(exc)) from None
     except FileNotFoundError:
@@ -72,10 +77,15 @@ def run(args: argparse.Namespace) -> int:
     if result.valid:
         print("结果：校验通过，可以报送。", file=out)
         return 0
-    print(f"结果：校验未通过，共 {len(result.errors)} 条错误，涉及 {result.failing_rows} 行。",
-          file=out)
-    print("按规则：" + "；".join(f"{rule_label(r)}（{r}）{n} 条"
-                                for r, n in result.errors_by_rule().items()), file=out)
+    print(
+        f"结果：校验未通过，共 {len(result.errors)} 条错误，涉及 {result.failing_rows} 行。",
+        file=out,
+    )
+    print(
+        "按规则："
+        + "；".join(f"{rule_label(r)}（{r}）{n} 条" for r, n in result.errors_by_rule().items()),
+        file=out,
+    )
     print("", file=out)
     for e in result.errors[:SHOWN_ERRORS]:
         where = f"第{e.row}行" if e.row is not None else "整个文件"

@@ -39,10 +39,15 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--workdir",
         type=Path,
         default=None,
+        metavar="目录",
         help="工作目录，演示产生的一切都写在这里（默认 $BIZENV_HOME，未设置时为 <项目>/.bizenv）",
     )
-    parser.add_argument("--seed", type=int, default=20240101, help="示例数据随机种子")
-    parser.add_argument("--scale", type=float, default=1.0, help="数据规模倍数（1 = 演示规模）")
+    parser.add_argument(
+        "--seed", type=int, default=20240101, metavar="种子", help="示例数据随机种子"
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, metavar="倍数", help="数据规模倍数（1 = 演示规模）"
+    )
     parser.add_argument(
         "--executor",
         choices=["in_process", "multiprocess"],

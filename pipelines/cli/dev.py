@@ -11,9 +11,15 @@ from pipelines.env import PROJECT_ROOT, configure_environment
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workdir", type=Path, default=None, help="工作目录（默认与 demo 相同）")
-    parser.add_argument("--port", type=int, default=3000, help="界面端口（默认 3000）")
-    parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, metavar="目录", help="工作目录（默认与 demo 相同）"
+    )
+    parser.add_argument(
+        "--port", type=int, default=3000, metavar="端口", help="界面端口（默认 3000）"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", metavar="地址", help="监听地址（默认 127.0.0.1）"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,7 +14,9 @@ from pipelines.quarters import Quarter, QuarterError
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workdir", type=Path, default=None, help="工作目录（默认与 demo 相同）")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, metavar="目录", help="工作目录（默认与 demo 相同）"
+    )
     parser.add_argument(
         "--executor",
         choices=["in_process", "multiprocess"],
@@ -62,10 +64,11 @@ def run_and_report(workdir: Workdir, quarter: Quarter, executor: str, source: st
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quarter", required=True, help="季度，如 2025Q2")
+    parser.add_argument("--quarter", required=True, metavar="季度", help="季度，如 2025Q2")
     parser.add_argument(
         "--source",
         default=None,
+        metavar="数据源",
         help=f"只运行一个数据源及其下游（{'、'.join(SOURCES)}）；默认全部",
     )
     add_common(parser)

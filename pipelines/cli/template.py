@@ -11,8 +11,13 @@ from pipelines.contracts import SOURCES, UnknownSourceError, contract
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="数据源", help=f"数据源：{'、'.join(SOURCES)}")
-    parser.add_argument("--out", metavar="路径", type=Path, default=None,
-                        help="输出文件（.xlsx）或文件夹；默认为当前目录下的“<数据源名称>_模板.xlsx”")
+    parser.add_argument(
+        "--out",
+        metavar="路径",
+        type=Path,
+        default=None,
+        help="输出文件（.xlsx）或文件夹；默认为当前目录下的“<数据源名称>_模板.xlsx”",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
