@@ -132,6 +132,8 @@ def measure_sensor(
         target = workdir.landing / str(quarter) / source / f"{source}_{n:05d}.csv"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content + f"\n# {n}\n".encode())
+        uploaded = time.time() - 3600  # settled: the sensor skips files still being written
+        os.utime(target, (uploaded, uploaded))
     size = sum(p.stat().st_size for p in workdir.landing.rglob("*.csv"))
     logger = get_default_daemon_logger("SensorDaemon")
     started = time.monotonic()

@@ -263,6 +263,7 @@ def land_quarter(workdir: Workdir) -> list[Path]:
         generate_source_frame,
         write_submission,
     )
+    from pipelines.demo.writer import received_time, set_mtime
 
     paths = []
     for source in SOURCES:
@@ -270,6 +271,8 @@ def land_quarter(workdir: Workdir) -> list[Path]:
         fmt = file_format(source, QUARTER, len(frame))
         path = workdir.landing / str(QUARTER) / source / file_name(source, QUARTER, fmt)
         write_submission(frame, source, path, fmt=fmt)
+        # Uploaded a while ago: the sensor leaves files that are still being written.
+        set_mtime(path, received_time(source, QUARTER))
         paths.append(path)
     return paths
 
