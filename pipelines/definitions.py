@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.env import PROJECT_ROOT, configure_environment
+from pipelines.env import IN_PROCESS, PROJECT_ROOT, configure_environment
 from pipelines.resources import default_resources
 
 configure_environment()
@@ -16,6 +16,7 @@ configure_environment()
 quarterly_pipeline_job = dg.define_asset_job(
     "quarterly_pipeline",
     selection=dg.AssetSelection.all(),
+    config=IN_PROCESS,
     description="一个季度的全流程：归档 → 校验 → 入库（及其下游）。",
 )
 

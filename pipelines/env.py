@@ -77,6 +77,12 @@ def workdir_from_env() -> Workdir:
 
 DUCKDB_POOL = "duckdb_warehouse"
 
+# Default run config of every job: steps run one after another in the run's process. Every
+# step waits for the single DuckDB slot anyway, so a process per step (the multiprocess
+# executor) only adds start-up time (measured ~9x slower, docs/deployment.md). Runs still run
+# in parallel with each other; a run may choose the multiprocess executor in its run config.
+IN_PROCESS: dict[str, object] = {"execution": {"config": {"in_process": {}}}}
+
 _LOCAL_INSTANCE_YAML = """\
 # Dagster instance for one bizenv work directory (written by bizenv; local storage, SQLite).
 telemetry:

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.automation import quarterly_cron, reported_quarter, scan_landing
 from pipelines.contracts import SOURCES, contract
-from pipelines.env import TIMEZONE, workdir_from_env
+from pipelines.env import IN_PROCESS, TIMEZONE, workdir_from_env
 from pipelines.resources import IntakeSettings
 
 # A file modified more recently than this may still be uploading; a later tick takes it.
@@ -16,6 +16,7 @@ source_jobs = {
     source: dg.define_asset_job(
         f"refresh_{source}",
         selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream(),
+        config=IN_PROCESS,
         description=f"{contract(source).title}有新版本时：归档、校验、入库及其全部下游。",
     )
     for source in SOURCES
@@ -24,6 +25,7 @@ source_jobs = {
 quarterly_reporting_job = dg.define_asset_job(
     "quarterly_reporting",
     selection=dg.AssetSelection.groups("indicators", "scoring", "reports"),
+    config=IN_PROCESS,
     description="上一季度的指标、评分排名、季通报与数据表。",
 )
 
