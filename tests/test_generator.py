@@ -43,8 +43,9 @@ FMT = "%Y-%m-%d %H:%M:%S"
 _frames: dict[tuple[str, Quarter, int, float], pd.DataFrame] = {}
 
 
-def frame(source: str, quarter: Quarter = Q, seed: int = 20240101,
-          scale: float = SCALE) -> pd.DataFrame:
+def frame(
+    source: str, quarter: Quarter = Q, seed: int = 20240101, scale: float = SCALE
+) -> pd.DataFrame:
     key = (source, quarter, seed, scale)
     if key not in _frames:
         _frames[key] = generate_source_frame(source, quarter, seed=seed, scale=scale)
@@ -57,34 +58,41 @@ def ts(series: pd.Series) -> pd.Series:
 
 # --- 统一社会信用代码 -----------------------------------------------------------------------
 
+
 # Worked by hand (values: 0-9 → 0-9, A=10 … M=21 … P=23 … Y=30; weights 1,3,9,27,19,26,16,17,
 # 20,29,25,13,8,24,10,30,28):
 # 91350100M000100Y4: 9+3+27+135+0+26+0+0+420+0+0+0+8+0+0+900+112 = 1640 = 52·31+28 → 31-28 = 3
 # 91990102MA0000001: 9+3+81+243+0+26+0+34+420+290+0+…+0+28 = 1134 = 36·31+18 → 13 = "D"
 # 92990171L12345670: 9+6+81+243+0+26+112+17+400+29+50+39+32+120+60+210+0 = 1434 → 23 = "P"
 # 91990102MA0000007: 1106 + 7·28 = 1302 = 42·31 → 31 → "0"
-@pytest.mark.parametrize(("first17", "check"), [
-    ("91350100M000100Y4", "3"),
-    ("91990102MA0000001", "D"),
-    ("92990171L12345670", "P"),
-    ("91990102MA0000007", "0"),
-])
+@pytest.mark.parametrize(
+    ("first17", "check"),
+    [
+        ("91350100M000100Y4", "3"),
+        ("91990102MA0000001", "D"),
+        ("92990171L12345670", "P"),
+        ("91990102MA0000007", "0"),
+    ],
+)
 def test_credit_code_check_digit_matches_hand_computation(first17: str, check: str) -> None:
     assert credit_code_check_digit(first17) == check
     assert is_valid_credit_code(first17 + check)
 
 
-@pytest.mark.parametrize("code", [
-    "91350100M000100Y42",   # wrong check digit
-    "91350100M000100Y4",    # 17 characters
-    "91350100M000100Y433",  # 19 characters
-    "91350100m000100Y43",   # lower case
-    "91350100M000I00Y43",   # I is not in the charset
-    "9135010OM000100Y43",   # letter in the region part
-    "Z1350100M000100Y43",   # unknown registration authority
-    "19350100M000100Y43",   # two characters swapped
-    "",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "91350100M000100Y42",  # wrong check digit
+        "91350100M000100Y4",  # 17 characters
+        "91350100M000100Y433",  # 19 characters
+        "91350100m000100Y43",  # lower case
+        "91350100M000I00Y43",  # I is not in the charset
+        "9135010OM000100Y43",  # letter in the region part
+        "Z1350100M000100Y43",  # unknown registration authority
+        "19350100M000100Y43",  # two characters swapped
+        "",
+    ],
+)
 def test_is_valid_credit_code_rejects_mutations(code: str) -> None:
     assert not is_valid_credit_code(code)
 
@@ -97,6 +105,7 @@ def test_credit_code_check_digit_rejects_bad_input() -> None:
 
 
 # --- determinism and scale ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_same_seed_same_frame_and_different_seed_different(source: str) -> None:
@@ -127,6 +136,7 @@ def test_scale_one_sizes_per_unit() -> None:
 
 
 # --- validity against the contracts --------------------------------------------------------
+
 
 @pytest.mark.parametrize("quarter", [Quarter(2024, 1), Q])
 def test_approval_cases_valid(quarter: Quarter) -> None:
@@ -205,7 +215,8 @@ def test_loan_balances_valid_and_growing() -> None:
     last_year = frame("loan_balances", Q.same_quarter_last_year())
     now = df.set_index(["region_code", df["stat_month"].str[5:]])["total_loans_100m"]
     before = last_year.set_index(["region_code", last_year["stat_month"].str[5:]])[
-        "total_loans_100m"]
+        "total_loans_100m"
+    ]
     growth = now / before - 1
     assert growth.between(0.0, 0.3).all()
     assert growth.groupby(level=0).mean().nunique() == len(default_registry().units)
@@ -244,6 +255,7 @@ def test_units_differ_and_rankings_move() -> None:
 
 
 # --- files ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv-utf8", "csv-utf8-bom", "csv-gbk"])
 def test_write_submission_headers_and_encoding(tmp_path: Path, fmt: str) -> None:
@@ -299,9 +311,14 @@ def test_file_formats_vary_and_big_files_are_csv() -> None:
 
 
 def _tree_digest(root: Path) -> dict[str, tuple[str, int]]:
-    return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(),
-                                       int(p.stat().st_mtime))
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            int(p.stat().st_mtime),
+        )
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
@@ -322,8 +339,11 @@ def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
 
 
 def test_demo_correction_is_later_and_bad(tmp_path: Path) -> None:
-    [original] = [f for f in generate_landing(tmp_path, scale=0.05, quarters=[Q])
-                  if f.source == "utility_connections"]
+    [original] = [
+        f
+        for f in generate_landing(tmp_path, scale=0.05, quarters=[Q])
+        if f.source == "utility_connections"
+    ]
     corr = write_demo_correction(tmp_path, scale=0.05)
     assert corr.path.name == "水电气报装_2025Q2_更正版.xlsx"
     assert corr.path.parent == original.path.parent
@@ -339,6 +359,7 @@ def test_demo_correction_is_later_and_bad(tmp_path: Path) -> None:
 
 
 # --- faults ---------------------------------------------------------------------------------
+
 
 def _changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[int]:
     a, b = before.astype(object).to_numpy(), after.astype(object).to_numpy()
@@ -363,26 +384,57 @@ def test_fault_changes_exactly_the_reported_rows(fault: str, source: str) -> Non
     assert _changed_rows(clean, bad) == rows
 
 
-@pytest.mark.parametrize(("fault", "source", "check"), [
-    ("duplicate_id", "approval_cases", lambda d: d["case_id"].duplicated().sum() == 1),
-    ("unknown_region", "utility_connections", lambda d: (d["region_code"] == "990199").sum() == 3),
-    ("end_before_start", "approval_cases",
-     lambda d: (ts(d["completed_at"]) < ts(d["accepted_at"])).sum() == 3),
-    ("absurd_duration", "approval_cases",
-     lambda d: ((ts(d["completed_at"]) - ts(d["accepted_at"])).dt.days > 1000).sum() == 3),
-    ("out_of_quarter", "satisfaction_responses",
-     lambda d: (ts(d["submitted_at"]).dt.date > Q.end).sum() == 3),
-    ("bad_credit_code", "satisfaction_responses",
-     lambda d: (~d["credit_code"].map(is_valid_credit_code)).sum() == 3),
-    ("promised_over_statutory", "approval_cases",
-     lambda d: (d["promised_limit_days"] > d["statutory_limit_days"]).sum() == 3),
-    ("rate_out_of_range", "loan_balances",
-     lambda d: (d["inclusive_sme_rate_pct"] >= 24).sum() == 3),
-    ("bad_type", "approval_cases",
-     lambda d: pd.to_numeric(d["visit_count"], errors="coerce").isna().sum() == 3),
-    ("duplicate_id", "loan_balances",
-     lambda d: d.duplicated(["region_code", "stat_month"]).sum() == 1),
-])
+@pytest.mark.parametrize(
+    ("fault", "source", "check"),
+    [
+        ("duplicate_id", "approval_cases", lambda d: d["case_id"].duplicated().sum() == 1),
+        (
+            "unknown_region",
+            "utility_connections",
+            lambda d: (d["region_code"] == "990199").sum() == 3,
+        ),
+        (
+            "end_before_start",
+            "approval_cases",
+            lambda d: (ts(d["completed_at"]) < ts(d["accepted_at"])).sum() == 3,
+        ),
+        (
+            "absurd_duration",
+            "approval_cases",
+            lambda d: ((ts(d["completed_at"]) - ts(d["accepted_at"])).dt.days > 1000).sum() == 3,
+        ),
+        (
+            "out_of_quarter",
+            "satisfaction_responses",
+            lambda d: (ts(d["submitted_at"]).dt.date > Q.end).sum() == 3,
+        ),
+        (
+            "bad_credit_code",
+            "satisfaction_responses",
+            lambda d: (~d["credit_code"].map(is_valid_credit_code)).sum() == 3,
+        ),
+        (
+            "promised_over_statutory",
+            "approval_cases",
+            lambda d: (d["promised_limit_days"] > d["statutory_limit_days"]).sum() == 3,
+        ),
+        (
+            "rate_out_of_range",
+            "loan_balances",
+            lambda d: (d["inclusive_sme_rate_pct"] >= 24).sum() == 3,
+        ),
+        (
+            "bad_type",
+            "approval_cases",
+            lambda d: pd.to_numeric(d["visit_count"], errors="coerce").isna().sum() == 3,
+        ),
+        (
+            "duplicate_id",
+            "loan_balances",
+            lambda d: d.duplicated(["region_code", "stat_month"]).sum() == 1,
+        ),
+    ],
+)
 def test_fault_is_the_error_it_claims(
     fault: str, source: str, check: Callable[[pd.DataFrame], bool]
 ) -> None:
@@ -399,10 +451,21 @@ def test_faulty_frame_still_writes(tmp_path: Path) -> None:
 
 
 def test_fault_catalogue_and_errors() -> None:
-    assert {"duplicate_id", "unknown_region", "unknown_department", "end_before_start",
-            "out_of_quarter", "absurd_duration", "empty_required", "bad_enum", "bad_type",
-            "bad_credit_code", "promised_over_statutory", "rate_out_of_range",
-            "missing_month"} <= set(FAULTS)
+    assert {
+        "duplicate_id",
+        "unknown_region",
+        "unknown_department",
+        "end_before_start",
+        "out_of_quarter",
+        "absurd_duration",
+        "empty_required",
+        "bad_enum",
+        "bad_type",
+        "bad_credit_code",
+        "promised_over_statutory",
+        "rate_out_of_range",
+        "missing_month",
+    } <= set(FAULTS)
     assert set(FAULTS) == set(FAULT_SOURCES)
     assert all(re.search(r"[\u4e00-\u9fff]", text) for text in FAULTS.values())
     with pytest.raises(FaultError):
@@ -410,13 +473,15 @@ def test_fault_catalogue_and_errors() -> None:
     with pytest.raises(FaultError):
         inject_fault(frame("loan_balances"), "loan_balances", "no_such_fault")
     assert FaultSpec.parse("bad_enum:utility_connections:2025Q1") == FaultSpec(
-        "bad_enum", "utility_connections", Quarter(2025, 1))
+        "bad_enum", "utility_connections", Quarter(2025, 1)
+    )
     assert FaultSpec.parse("missing_month") == FaultSpec("missing_month")
     with pytest.raises(FaultError):
         FaultSpec.parse("missing_month:approval_cases")
 
 
 # --- CLI -------------------------------------------------------------------------------------
+
 
 def test_cli_writes_landing_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "landing"
@@ -425,7 +490,8 @@ def test_cli_writes_landing_tree(tmp_path: Path, capsys: pytest.CaptureFixture[s
     data = [p for p in files if p.name != "README_示例数据.txt"]
     assert len(data) == len(DEMO_QUARTERS) * len(SOURCES) == 24
     assert {(p.parts[0], p.parts[1]) for p in data} == {
-        (str(q), s) for q in DEMO_QUARTERS for s in SOURCES}
+        (str(q), s) for q in DEMO_QUARTERS for s in SOURCES
+    }
     assert all(len(p.parts) == 3 for p in data)
     printed = capsys.readouterr().out
     assert re.search(rf"已生成 24 个报送文件，共 \d+ 行 → {re.escape(str(out))}", printed)
@@ -433,8 +499,20 @@ def test_cli_writes_landing_tree(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_cli_fault_and_correction(tmp_path: Path) -> None:
     out = tmp_path / "landing"
-    code = main(["generate", "--out", str(out), "--scale", "0.02", "--quarters", "2025Q2",
-                 "--fault", "unknown_region:approval_cases", "--correction"])
+    code = main(
+        [
+            "generate",
+            "--out",
+            str(out),
+            "--scale",
+            "0.02",
+            "--quarters",
+            "2025Q2",
+            "--fault",
+            "unknown_region:approval_cases",
+            "--correction",
+        ]
+    )
     assert code == 0
     cases = pd.read_csv(out / "2025Q2" / "approval_cases" / "政务服务办件_2025Q2.csv", dtype=str)
     assert (cases["区划代码"] == "990199").sum() == 3
@@ -443,17 +521,21 @@ def test_cli_fault_and_correction(tmp_path: Path) -> None:
     assert "990199" not in set(loans["区划代码"])
 
 
-@pytest.mark.parametrize("argv", [
-    ["--scale", "0"],
-    ["--scale", "-1"],
-    ["--scale", "nan"],
-    ["--seed", "-3"],
-    ["--quarters", "2025Q5"],
-    ["--fault", "no_such_fault"],
-    ["--fault", "rate_out_of_range:approval_cases"],
-])
-def test_cli_bad_arguments_exit_2(tmp_path: Path, argv: list[str],
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--scale", "0"],
+        ["--scale", "-1"],
+        ["--scale", "nan"],
+        ["--seed", "-3"],
+        ["--quarters", "2025Q5"],
+        ["--fault", "no_such_fault"],
+        ["--fault", "rate_out_of_range:approval_cases"],
+    ],
+)
+def test_cli_bad_arguments_exit_2(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["generate", "--out", str(tmp_path / "x"), *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误：") and re.search(r"[\u4e00-\u9fff]", err)

@@ -72,8 +72,13 @@ LOANS = [
 ]
 # response id, unit, overall satisfaction (None = not answered)
 SATISFACTION = [
-    ("s1", U1, 5), ("s2", U1, 4), ("s3", U1, 2), ("s4", U1, 1),
-    ("s5", U2, 5), ("s6", U2, 5), ("s7", U2, None),
+    ("s1", U1, 5),
+    ("s2", U1, 4),
+    ("s3", U1, 2),
+    ("s4", U1, 1),
+    ("s5", U2, 5),
+    ("s6", U2, 5),
+    ("s7", U2, None),
 ]
 
 # leaf → {unit: (value, n_cases)}; a unit absent from the dict must have no row (missing).
@@ -119,11 +124,21 @@ def build_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     approval = pd.DataFrame(
         [
             {
-                "quarter": str(Q), "submission_hash": "h-approval", "source_row": i + 2,
-                "case_id": r[0], "region_code": r[1], "category": r[2], "item_name": "事项",
-                "dept": "市数据局", "accepted_at": ts(r[3]), "completed_at": ts(r[4]),
-                "statutory_limit_days": r[5], "promised_limit_days": r[5],
-                "material_count": r[6], "visit_count": r[7], "step_count": r[8],
+                "quarter": str(Q),
+                "submission_hash": "h-approval",
+                "source_row": i + 2,
+                "case_id": r[0],
+                "region_code": r[1],
+                "category": r[2],
+                "item_name": "事项",
+                "dept": "市数据局",
+                "accepted_at": ts(r[3]),
+                "completed_at": ts(r[4]),
+                "statutory_limit_days": r[5],
+                "promised_limit_days": r[5],
+                "material_count": r[6],
+                "visit_count": r[7],
+                "step_count": r[8],
                 "is_online": r[9],
             }
             for i, r in enumerate(APPROVAL)
@@ -132,10 +147,18 @@ def build_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     utility = pd.DataFrame(
         [
             {
-                "quarter": str(Q), "submission_hash": "h-utility", "source_row": i + 2,
-                "application_id": r[0], "region_code": r[1], "utility_type": r[2],
-                "customer_class": r[3], "applied_at": ts(r[4]), "connected_at": ts(r[5]),
-                "step_count": r[6], "material_count": 1, "connection_fee_yuan": r[7],
+                "quarter": str(Q),
+                "submission_hash": "h-utility",
+                "source_row": i + 2,
+                "application_id": r[0],
+                "region_code": r[1],
+                "utility_type": r[2],
+                "customer_class": r[3],
+                "applied_at": ts(r[4]),
+                "connected_at": ts(r[5]),
+                "step_count": r[6],
+                "material_count": 1,
+                "connection_fee_yuan": r[7],
                 "capacity_kw": r[8],
             }
             for i, r in enumerate(UTILITY)
@@ -144,10 +167,16 @@ def build_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     loans = pd.DataFrame(
         [
             {
-                "quarter": r[0], "submission_hash": f"h-loans-{r[0]}", "source_row": i + 2,
-                "region_code": r[1], "stat_month": r[2], "total_loans_100m": r[3],
-                "manufacturing_loans_100m": r[4], "inclusive_sme_loans_100m": r[5],
-                "inclusive_sme_borrowers": 100, "inclusive_sme_rate_pct": r[6],
+                "quarter": r[0],
+                "submission_hash": f"h-loans-{r[0]}",
+                "source_row": i + 2,
+                "region_code": r[1],
+                "stat_month": r[2],
+                "total_loans_100m": r[3],
+                "manufacturing_loans_100m": r[4],
+                "inclusive_sme_loans_100m": r[5],
+                "inclusive_sme_borrowers": 100,
+                "inclusive_sme_rate_pct": r[6],
                 "first_time_borrowers": 5,
             }
             for i, r in enumerate(LOANS)
@@ -156,9 +185,14 @@ def build_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     satisfaction = pd.DataFrame(
         [
             {
-                "quarter": str(Q), "submission_hash": "h-satisfaction", "source_row": i + 2,
-                "response_id": r[0], "credit_code": "91990102MA0000000X", "region_code": r[1],
-                "rated_dept": "市数据局", "submitted_at": ts("2024-11-20 10:00"),
+                "quarter": str(Q),
+                "submission_hash": "h-satisfaction",
+                "source_row": i + 2,
+                "response_id": r[0],
+                "credit_code": "91990102MA0000000X",
+                "region_code": r[1],
+                "rated_dept": "市数据局",
+                "submitted_at": ts("2024-11-20 10:00"),
                 "score_overall": r[2],
             }
             for i, r in enumerate(SATISFACTION)
@@ -216,11 +250,19 @@ def test_duration_in_working_days(accepted: str, completed: str, workdays: int) 
         connection,
         "approval_cases",
         pd.DataFrame(
-            [{
-                "quarter": str(Q), "submission_hash": "h", "source_row": 2, "case_id": "x",
-                "region_code": U1, "category": "企业开办", "accepted_at": ts(accepted),
-                "completed_at": ts(completed), "promised_limit_days": 1,
-            }]
+            [
+                {
+                    "quarter": str(Q),
+                    "submission_hash": "h",
+                    "source_row": 2,
+                    "case_id": "x",
+                    "region_code": U1,
+                    "category": "企业开办",
+                    "accepted_at": ts(accepted),
+                    "completed_at": ts(completed),
+                    "promised_limit_days": 1,
+                }
+            ]
         ),
     )
     prepare_calendar(connection, Q)
@@ -296,11 +338,18 @@ def test_calendar_year_not_covered_fails_clearly() -> None:
         connection,
         "approval_cases",
         pd.DataFrame(
-            [{
-                "quarter": "2031Q1", "submission_hash": "h", "source_row": 2, "case_id": "x",
-                "region_code": U1, "category": "企业开办",
-                "accepted_at": ts("2031-01-06 09:00"), "completed_at": ts("2031-01-07 09:00"),
-            }]
+            [
+                {
+                    "quarter": "2031Q1",
+                    "submission_hash": "h",
+                    "source_row": 2,
+                    "case_id": "x",
+                    "region_code": U1,
+                    "category": "企业开办",
+                    "accepted_at": ts("2031-01-06 09:00"),
+                    "completed_at": ts("2031-01-07 09:00"),
+                }
+            ]
         ),
     )
     with pytest.raises(CalendarCoverageError, match="工作日历不覆盖 2031 年"):

@@ -87,15 +87,14 @@ def test_runs_succeed_and_checks_pass(pipeline_db) -> None:
         assert checks["scores_within_range"].passed
         assert checks["every_unit_has_total"].passed
         assert checks["ranks_follow_scores"].passed
-        mats = {
-            m.asset_key: m for m in result.get_asset_materialization_events()
-        }
+        mats = {m.asset_key: m for m in result.get_asset_materialization_events()}
         meta = mats[AssetKey(["indicators", "indicator_values"])].materialization.metadata
         assert meta["dagster/row_count"].value > 0
         assert "E01_01" in meta["preview"].value
     # 2025Q2 has no year-ago loans (2024Q2 not loaded): the warning check says so.
-    q2_checks = {e.check_name: e for e in pipeline_db["results"]["2025Q2"]
-                 .get_asset_check_evaluations()}
+    q2_checks = {
+        e.check_name: e for e in pipeline_db["results"]["2025Q2"].get_asset_check_evaluations()
+    }
     assert not q2_checks["every_indicator_has_values"].passed
 
 
@@ -122,15 +121,22 @@ def test_rankings_sorted_with_previous_quarter(pipeline_db) -> None:
 
 def test_missing_indicator_is_missing_not_zero(pipeline_db) -> None:
     path = pipeline_db["path"]
-    values = read(path, "select * from scores.indicator_values where quarter = ? "
-                        "and indicator = 'E06_01'", [str(Q2)])
+    values = read(
+        path,
+        "select * from scores.indicator_values where quarter = ? and indicator = 'E06_01'",
+        [str(Q2)],
+    )
     assert values.empty
-    leaf = read(path, "select * from scores.indicator_scores where quarter = ? "
-                      "and node = 'E06_01'", [str(Q2)])
+    leaf = read(
+        path,
+        "select * from scores.indicator_scores where quarter = ? and node = 'E06_01'",
+        [str(Q2)],
+    )
     assert leaf["score"].isna().all()
     assert leaf["flags"].str.contains("missing_value").all()
-    parent = read(path, "select * from scores.indicator_scores where quarter = ? "
-                        "and node = 'E06'", [str(Q2)])
+    parent = read(
+        path, "select * from scores.indicator_scores where quarter = ? and node = 'E06'", [str(Q2)]
+    )
     assert parent["score"].notna().all()
     assert parent["flags"].str.contains("partial").all()
 
@@ -146,8 +152,11 @@ def test_trace_total_to_warehouse_rows(pipeline_db) -> None:
     path = pipeline_db["path"]
     framework = load_default_framework()
     unit = "990102"
-    trace = read(path, "select * from scores.score_trace where quarter = ? and unit_code = ?",
-                 [str(Q2), unit])
+    trace = read(
+        path,
+        "select * from scores.score_trace where quarter = ? and unit_code = ?",
+        [str(Q2), unit],
+    )
     assert set(trace["indicator"]) == set(framework.leaf_codes)
 
     # Leaf E01_01 (企业开办平均用时): the lineage names the approval partition by its hash…
@@ -177,8 +186,12 @@ def test_trace_total_to_warehouse_rows(pipeline_db) -> None:
     assert growth["input_quarter"].tolist() == [str(Q1), str(Q2)]
     balances = {}
     for quarter, hash_ in zip(growth["input_quarter"], growth["submission_hash"], strict=True):
-        loans = read(path, "select * from warehouse.loan_balances where quarter = ? and "
-                           "region_code = ? and submission_hash = ?", [quarter, unit, hash_])
+        loans = read(
+            path,
+            "select * from warehouse.loan_balances where quarter = ? and "
+            "region_code = ? and submission_hash = ?",
+            [quarter, unit, hash_],
+        )
         month_end = loans[loans["stat_month"].str[-2:].astype(int) % 3 == 0]
         balances[quarter] = float(month_end["inclusive_sme_loans_100m"].iloc[0])
     expected_growth = 100 * (balances[str(Q2)] / balances[str(Q1)] - 1)
@@ -207,14 +220,19 @@ def test_ties_share_the_best_rank(tmp_path) -> None:
     ).assign(n_cases=1)
     with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
         ensure_scores_schema(con)
-        replace_indicator_values(con, quarter, values, pd.DataFrame(
-            columns=["indicator", "sql_file", "source_table", "input_quarter"]))
+        replace_indicator_values(
+            con,
+            quarter,
+            values,
+            pd.DataFrame(columns=["indicator", "sql_file", "source_table", "input_quarter"]),
+        )
         result = score_quarter(con, framework, quarter, units)
         replace_indicator_scores(con, quarter, result.node_scores)
         replace_rankings(con, quarter, framework.root, unit_names(units))
         table = con.execute(
             "select unit_code, total_score, rank from scores.rankings where quarter = ? "
-            "order by unit_code", [str(quarter)]
+            "order by unit_code",
+            [str(quarter)],
         ).df()
     assert table["total_score"].iloc[0] == table["total_score"].iloc[1]
     assert table["total_score"].iloc[0] != table["total_score"].iloc[2]

@@ -13,8 +13,11 @@ from pipelines.scoring import framework_from_dict, score
 from pipelines.scoring.aggregate import weighted_mean
 
 
-def one_leaf(normalize: dict[str, Any], direction: str | None = "higher_is_better",
-             scale: list[float] | None = None) -> Any:
+def one_leaf(
+    normalize: dict[str, Any],
+    direction: str | None = "higher_is_better",
+    scale: list[float] | None = None,
+) -> Any:
     leaf: dict[str, Any] = {"code": "X", "name": "指标", "normalize": normalize}
     if direction is not None:
         leaf["direction"] = direction
@@ -24,19 +27,27 @@ def one_leaf(normalize: dict[str, Any], direction: str | None = "higher_is_bette
     return framework_from_dict(doc)
 
 
-def leaf_scores(framework: Any, values: list[float | None],
-                periods: list[str] | None = None,
-                history: pd.DataFrame | None = None) -> pd.DataFrame:
-    df = pd.DataFrame({
-        "unit": [f"U{i + 1}" for i in range(len(values))],
-        "indicator": "X",
-        "value": [np.nan if v is None else v for v in values],
-    })
+def leaf_scores(
+    framework: Any,
+    values: list[float | None],
+    periods: list[str] | None = None,
+    history: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "unit": [f"U{i + 1}" for i in range(len(values))],
+            "indicator": "X",
+            "value": [np.nan if v is None else v for v in values],
+        }
+    )
     if periods is not None:
         df.insert(0, "period", periods)
     result = score(framework, df, history=history)
-    return result.leaf_scores.set_index(["period", "unit"]) if periods else \
-        result.leaf_scores.set_index("unit")
+    return (
+        result.leaf_scores.set_index(["period", "unit"])
+        if periods
+        else result.leaf_scores.set_index("unit")
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,8 +62,9 @@ def leaf_scores(framework: Any, values: list[float | None],
         ("higher_is_better", 100, 50, 40.0, 0.0, True),
     ],
 )
-def test_frontier(direction: str, best: float, worst: float, x: float, expected: float,
-                  clipped: bool) -> None:
+def test_frontier(
+    direction: str, best: float, worst: float, x: float, expected: float, clipped: bool
+) -> None:
     fw = one_leaf({"method": "frontier", "best": best, "worst": worst}, direction)
     row = leaf_scores(fw, [x]).loc["U1"]
     assert row["score"] == pytest.approx(expected, abs=1e-12)
@@ -61,8 +73,9 @@ def test_frontier(direction: str, best: float, worst: float, x: float, expected:
 
 def test_frontier_exponent_world_bank_total_tax_rate() -> None:
     # DB total tax and contribution rate: 100·((84 − x)/57.9)^0.8, best 26.1, worst 84.
-    fw = one_leaf({"method": "frontier", "best": 26.1, "worst": 84, "exponent": 0.8},
-                  "lower_is_better")
+    fw = one_leaf(
+        {"method": "frontier", "best": 26.1, "worst": 84, "exponent": 0.8}, "lower_is_better"
+    )
     got = leaf_scores(fw, [40.0, 20.0, 90.0])
     assert got.loc["U1", "score"] == pytest.approx(100 * (44 / 57.9) ** 0.8, rel=1e-12)
     assert got.loc["U1", "score"] == pytest.approx(80.28, abs=0.01)
@@ -97,12 +110,17 @@ def test_minmax_no_spread_gives_top_score() -> None:
         ("higher_is_better", {}, [40, 50, 60], [False] * 3),
         ("lower_is_better", {}, [60, 50, 40], [False] * 3),
         ("higher_is_better", {"center": 50, "spread": 60}, [0, 50, 100], [True, False, True]),
-        ("higher_is_better", {"center": 50, "spread": 60, "clip": False}, [-10, 50, 110],
-         [False] * 3),
+        (
+            "higher_is_better",
+            {"center": 50, "spread": 60, "clip": False},
+            [-10, 50, 110],
+            [False] * 3,
+        ),
     ],
 )
-def test_zscore(direction: str, params: dict[str, Any], expected: list[float],
-                clipped: list[bool]) -> None:
+def test_zscore(
+    direction: str, params: dict[str, Any], expected: list[float], clipped: list[bool]
+) -> None:
     got = leaf_scores(one_leaf({"method": "zscore", **params}, direction), [1, 2, 3])
     assert got["score"].tolist() == pytest.approx(expected)
     assert [("clipped" in f) for f in got["flags"]] == clipped
@@ -128,8 +146,9 @@ def test_rank_percentile_with_ties_and_missing() -> None:
         ("lower_is_better", {"lower": 1, "upper": 10, "target": 4}, 2, 100.0, True),
     ],
 )
-def test_goalposts(direction: str, params: dict[str, Any], x: float, expected: float,
-                   clipped: bool) -> None:
+def test_goalposts(
+    direction: str, params: dict[str, Any], x: float, expected: float, clipped: bool
+) -> None:
     got = leaf_scores(one_leaf({"method": "goalposts", **params}, direction), [x])
     assert got.loc["U1", "score"] == pytest.approx(expected)
     assert ("clipped" in got.loc["U1", "flags"]) is clipped
@@ -147,8 +166,14 @@ class TestFrontierObserved:
 
     def test_window_uses_history(self) -> None:
         fw = one_leaf({"method": "frontier_observed", "window": 2, "worst_percentile": 0})
-        history = pd.DataFrame({"period": ["2025Q1", "2025Q1"], "unit": ["U1", "U2"],
-                                "indicator": "X", "value": [10.0, 50.0]})
+        history = pd.DataFrame(
+            {
+                "period": ["2025Q1", "2025Q1"],
+                "unit": ["U1", "U2"],
+                "indicator": "X",
+                "value": [10.0, 50.0],
+            }
+        )
         got = leaf_scores(fw, [20, 40], periods=["2025Q2"] * 2, history=history)
         # Pool {10, 50, 20, 40}: best 50, worst 10.
         assert got["score"].tolist() == pytest.approx([25, 75])
@@ -156,8 +181,9 @@ class TestFrontierObserved:
 
     def test_window_of_one_ignores_history(self) -> None:
         fw = one_leaf({"method": "frontier_observed", "window": 1, "worst_percentile": 0})
-        history = pd.DataFrame({"period": ["2025Q1"], "unit": ["U1"], "indicator": "X",
-                                "value": [1000.0]})
+        history = pd.DataFrame(
+            {"period": ["2025Q1"], "unit": ["U1"], "indicator": "X", "value": [1000.0]}
+        )
         got = leaf_scores(fw, [20, 40], periods=["2025Q2"] * 2, history=history)
         assert got["score"].tolist() == pytest.approx([0, 100])
 
@@ -171,8 +197,7 @@ class TestFrontierObserved:
         assert got.loc[("P3", "U5"), "best"] == 60 and got.loc[("P3", "U5"), "worst"] == 15
 
     def test_worst_percentile_lower_is_better(self) -> None:
-        fw = one_leaf({"method": "frontier_observed", "worst_percentile": 25},
-                      "lower_is_better")
+        fw = one_leaf({"method": "frontier_observed", "worst_percentile": 25}, "lower_is_better")
         got = leaf_scores(fw, [1, 2, 3, 4, 5])
         # best = min 1; worst = 75th percentile of {1..5} = 4 (linear interpolation).
         assert got["worst"].tolist() == [4.0] * 5
@@ -195,8 +220,9 @@ class TestFrontierObserved:
         ("arithmetic", [60, np.nan, 90], [1, 1, 2], 80.0),  # renormalised: (60 + 2·90)/3
     ],
 )
-def test_weighted_means(method: str, scores: list[float], weights: list[float],
-                        expected: float) -> None:
+def test_weighted_means(
+    method: str, scores: list[float], weights: list[float], expected: float
+) -> None:
     agg = weighted_mean(np.array([scores]), np.array(weights, dtype=float), method, 0.5)
     assert agg.score[0] == pytest.approx(expected)
 
@@ -219,26 +245,38 @@ def test_geometric_with_negative_child_is_missing() -> None:
 
 def test_framework_aggregation_and_min_coverage_override() -> None:
     doc = {
-        "name": "测试", "aggregate": "geometric",
+        "name": "测试",
+        "aggregate": "geometric",
         "indicators": [
-            {"code": "A", "name": "甲", "aggregate": "harmonic", "min_coverage": 1.0,
-             "children": [
-                 {"code": "A1", "name": "甲1", "normalize": {"method": "none"}},
-                 {"code": "A2", "name": "甲2", "normalize": {"method": "none"}},
-             ]},
-            {"code": "B", "name": "乙", "weight": 3,
-             "children": [
-                 {"code": "B1", "name": "乙1", "normalize": {"method": "none"}},
-                 {"code": "B2", "name": "乙2", "normalize": {"method": "none"}},
-             ]},
+            {
+                "code": "A",
+                "name": "甲",
+                "aggregate": "harmonic",
+                "min_coverage": 1.0,
+                "children": [
+                    {"code": "A1", "name": "甲1", "normalize": {"method": "none"}},
+                    {"code": "A2", "name": "甲2", "normalize": {"method": "none"}},
+                ],
+            },
+            {
+                "code": "B",
+                "name": "乙",
+                "weight": 3,
+                "children": [
+                    {"code": "B1", "name": "乙1", "normalize": {"method": "none"}},
+                    {"code": "B2", "name": "乙2", "normalize": {"method": "none"}},
+                ],
+            },
         ],
     }
     fw = framework_from_dict(doc)
-    values = pd.DataFrame({
-        "unit": ["u"] * 4 + ["v"] * 3,
-        "indicator": ["A1", "A2", "B1", "B2", "A1", "B1", "B2"],
-        "value": [40, 60, 25, 100, 40, 16, 100],
-    })
+    values = pd.DataFrame(
+        {
+            "unit": ["u"] * 4 + ["v"] * 3,
+            "indicator": ["A1", "A2", "B1", "B2", "A1", "B1", "B2"],
+            "value": [40, 60, 25, 100, 40, 16, 100],
+        }
+    )
     res = score(fw, values).node_scores.set_index(["unit", "node"])
     assert res.loc[("u", "A"), "score"] == pytest.approx(48.0)  # harmonic
     assert res.loc[("u", "B"), "score"] == pytest.approx(50.0)  # geometric (root default)

@@ -104,7 +104,7 @@ def test_workday_seq_is_cumulative(calendar: pd.DataFrame) -> None:
     assert seq.iloc[0] == int(calendar["is_workday"].iloc[0])
     assert (seq.diff().dropna() == calendar["is_workday"].iloc[1:].astype(int)).all()
     # 2024 has 251 official working days (国务院办公厅 2024 holiday notice: 366 − 115 off).
-    year_2024 = calendar.loc[date(2024, 1, 1):date(2024, 12, 31), "is_workday"]
+    year_2024 = calendar.loc[date(2024, 1, 1) : date(2024, 12, 31), "is_workday"]
     assert int(year_2024.sum()) == 251
 
 
@@ -126,14 +126,19 @@ def test_ensure_calendar_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
     assert ensure_calendar(con, START, END) == (END - START).days + 1
     again = con.execute("select count(*), sum(workday_seq) from work_calendar").fetchall()[0]
     assert first == again and first[0] == (END - START).days + 1
-    types = dict(con.execute("select column_name, data_type from duckdb_columns() "
-                         "where table_name = 'work_calendar'").fetchall())
+    types = dict(
+        con.execute(
+            "select column_name, data_type from duckdb_columns() where table_name = 'work_calendar'"
+        ).fetchall()
+    )
     assert types == {"day": "DATE", "is_workday": "BOOLEAN", "workday_seq": "INTEGER"}
 
 
 def test_macro_outside_calendar_is_null(con: duckdb.DuckDBPyConnection) -> None:
-    row = con.execute("select workdays_between(date '2023-12-29', date '2024-01-02'), "
-                  "workdays_between(date '2024-09-30', timestamp '2024-10-08 09:00')").fetchall()[0]
+    row = con.execute(
+        "select workdays_between(date '2023-12-29', date '2024-01-02'), "
+        "workdays_between(date '2024-09-30', timestamp '2024-10-08 09:00')"
+    ).fetchall()[0]
     assert row == (None, 1)
 
 
@@ -147,14 +152,21 @@ def test_duckdb_agrees_with_python_on_random_pairs(con: duckdb.DuckDBPyConnectio
         b = min(max(b, START), END)
         midnight_a = datetime.combine(a, datetime.min.time())
         midnight_b = datetime.combine(b, datetime.min.time())
-        pairs.append((i, midnight_a + timedelta(hours=rng.randrange(24)),
-                      midnight_b + timedelta(hours=rng.randrange(24))))
+        pairs.append(
+            (
+                i,
+                midnight_a + timedelta(hours=rng.randrange(24)),
+                midnight_b + timedelta(hours=rng.randrange(24)),
+            )
+        )
     frame = pd.DataFrame(pairs, columns=["case_id", "started_at", "finished_at"])
     expected = [workdays_between(s, f) for _, s, f in pairs]
 
     con.register("case_times", frame)
-    by_macro = con.execute("select case_id, workdays_between(started_at, finished_at) as w "
-                           "from case_times order by case_id").df()
+    by_macro = con.execute(
+        "select case_id, workdays_between(started_at, finished_at) as w "
+        "from case_times order by case_id"
+    ).df()
     by_join = con.execute(sql("calendar/case_workdays")).df().sort_values("case_id")
     assert by_macro["w"].tolist() == expected
     assert by_join["workdays"].tolist() == expected

@@ -18,8 +18,9 @@ import pyarrow.compute as pc
 def labels(index: np.ndarray, dictionary: Sequence[str] | np.ndarray) -> pa.Array:
     """``dictionary[index]`` as an Arrow string array (no per-row Python objects)."""
     indices = pa.array(np.asarray(index, dtype=np.int32))
-    return pa.DictionaryArray.from_arrays(indices, pa.array(list(dictionary), pa.string())) \
-        .dictionary_decode()
+    return pa.DictionaryArray.from_arrays(
+        indices, pa.array(list(dictionary), pa.string())
+    ).dictionary_decode()
 
 
 def _digits(out: np.ndarray, col: int, values: np.ndarray, width: int) -> None:
@@ -45,22 +46,27 @@ def format_datetimes(values: np.ndarray) -> pa.Array:
     _digits(out, 11, seconds // 3600, 2)
     _digits(out, 14, seconds // 60 % 60, 2)
     _digits(out, 17, seconds % 60, 2)
-    fixed = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(19), len(out), [None, pa.py_buffer(out)])
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(19), len(out), [None, pa.py_buffer(out)])
     return fixed.cast(pa.binary()).cast(pa.string())
 
 
-def sequence_ids(prefix_index: np.ndarray, prefixes: Sequence[str], seq: np.ndarray,
-                 width: int = 6) -> pa.Array:
+def sequence_ids(
+    prefix_index: np.ndarray, prefixes: Sequence[str], seq: np.ndarray, width: int = 6
+) -> pa.Array:
     """``prefixes[prefix_index] + zero-padded seq``, e.g. BJ2025Q2-990102-000123."""
     digits = max(width, len(str(int(seq.max())))) if len(seq) else width
-    numbers = pc.utf8_lpad(pa.array(np.asarray(seq, dtype=np.int64)).cast(pa.string()),
-                           digits, padding="0")
+    numbers = pc.utf8_lpad(
+        pa.array(np.asarray(seq, dtype=np.int64)).cast(pa.string()), digits, padding="0"
+    )
     return pc.binary_join_element_wise(labels(prefix_index, prefixes), numbers, "")
 
 
 def to_frame(columns: Mapping[str, np.ndarray | pa.Array]) -> pd.DataFrame:
     """Assemble a frame: Arrow strings → pandas ``str``, numpy numbers kept as they are."""
-    table = pa.table({name: values if isinstance(values, pa.Array) else pa.array(values)
-                      for name, values in columns.items()})
+    table = pa.table(
+        {
+            name: values if isinstance(values, pa.Array) else pa.array(values)
+            for name, values in columns.items()
+        }
+    )
     return table.to_pandas()

@@ -99,8 +99,9 @@ def random_credit_codes(
     org_lookup = {ch: i for i, ch in enumerate(_ORG_CHARSET)}
     org_vals = np.vectorize(org_lookup.__getitem__, otypes=[np.int64])(body)
     org_check = 11 - (org_vals @ np.array(_ORG_WEIGHTS)) % 11
-    org_char = np.where(org_check == 10, "X", np.where(org_check == 11, "0",
-                                                       org_check.astype("U2")))
+    org_char = np.where(
+        org_check == 10, "X", np.where(org_check == 11, "0", org_check.astype("U2"))
+    )
     chars[:, 16] = org_char
     # GB 32100 check digit over the first 17 characters.
     lookup = np.zeros(128, dtype=np.int64)

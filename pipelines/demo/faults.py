@@ -30,8 +30,12 @@ _QUARTER_COLUMN = {A: "completed_at", U: "connected_at", L: "stat_month", S: "su
 _DEPT_COLUMN = {A: "dept", S: "rated_dept"}
 _REQUIRED_COLUMN = {A: "dept", U: "customer_class", L: "total_loans_100m", S: "credit_code"}
 _ENUM = {A: ("is_online", "Y"), U: ("utility_type", "热力"), S: ("score_overall", 6)}
-_BAD_TYPE = {A: ("visit_count", "一次"), U: ("connection_fee_yuan", "免费"),
-             L: ("total_loans_100m", "待核实"), S: ("score_overall", "满意")}
+_BAD_TYPE = {
+    A: ("visit_count", "一次"),
+    U: ("connection_fee_yuan", "免费"),
+    L: ("total_loans_100m", "待核实"),
+    S: ("score_overall", "满意"),
+}
 _NEGATIVE = {A: "material_count", U: "connection_fee_yuan", L: "inclusive_sme_borrowers"}
 
 _FMT = "%Y-%m-%d %H:%M:%S"
@@ -94,8 +98,7 @@ def _set(frame: pd.DataFrame, column: str, rows: list[int], values: object) -> N
     values_list = values if isinstance(values, list) else [values] * len(rows)
     col = frame[column]
     needs_object = any(
-        (isinstance(v, str) and col.dtype.kind in "iuf")
-        or (v is None and col.dtype.kind in "iu")
+        (isinstance(v, str) and col.dtype.kind in "iuf") or (v is None and col.dtype.kind in "iu")
         for v in values_list
     )
     if needs_object:
@@ -129,8 +132,10 @@ def inject_fault(
         if source == L:
             # Same unit, another month: the (region, month) key repeats.
             j = _pick(rng, everything, 1)[0]
-            same_unit = np.flatnonzero((out["region_code"] == out.at[j, "region_code"]).to_numpy()
-                                       & (out["stat_month"] != out.at[j, "stat_month"]).to_numpy())
+            same_unit = np.flatnonzero(
+                (out["region_code"] == out.at[j, "region_code"]).to_numpy()
+                & (out["stat_month"] != out.at[j, "stat_month"]).to_numpy()
+            )
             if len(same_unit) == 0:
                 raise FaultError("数据行数太少，无法注入故障")
             i = int(rng.choice(same_unit))
@@ -149,8 +154,9 @@ def inject_fault(
     if fault == "unknown_region":
         _set(out, "region_code", rows, UNKNOWN_REGION)
     elif fault == "unknown_department":
-        _set(out, _DEPT_COLUMN[source], rows,
-             [UNKNOWN_DEPARTMENTS[k % 2] for k in range(len(rows))])
+        _set(
+            out, _DEPT_COLUMN[source], rows, [UNKNOWN_DEPARTMENTS[k % 2] for k in range(len(rows))]
+        )
     elif fault == "end_before_start":
         start, end = _START_END[source]
         gap = timedelta(hours=2) if source == A else timedelta(days=1)
@@ -163,13 +169,13 @@ def inject_fault(
         else:
             preferred = np.flatnonzero((out["customer_class"] == "低压").to_numpy())
         rows = _pick(rng, preferred if len(preferred) else everything, 3)
-        _set(out, start, rows, [_shift(out.at[r, end], -timedelta(days=3 * 365 + 1))
-                                for r in rows])
+        _set(out, start, rows, [_shift(out.at[r, end], -timedelta(days=3 * 365 + 1)) for r in rows])
     elif fault == "out_of_quarter":
         column = _QUARTER_COLUMN[source]
         if source == L:
-            values = [Quarter.parse(_month_quarter(out.at[r, column])).next().months[0]
-                      for r in rows]
+            values = [
+                Quarter.parse(_month_quarter(out.at[r, column])).next().months[0] for r in rows
+            ]
         else:
             values = [_next_quarter_time(out.at[r, column]) for r in rows]
         _set(out, column, rows, values)
@@ -190,8 +196,12 @@ def inject_fault(
             values.append(code[:17] + wrong)
         _set(out, "credit_code", rows, values)
     elif fault == "promised_over_statutory":
-        _set(out, "promised_limit_days", rows,
-             [int(out.at[r, "statutory_limit_days"]) + 5 for r in rows])
+        _set(
+            out,
+            "promised_limit_days",
+            rows,
+            [int(out.at[r, "statutory_limit_days"]) + 5 for r in rows],
+        )
     elif fault == "rate_out_of_range":
         _set(out, "inclusive_sme_rate_pct", rows, 35.6)
     elif fault == "negative_value":
@@ -201,8 +211,12 @@ def inject_fault(
         else:
             _set(out, column, rows, [-abs(int(out.at[r, column])) - 1 for r in rows])
     elif fault == "part_over_total":
-        _set(out, "manufacturing_loans_100m", rows,
-             [round(float(out.at[r, "total_loans_100m"]) * 1.2, 2) for r in rows])
+        _set(
+            out,
+            "manufacturing_loans_100m",
+            rows,
+            [round(float(out.at[r, "total_loans_100m"]) * 1.2, 2) for r in rows],
+        )
     else:  # pragma: no cover - FAULTS and this dispatch are kept in step
         raise FaultError(f"未实现的故障“{fault}”")
     return out, rows

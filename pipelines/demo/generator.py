@@ -124,8 +124,9 @@ def file_name(source: str, quarter: Quarter, fmt: str, *, suffix: str = "") -> s
     return f"{contract(source).title}_{quarter}{suffix}{FORMATS[fmt]}"
 
 
-def write_readme(out: Path, *, seed: int, scale: float,
-                 quarters: Sequence[Quarter] = DEMO_QUARTERS) -> Path:
+def write_readme(
+    out: Path, *, seed: int, scale: float, quarters: Sequence[Quarter] = DEMO_QUARTERS
+) -> Path:
     quarter_text = f"{quarters[0]}–{quarters[-1]}" if quarters else "（无）"
     titles = "、".join(contract(s).title for s in SOURCES)
     text = (
@@ -205,8 +206,9 @@ def generate_landing(
             fmt = file_format(source, quarter, len(frame))
             folder = out / str(quarter) / source
             path = folder / file_name(source, quarter, fmt)
-            write_submission(frame, source, path, fmt=fmt,
-                             document_time=received_time(source, quarter))
+            write_submission(
+                frame, source, path, fmt=fmt, document_time=received_time(source, quarter)
+            )
             set_mtime(path, received_time(source, quarter))
             _remove_stale(folder, source, quarter, path)
             generated = GeneratedFile(quarter, source, path, fmt, len(frame))
@@ -245,8 +247,7 @@ def write_demo_correction(
     if len(rows) > 6:
         frame.iat[rows[6], frame.columns.get_loc("utility_type")] = "热力"
     fmt = "xlsx" if len(frame) <= XLSX_ROW_LIMIT else "csv-utf8-bom"
-    path = Path(landing) / str(quarter) / source / file_name(source, quarter, fmt,
-                                                             suffix="_更正版")
+    path = Path(landing) / str(quarter) / source / file_name(source, quarter, fmt, suffix="_更正版")
     when = received_time(source, quarter, extra_days=14)
     write_submission(frame, source, path, fmt=fmt, document_time=when)
     set_mtime(path, when)

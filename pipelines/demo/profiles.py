@@ -38,14 +38,30 @@ def rng_for(seed: int, *parts: int | str) -> np.random.Generator:
 # Size ranges by unit type: approval cases, utility connections, satisfaction responses per
 # quarter at scale 1, and the loan balance (亿元) at the start of 2024.
 _SIZE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    "区": {"approval": (2400, 3600), "utility": (300, 500), "satisfaction": (280, 450),
-           "loans": (700, 1500)},
-    "县": {"approval": (1500, 2100), "utility": (150, 260), "satisfaction": (200, 300),
-           "loans": (300, 600)},
-    "县级市": {"approval": (2200, 3300), "utility": (250, 420), "satisfaction": (250, 400),
-               "loans": (1200, 2500)},
-    "开发区": {"approval": (1500, 2500), "utility": (220, 450), "satisfaction": (200, 320),
-               "loans": (300, 900)},
+    "区": {
+        "approval": (2400, 3600),
+        "utility": (300, 500),
+        "satisfaction": (280, 450),
+        "loans": (700, 1500),
+    },
+    "县": {
+        "approval": (1500, 2100),
+        "utility": (150, 260),
+        "satisfaction": (200, 300),
+        "loans": (300, 600),
+    },
+    "县级市": {
+        "approval": (2200, 3300),
+        "utility": (250, 420),
+        "satisfaction": (250, 400),
+        "loans": (1200, 2500),
+    },
+    "开发区": {
+        "approval": (1500, 2500),
+        "utility": (220, 450),
+        "satisfaction": (200, 320),
+        "loans": (300, 900),
+    },
 }
 
 
@@ -76,8 +92,16 @@ def unit_profiles(seed: int) -> tuple[UnitProfile, ...]:
     for i, unit in enumerate(units):
         ranges = _SIZE_RANGES.get(unit.type, _SIZE_RANGES["区"])
         draw = {k: float(rng.uniform(*v)) for k, v in ranges.items()}
-        out.append(UnitProfile(unit, draw["approval"], draw["utility"], draw["satisfaction"],
-                               round(draw["loans"], 2), roles[i]))
+        out.append(
+            UnitProfile(
+                unit,
+                draw["approval"],
+                draw["utility"],
+                draw["satisfaction"],
+                round(draw["loans"], 2),
+                roles[i],
+            )
+        )
     return tuple(out)
 
 

@@ -25,23 +25,45 @@ from pipelines.registry import default_registry
 NOT_RATED = ("市营商环境建设局", "市工商联", "市不动产登记中心")
 # How often firms deal with a department (relative weights).
 _CONTACT = {
-    "市市场监管局": 3.0, "市税务局": 3.0, "市行政审批服务局": 2.5, "市人力资源社会保障局": 2.0,
-    "国网示例供电公司": 2.0, "示例水务集团": 1.2, "示例燃气公司": 1.0, "市住房城乡建设局": 1.5,
-    "市自然资源和规划局": 1.5, "市数据局": 1.2, "市医疗保障局": 1.0, "市生态环境局": 1.0,
-    "人民银行示例市分行": 0.8, "示例金融监管分局": 0.8,
+    "市市场监管局": 3.0,
+    "市税务局": 3.0,
+    "市行政审批服务局": 2.5,
+    "市人力资源社会保障局": 2.0,
+    "国网示例供电公司": 2.0,
+    "示例水务集团": 1.2,
+    "示例燃气公司": 1.0,
+    "市住房城乡建设局": 1.5,
+    "市自然资源和规划局": 1.5,
+    "市数据局": 1.2,
+    "市医疗保障局": 1.0,
+    "市生态环境局": 1.0,
+    "人民银行示例市分行": 0.8,
+    "示例金融监管分局": 0.8,
 }
 
 _POSITIVE = (
-    "办事效率高，点赞", "窗口人员服务热情周到", "线上办理很方便，不用跑腿",
-    "政策解读清楚，及时兑现", "帮办代办服务很贴心", "审批提速明显",
+    "办事效率高，点赞",
+    "窗口人员服务热情周到",
+    "线上办理很方便，不用跑腿",
+    "政策解读清楚，及时兑现",
+    "帮办代办服务很贴心",
+    "审批提速明显",
 )
 _NEUTRAL = (
-    "希望进一步精简申请材料", "建议增加周末延时服务", "希望政策宣传更及时一些",
-    "网上办事系统偶尔卡顿", "建议加强部门间数据共享", "希望惠企政策兑现流程再简化",
+    "希望进一步精简申请材料",
+    "建议增加周末延时服务",
+    "希望政策宣传更及时一些",
+    "网上办事系统偶尔卡顿",
+    "建议加强部门间数据共享",
+    "希望惠企政策兑现流程再简化",
 )
 _NEGATIVE = (
-    "审批时间偏长，希望再压缩", "材料要求反复变动，多跑了几次", "电话咨询难以接通",
-    "不同窗口答复口径不一致", "政策兑现周期太长", "现场排队时间较长",
+    "审批时间偏长，希望再压缩",
+    "材料要求反复变动，多跑了几次",
+    "电话咨询难以接通",
+    "不同窗口答复口径不一致",
+    "政策兑现周期太长",
+    "现场排队时间较长",
 )
 
 
@@ -74,8 +96,13 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     profiles = unit_profiles(seed)
     codes = np.array([p.code for p in profiles])
     effects = unit_effects(seed, "satisfaction_responses", quarter)
-    counts = quarter_counts(seed, "satisfaction_responses", quarter,
-                            np.array([p.satisfaction_base for p in profiles]), scale)
+    counts = quarter_counts(
+        seed,
+        "satisfaction_responses",
+        quarter,
+        np.array([p.satisfaction_base for p in profiles]),
+        scale,
+    )
     rng = rng_for(seed, "satisfaction_responses", quarter.year, quarter.q)
     n = int(counts.sum())
     unit_idx = np.repeat(np.arange(len(profiles)), counts)
@@ -94,8 +121,8 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
         panel_size = max(30, round(p.satisfaction_base * 1.5 * scale))
         panel, lenient = _firm_panel(seed, p.code, panel_size)
         pick = rng.integers(0, len(panel), c)
-        credit[start:start + c] = panel[pick]
-        leniency[start:start + c] = lenient[pick]
+        credit[start : start + c] = panel[pick]
+        leniency[start : start + c] = lenient[pick]
         start += c
 
     unit_effect = effects[unit_idx]
@@ -124,8 +151,9 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     days = np.arange(np.datetime64(quarter.start), np.datetime64(quarter.end) + 1)
     day_w = np.where(np.isin(days, workdays()), 1.0, 0.35)  # weekends and holidays: fewer
     day = days[rng.choice(len(days), n, p=day_w / day_w.sum())]
-    hour_w = np.array([0, 0, 0, 0, 0, 0, 0.2, 0.5, 2, 4, 5, 4, 2, 2, 4, 5, 4, 3, 1.5, 1.5,
-                       2, 1.5, 0.8, 0.3])
+    hour_w = np.array(
+        [0, 0, 0, 0, 0, 0, 0.2, 0.5, 2, 4, 5, 4, 2, 2, 4, 5, 4, 3, 1.5, 1.5, 2, 1.5, 0.8, 0.3]
+    )
     hour = rng.choice(24, n, p=hour_w / hour_w.sum())
     second = hour * 3600 + rng.integers(0, 3600, n)
     submitted = day.astype("datetime64[s]") + second.astype("timedelta64[s]")
@@ -135,16 +163,18 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     seq = np.arange(n) - first_row + 1
     u = unit_idx[order]
     prefixes = [f"MY{quarter}-{code}-" for code in codes]
-    return to_frame({
-        "response_id": sequence_ids(u, prefixes, seq),
-        "credit_code": pa.array(credit[order], pa.string()),
-        "region_code": labels(u, codes),
-        "rated_dept": labels(dept_idx[order], depts),
-        "submitted_at": format_datetimes(submitted[order]),
-        "score_attitude": attitude[order],
-        "score_efficiency": efficiency[order],
-        "score_policy": policy[order],
-        "score_integrity": integrity[order],
-        "score_overall": overall[order],
-        "comment": pa.array(comment[order], pa.string()),
-    })
+    return to_frame(
+        {
+            "response_id": sequence_ids(u, prefixes, seq),
+            "credit_code": pa.array(credit[order], pa.string()),
+            "region_code": labels(u, codes),
+            "rated_dept": labels(dept_idx[order], depts),
+            "submitted_at": format_datetimes(submitted[order]),
+            "score_attitude": attitude[order],
+            "score_efficiency": efficiency[order],
+            "score_policy": policy[order],
+            "score_integrity": integrity[order],
+            "score_overall": overall[order],
+            "comment": pa.array(comment[order], pa.string()),
+        }
+    )

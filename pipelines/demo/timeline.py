@@ -28,8 +28,9 @@ SUPPORTED_LAST = Quarter(2031, 4)
 
 def check_quarter(quarter: Quarter) -> None:
     if not SUPPORTED_FIRST <= quarter <= SUPPORTED_LAST:
-        raise ValueError(f"示例数据只支持 {SUPPORTED_FIRST}–{SUPPORTED_LAST} 的季度，"
-                         f"不支持 {quarter}")
+        raise ValueError(
+            f"示例数据只支持 {SUPPORTED_FIRST}–{SUPPORTED_LAST} 的季度，不支持 {quarter}"
+        )
 
 
 def _is_workday(day: date) -> bool:

@@ -39,8 +39,9 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     codes = np.array([p.code for p in profiles])
     is_zone = np.array([p.unit.type == "开发区" for p in profiles])
     effects = unit_effects(seed, "utility_connections", quarter)
-    counts = quarter_counts(seed, "utility_connections", quarter,
-                            np.array([p.utility_base for p in profiles]), scale)
+    counts = quarter_counts(
+        seed, "utility_connections", quarter, np.array([p.utility_base for p in profiles]), scale
+    )
     rng = rng_for(seed, "utility_connections", quarter.year, quarter.q)
     n = int(counts.sum())
     unit_idx = np.repeat(np.arange(len(profiles)), counts)
@@ -60,8 +61,11 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     applied = positions_to_datetime(applied_pos, rng.integers(0, 60, n))
 
     steps = _STEPS[kind] + ((kind == 0) & (rng.random(n) < 0.3 * np.exp(effect)))
-    materials = _MATERIALS[kind] + (rng.random(n) < 0.25 * np.exp(effect)) + np.where(
-        kind == 0, rng.integers(0, 2, n), 0)
+    materials = (
+        _MATERIALS[kind]
+        + (rng.random(n) < 0.25 * np.exp(effect))
+        + np.where(kind == 0, rng.integers(0, 2, n), 0)
+    )
 
     # Capacity (kW) only for electricity; high voltage: transformer size × power factor 0.9.
     hv_kw = _HV_SIZES[rng.choice(len(_HV_SIZES), n, p=_HV_WEIGHTS / _HV_WEIGHTS.sum())] * 0.9
@@ -77,10 +81,13 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     fee = np.where(water_gas, np.round(rng.uniform(1500, 12000, n), -1), fee)
 
     order = np.lexsort((applied, kind, unit_idx))
-    unit_idx, kind, applied, connected = unit_idx[order], kind[order], applied[order], \
-        connected[order]
-    steps, materials, capacity, fee = steps[order], materials[order], capacity[order], \
-        fee[order]
+    unit_idx, kind, applied, connected = (
+        unit_idx[order],
+        kind[order],
+        applied[order],
+        connected[order],
+    )
+    steps, materials, capacity, fee = steps[order], materials[order], capacity[order], fee[order]
     # Number within unit and utility; prefix per (unit, utility): DL, SS (water), RQ (gas).
     utility_group = np.minimum(np.where(kind == 0, 1, kind) - 1, 2)
     group = unit_idx * 3 + utility_group
@@ -89,15 +96,17 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     seq = np.arange(n) - group_start + 1
     prefixes = [f"{p}{quarter}-{code}-" for code in codes for p in ("DL", "SS", "RQ")]
 
-    return to_frame({
-        "application_id": sequence_ids(unit_idx * 3 + utility_group, prefixes, seq, width=5),
-        "region_code": labels(unit_idx, codes),
-        "utility_type": labels(kind, _TYPE),
-        "customer_class": labels(kind, _CLASS),
-        "applied_at": format_datetimes(applied),
-        "connected_at": format_datetimes(connected),
-        "step_count": steps.astype(np.int64),
-        "material_count": materials.astype(np.int64),
-        "connection_fee_yuan": fee.astype(float),
-        "capacity_kw": capacity.astype(float),
-    })
+    return to_frame(
+        {
+            "application_id": sequence_ids(unit_idx * 3 + utility_group, prefixes, seq, width=5),
+            "region_code": labels(unit_idx, codes),
+            "utility_type": labels(kind, _TYPE),
+            "customer_class": labels(kind, _CLASS),
+            "applied_at": format_datetimes(applied),
+            "connected_at": format_datetimes(connected),
+            "step_count": steps.astype(np.int64),
+            "material_count": materials.astype(np.int64),
+            "connection_fee_yuan": fee.astype(float),
+            "capacity_kw": capacity.astype(float),
+        }
+    )

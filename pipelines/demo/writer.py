@@ -49,7 +49,8 @@ def received_time(source: str, quarter: Quarter, *, extra_days: int = 0) -> date
     hour = 9 + (quarter.q * 2 + len(source)) % 8
     minute = (quarter.year * 7 + quarter.q * 13 + len(source) * 3) % 60
     return datetime.combine(quarter.end, datetime.min.time()) + timedelta(
-        days=days, hours=hour, minutes=minute)
+        days=days, hours=hour, minutes=minute
+    )
 
 
 def set_mtime(path: Path, when: datetime) -> None:
@@ -104,8 +105,9 @@ def write_submission(
             _write_xlsx(frame, spec.headers, spec.title, tmp, document_time)
         elif fmt == "csv-gbk":
             # Older desktop systems export GBK with Windows line ends.
-            _to_text_frame(frame).to_csv(tmp, index=False, header=spec.headers, encoding="gbk",
-                                         lineterminator="\r\n")
+            _to_text_frame(frame).to_csv(
+                tmp, index=False, header=spec.headers, encoding="gbk", lineterminator="\r\n"
+            )
         else:
             _write_csv_utf8(frame, spec.headers, tmp, bom=fmt == "csv-utf8-bom")
         os.replace(tmp, path)
@@ -133,14 +135,14 @@ def _write_csv_utf8(frame: pd.DataFrame, headers: list[str], path: Path, *, bom:
         table = pa.Table.from_pandas(text_frame, preserve_index=False)
         with pa.OSFile(str(path), "wb") as sink:
             sink.write(preamble)
-            pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False,
-                                                            quoting_style="none"))
+            pacsv.write_csv(
+                table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none")
+            )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         # A value needs quoting (comma, quote, line break): let pandas quote it.
         with open(path, "wb") as fh:
             fh.write(preamble)
-            text_frame.to_csv(fh, index=False, header=False, lineterminator="\n",
-                              encoding="utf-8")
+            text_frame.to_csv(fh, index=False, header=False, lineterminator="\n", encoding="utf-8")
 
 
 def _cell(value: object) -> object:
@@ -173,8 +175,10 @@ def _write_xlsx(
         ExcelWriter(wb, archive).write_data()  # not save_workbook: it stamps "now"
     # Re-pack with fixed entry timestamps so identical data gives identical bytes.
     stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED

@@ -85,9 +85,7 @@ def bind(text: str, quarter: Quarter) -> dict[str, str]:
     return {p: available[p] for p in params}
 
 
-def run_indicator(
-    con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter
-) -> pd.DataFrame:
+def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) -> pd.DataFrame:
     """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
     text = leaf_sql_text(node)
     try:

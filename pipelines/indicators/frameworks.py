@@ -26,9 +26,7 @@ def load_default_framework(override: str | Path | None = None) -> Framework:
     return load_framework(framework_path(override))
 
 
-def lead_department_codes(
-    framework: Framework, registry: Registry | None = None
-) -> dict[str, str]:
+def lead_department_codes(framework: Framework, registry: Registry | None = None) -> dict[str, str]:
     """First-level node code → registry department code of its lead (e.g. E01 → D05).
 
     Dagster tag keys and values must be ASCII, so assets are tagged with these codes; a lead

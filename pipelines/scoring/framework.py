@@ -200,8 +200,9 @@ def framework_from_dict(doc: Any, *, source: Path | None = None) -> Framework:
         children=top,
         description=doc.get("description"),
     )
-    return Framework(name=str(doc["name"]), root=root_code, scale=scale, _nodes=nodes,
-                     source=source)
+    return Framework(
+        name=str(doc["name"]), root=root_code, scale=scale, _nodes=nodes, source=source
+    )
 
 
 # --- validation helpers -------------------------------------------------------------------
@@ -285,8 +286,9 @@ def _missing_or_extra(err: jsonschema.ValidationError) -> str | None:
 def _reason(err: jsonschema.ValidationError) -> str:
     v = err.validator
     if v == "type":
-        types = err.validator_value if isinstance(err.validator_value, list) else [
-            err.validator_value]
+        types = (
+            err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        )
         return "应为" + "或".join(_TYPE_ZH.get(t, t) for t in types)
     if v == "required":
         return "缺少必需字段"

@@ -44,15 +44,21 @@ class CheckContext:
     volume_factor: float | None = None
     skip_columns: set[str] = field(default_factory=set)
 
-    def cell_errors(self, positions: np.ndarray, column: str, rule: str,
-                    message: Callable[[int, str], str]) -> list[ValidationError]:
+    def cell_errors(
+        self, positions: np.ndarray, column: str, rule: str, message: Callable[[int, str], str]
+    ) -> list[ValidationError]:
         """Errors for rows at ``positions``; ``message(position, raw_value)``."""
         rows = self.frame["source_row"].to_numpy()
         raw = self.raw[column].to_numpy()
         header = self.headers[column]
         return [
-            ValidationError(row=int(rows[i]), column=header, value=str(raw[i]), rule=rule,
-                            message=message(int(i), str(raw[i])))
+            ValidationError(
+                row=int(rows[i]),
+                column=header,
+                value=str(raw[i]),
+                rule=rule,
+                message=message(int(i), str(raw[i])),
+            )
             for i in positions
         ]
 
@@ -65,6 +71,7 @@ def register(name: str) -> Callable[[Check], Check]:
     def wrap(fn: Check) -> Check:
         CHECKS[name] = fn
         return fn
+
     return wrap
 
 
@@ -128,8 +135,11 @@ def check_credit_code(ctx: CheckContext, spec: dict[str, Any]) -> list[Validatio
     bad = np.flatnonzero(~valid_credit_codes(ctx.frame[column]))
     header = ctx.headers[column]
     return ctx.cell_errors(
-        bad, column, spec["rule"],
-        lambda _i, value: spec["message"].format(header=header, value=value))
+        bad,
+        column,
+        spec["rule"],
+        lambda _i, value: spec["message"].format(header=header, value=value),
+    )
 
 
 # --- durations ---------------------------------------------------------------------------
@@ -141,8 +151,12 @@ def check_duration_max_days(ctx: CheckContext, spec: dict[str, Any]) -> list[Val
     if {start, end} & ctx.skip_columns:
         return []
     days = (ctx.frame[end] - ctx.frame[start]).dt.total_seconds() / 86400
-    limits = ctx.frame[by].map(spec["max_days"]).astype("Float64").fillna(
-        float(spec["default_max_days"]))
+    limits = (
+        ctx.frame[by]
+        .map(spec["max_days"])
+        .astype("Float64")
+        .fillna(float(spec["default_max_days"]))
+    )
     bad_mask = (days > limits).fillna(False).to_numpy(dtype=bool)
     bad = np.flatnonzero(bad_mask)
     groups = ctx.frame[by].to_numpy()
@@ -152,8 +166,12 @@ def check_duration_max_days(ctx: CheckContext, spec: dict[str, Any]) -> list[Val
 
     def message(i: int, _value: str) -> str:
         return spec["message"].format(
-            days=f"{day_values[i]:.0f}", group=groups[i], max_days=f"{limit_values[i]:.0f}",
-            header=header, header_start=header_start)
+            days=f"{day_values[i]:.0f}",
+            group=groups[i],
+            max_days=f"{limit_values[i]:.0f}",
+            header=header,
+            header_start=header_start,
+        )
 
     return ctx.cell_errors(bad, end, spec["rule"], message)
 
@@ -181,9 +199,14 @@ def check_months_complete(ctx: CheckContext, spec: dict[str, Any]) -> list[Valid
     header = ctx.headers[month_col]
     return [
         ValidationError(
-            row=None, column=header, value=None, rule=spec["rule"],
-            message=spec["message"].format(unit=unit, missing="、".join(ms),
-                                           months="、".join(months)))
+            row=None,
+            column=header,
+            value=None,
+            rule=spec["rule"],
+            message=spec["message"].format(
+                unit=unit, missing="、".join(ms), months="、".join(months)
+            ),
+        )
         for unit, ms in sorted(by_unit.items())
     ]
 
@@ -202,8 +225,14 @@ def check_volume(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationErro
     if low <= rows <= high:
         return []
     direction = "过少" if rows < low else "过多"
-    return [ValidationError(
-        row=None, column=None, value=str(rows), rule=spec.get("rule", "volume"),
-        message=f"数据行数{direction}：本次{rows}行，上一个已接收季度为{previous}行，"
-                f"超出合理范围（{low:.0f}–{high:.0f}行，倍数{factor:g}）；"
-                "请确认文件是否导出完整")]
+    return [
+        ValidationError(
+            row=None,
+            column=None,
+            value=str(rows),
+            rule=spec.get("rule", "volume"),
+            message=f"数据行数{direction}：本次{rows}行，上一个已接收季度为{previous}行，"
+            f"超出合理范围（{low:.0f}–{high:.0f}行，倍数{factor:g}）；"
+            "请确认文件是否导出完整",
+        )
+    ]

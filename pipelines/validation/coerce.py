@@ -80,9 +80,7 @@ def _datetime(s: pd.Series) -> Coerced:
 
 
 def _month(s: pd.Series) -> Coerced:
-    parts = s.str.extract(
-        r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:月|-0?1(?: 00:00:00)?)?$"
-    )
+    parts = s.str.extract(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:月|-0?1(?: 00:00:00)?)?$")
     month = pd.to_numeric(parts[1], errors="coerce")
     ok = parts[0].notna() & month.between(1, 12)
     text = parts[0].str.cat(month.astype("Int64").astype("str").str.zfill(2), sep="-")
@@ -154,8 +152,14 @@ def coerce_frame(
         raw_values = raw[col.column].to_numpy()
         for i in idx:
             row = int(row_numbers[i])
-            errors.append(ValidationError(
-                row=row, column=header, value=str(raw_values[i]), rule="type",
-                message=f"“{header}”{message}，实际为“{raw_values[i]}”"))
+            errors.append(
+                ValidationError(
+                    row=row,
+                    column=header,
+                    value=str(raw_values[i]),
+                    rule="type",
+                    message=f"“{header}”{message}，实际为“{raw_values[i]}”",
+                )
+            )
             failed.add((row, col.column))
     return pd.DataFrame(typed), errors, failed

@@ -30,11 +30,13 @@ from pipelines.registry import Registry
 SUITES_DIR = EXPECTATIONS_DIR / "suites"
 # Row-level expectations run in chunks of this many rows; uniqueness always on the whole frame.
 CHUNK_ROWS = 200_000
-_GLOBAL_TYPES = frozenset({
-    "expect_column_values_to_be_unique",
-    "expect_compound_columns_to_be_unique",
-    "expect_select_column_values_to_be_unique_within_record",
-})
+_GLOBAL_TYPES = frozenset(
+    {
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_select_column_values_to_be_unique_within_record",
+    }
+)
 _LOCK = threading.Lock()
 
 
@@ -98,8 +100,9 @@ def _suite(gx: Any, source: str, expectations: list[dict[str, Any]]) -> Any:
     return gx.ExpectationSuite(**raw)
 
 
-def _validate(source: str, frame: pd.DataFrame, expectations: list[dict[str, Any]],
-              params: dict[str, Any]) -> list[Failure]:
+def _validate(
+    source: str, frame: pd.DataFrame, expectations: list[dict[str, Any]], params: dict[str, Any]
+) -> list[Failure]:
     if not expectations or frame.empty:
         return []
     gx, batch_definition = _gx()
@@ -122,15 +125,23 @@ def _validate(source: str, frame: pd.DataFrame, expectations: list[dict[str, Any
         info = r.exception_info or {}
         if info.get("raised_exception"):
             raise SuiteError(
-                f"{source}: {config.type} {config.kwargs} raised: {info.get('exception_message')}")
+                f"{source}: {config.type} {config.kwargs} raised: {info.get('exception_message')}"
+            )
         rows = [int(i) for i in (r.result.get("unexpected_index_list") or [])]
-        failures.append(Failure(type=config.type, kwargs=dict(config.kwargs),
-                                meta=dict(config.meta or {}), rows=rows))
+        failures.append(
+            Failure(
+                type=config.type,
+                kwargs=dict(config.kwargs),
+                meta=dict(config.meta or {}),
+                rows=rows,
+            )
+        )
     return failures
 
 
-def run_suite(source: str, frame: pd.DataFrame, params: dict[str, Any],
-              *, chunk_rows: int = CHUNK_ROWS) -> list[Failure]:
+def run_suite(
+    source: str, frame: pd.DataFrame, params: dict[str, Any], *, chunk_rows: int = CHUNK_ROWS
+) -> list[Failure]:
     """Validate ``frame`` (index = Excel row number) against the source's suite."""
     expectations = list(load_suite_json(source)["expectations"])
     needed = {p for p, v in params.items() if v is not None}
@@ -142,7 +153,7 @@ def run_suite(source: str, frame: pd.DataFrame, params: dict[str, Any],
     failures = _validate(source, frame, whole, params)
     merged: dict[str, Failure] = {}
     for start in range(0, len(frame), chunk_rows):
-        chunk = frame.iloc[start:start + chunk_rows]
+        chunk = frame.iloc[start : start + chunk_rows]
         for f in _validate(source, chunk, row_level, params):
             key = _key(f.type, f.kwargs, f.meta)
             if key in merged:
@@ -154,9 +165,19 @@ def run_suite(source: str, frame: pd.DataFrame, params: dict[str, Any],
 
 def _key(type_: str, kwargs: dict[str, Any], meta: dict[str, Any]) -> str:
     """Identity of an expectation across chunks."""
-    return json.dumps([type_, kwargs.get("column"), kwargs.get("column_A"),
-                       kwargs.get("column_B"), kwargs.get("row_condition"), meta],
-                      ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(
+        [
+            type_,
+            kwargs.get("column"),
+            kwargs.get("column_A"),
+            kwargs.get("column_B"),
+            kwargs.get("row_condition"),
+            meta,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
 
 
 def _parameters_of(expectation: dict[str, Any]) -> set[str]:

@@ -31,7 +31,7 @@ def _when(kwargs: dict[str, Any]) -> str:
     cond = kwargs.get("row_condition")
     if not cond:
         return ""
-    match = re.fullmatch(r'\s*(\w+)\s*(==|!=|in)\s*(.+?)\s*', str(cond))
+    match = re.fullmatch(r"\s*(\w+)\s*(==|!=|in)\s*(.+?)\s*", str(cond))
     if not match:
         return f"{cond} 时"
     column, op, rhs = match.groups()
@@ -89,13 +89,17 @@ def describe_check(spec: dict[str, Any], c: Contract) -> tuple[str | None, str]:
         return spec["column"], f"GB 32100-2015 校验码正确〔{rule}〕"
     if spec["check"] == "duration_max_days":
         limits = "，".join(f"{k} {v} 天" for k, v in spec["max_days"].items())
-        return spec["end"], (f"{header[spec['end']]} − {header[spec['start']]} 不超过按"
-                             f"{header[spec['by']]}的上限（自然日：{limits}）〔{rule}〕")
+        return spec["end"], (
+            f"{header[spec['end']]} − {header[spec['start']]} 不超过按"
+            f"{header[spec['by']]}的上限（自然日：{limits}）〔{rule}〕"
+        )
     if spec["check"] == "months_complete":
         return spec["month"], f"每个{header[spec['unit']]}须有本季度三个月各一行〔{rule}〕"
     if spec["check"] == "volume":
-        return None, (f"行数须在上一已接收季度行数的 1/倍数 至 倍数 之间"
-                      f"（倍数见 config/intake.yaml volume_check.factor）〔{rule}〕")
+        return None, (
+            f"行数须在上一已接收季度行数的 1/倍数 至 倍数 之间"
+            f"（倍数见 config/intake.yaml volume_check.factor）〔{rule}〕"
+        )
     return None, f"{spec['check']}〔{rule}〕"
 
 
@@ -106,8 +110,10 @@ def column_rules(source: str) -> dict[str, list[str]]:
     out[""] = []
     for e in load_suite_json(source)["expectations"]:
         column, text = describe(e, c)
-        if e["type"] == "expect_column_values_to_not_be_null" and "row_condition" not in e[
-                "kwargs"]:
+        if (
+            e["type"] == "expect_column_values_to_not_be_null"
+            and "row_condition" not in e["kwargs"]
+        ):
             continue  # shown in the 是否必填 column
         out.setdefault(column, []).append(text)
     for spec in load_checks(source):
@@ -162,10 +168,24 @@ def render_contracts_md() -> str:
         "Types / 类型: " + "; ".join(f"`{k}` {v}" for k, v in TYPE_LABELS.items()) + ".",
         "",
         "File-level and structural rules (all sources) / 文件级规则（所有数据源）: "
-        + "; ".join(f"`{r}` {rule_label(r)}" for r in (
-            "encoding", "file_format", "empty_file", "header_only", "multiple_sheets",
-            "title_row", "csv_quote", "truncated_row", "missing_column", "unknown_column",
-            "duplicate_column", "type")) + ".",
+        + "; ".join(
+            f"`{r}` {rule_label(r)}"
+            for r in (
+                "encoding",
+                "file_format",
+                "empty_file",
+                "header_only",
+                "multiple_sheets",
+                "title_row",
+                "csv_quote",
+                "truncated_row",
+                "missing_column",
+                "unknown_column",
+                "duplicate_column",
+                "type",
+            )
+        )
+        + ".",
         "",
     ]
     for source in SOURCES:
@@ -187,18 +207,23 @@ def render_contracts_md() -> str:
             text = "；".join(rules.get(col.column, [])) or "—"
             lines.append(
                 f"| {col.header} | `{col.column}` | {TYPE_LABELS[col.type]} | "
-                f"{'是' if col.required else '否'} | {col.description}。{text} |")
+                f"{'是' if col.required else '否'} | {col.description}。{text} |"
+            )
         if rules.get(""):
             lines += ["", "Whole file / 整个文件: " + "；".join(rules[""])]
         bounds = [
             f"- `{e['kwargs'].get('column')}`: {e['meta']['bounds']}"
-            for e in load_suite_json(source)["expectations"] if "bounds" in e.get("meta", {})
+            for e in load_suite_json(source)["expectations"]
+            if "bounds" in e.get("meta", {})
         ]
         if bounds:
             lines += ["", "Plausible bounds / 合理范围:", "", *bounds]
         if suite_meta.get("parameters"):
-            lines += ["", "Suite parameters / 运行时参数: "
-                      + ", ".join(f"`{p}`" for p in suite_meta["parameters"])]
+            lines += [
+                "",
+                "Suite parameters / 运行时参数: "
+                + ", ".join(f"`{p}`" for p in suite_meta["parameters"]),
+            ]
         lines.append("")
     return "\n".join(lines)
 
@@ -209,4 +234,3 @@ def _main() -> None:
 
 if __name__ == "__main__":
     _main()
-

@@ -50,8 +50,9 @@ class ParsedSubmission:
         return 0 if self.frame is None else len(self.frame)
 
 
-def parse_submission(source: str, path: Path, *,
-                     registry: Registry | None = None) -> ParsedSubmission:
+def parse_submission(
+    source: str, path: Path, *, registry: Registry | None = None
+) -> ParsedSubmission:
     """Stage 1: read + header + types. Raises UnknownSourceError, FileNotFoundError,
     IsADirectoryError (and PermissionError) for a source or path that cannot be used."""
     c = contract(source)
@@ -59,14 +60,21 @@ def parse_submission(source: str, path: Path, *,
     path = Path(path)
     grid = read_grid(path)
     if isinstance(grid, ReadFailure):
-        return ParsedSubmission(source, path, None, None,
-                                {col.column: col.header for col in c.columns}, grid.errors)
+        return ParsedSubmission(
+            source, path, None, None, {col.column: col.header for col in c.columns}, grid.errors
+        )
     table = shape_table(grid, c)
     frame, type_errors, failed = coerce_frame(
-        table.raw, table.row_numbers, c, registry, table.headers, skip=set(table.missing))
+        table.raw, table.row_numbers, c, registry, table.headers, skip=set(table.missing)
+    )
     return ParsedSubmission(
-        source=source, path=path, frame=frame, raw=table.raw, headers=table.headers,
-        errors=sort_errors(table.errors + type_errors), missing_columns=table.missing,
+        source=source,
+        path=path,
+        frame=frame,
+        raw=table.raw,
+        headers=table.headers,
+        errors=sort_errors(table.errors + type_errors),
+        missing_columns=table.missing,
         type_failures=failed,
     )
 
@@ -108,8 +116,10 @@ def _format(template: str, values: dict[str, Any]) -> str:
 
 def _display(value: Any) -> str:
     if isinstance(value, list | tuple | set):
-        return "、".join(f"“{_display(v)}”" if not isinstance(v, bool) else ("“是”", "“否”")[not v]
-                        for v in value)
+        return "、".join(
+            f"“{_display(v)}”" if not isinstance(v, bool) else ("“是”", "“否”")[not v]
+            for v in value
+        )
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
@@ -117,13 +127,18 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _failure_errors(failure: Failure, parsed: ParsedSubmission, params: dict[str, Any],
-                    quarter: Quarter | None) -> list[ValidationError]:
+def _failure_errors(
+    failure: Failure, parsed: ParsedSubmission, params: dict[str, Any], quarter: Quarter | None
+) -> list[ValidationError]:
     assert parsed.frame is not None and parsed.raw is not None
     kwargs = failure.kwargs
     meta = failure.meta
-    column = (meta.get("report_column") or kwargs.get("column") or kwargs.get("column_A")
-              or (kwargs.get("column_list") or [None])[-1])
+    column = (
+        meta.get("report_column")
+        or kwargs.get("column")
+        or kwargs.get("column_A")
+        or (kwargs.get("column_list") or [None])[-1]
+    )
     if column is None or column in parsed.missing_columns:
         return []
     other = kwargs.get("column_B")
@@ -154,16 +169,26 @@ def _failure_errors(failure: Failure, parsed: ParsedSubmission, params: dict[str
         values = dict(fields, value=value)
         if raw_a is not None:
             values["value_a"] = str(raw_a[pos]).strip()
-        errors.append(ValidationError(
-            row=row, column=parsed.headers[column], value=str(raw[pos]),
-            rule=str(meta.get("rule", failure.type)),
-            message=_format(str(meta.get("message", failure.type)), values)))
+        errors.append(
+            ValidationError(
+                row=row,
+                column=parsed.headers[column],
+                value=str(raw[pos]),
+                rule=str(meta.get("rule", failure.type)),
+                message=_format(str(meta.get("message", failure.type)), values),
+            )
+        )
     return errors
 
 
-def check_submission(parsed: ParsedSubmission, *, quarter: Quarter | None,
-                     registry: Registry | None = None, previous_rows: int | None = None,
-                     volume_factor: float | None = None) -> list[ValidationError]:
+def check_submission(
+    parsed: ParsedSubmission,
+    *,
+    quarter: Quarter | None,
+    registry: Registry | None = None,
+    previous_rows: int | None = None,
+    volume_factor: float | None = None,
+) -> list[ValidationError]:
     """Stage 2: GE suite + contract checks on the typed frame; sorted errors of this stage."""
     if parsed.frame is None or parsed.raw is None or parsed.frame.empty:
         return []
@@ -174,13 +199,21 @@ def check_submission(parsed: ParsedSubmission, *, quarter: Quarter | None,
     for failure in run_suite(parsed.source, gx_frame, params):
         errors.extend(_failure_errors(failure, parsed, params, quarter))
     ctx = CheckContext(
-        source=parsed.source, frame=parsed.frame, raw=parsed.raw, headers=parsed.headers,
-        quarter=quarter, registry=registry, previous_rows=previous_rows,
-        volume_factor=volume_factor, skip_columns=set(parsed.missing_columns),
+        source=parsed.source,
+        frame=parsed.frame,
+        raw=parsed.raw,
+        headers=parsed.headers,
+        quarter=quarter,
+        registry=registry,
+        previous_rows=previous_rows,
+        volume_factor=volume_factor,
+        skip_columns=set(parsed.missing_columns),
     )
-    errors.extend(e for e in run_checks(ctx)
-                  if e.row is None or (e.row, _canonical(parsed, e.column))
-                  not in parsed.type_failures)
+    errors.extend(
+        e
+        for e in run_checks(ctx)
+        if e.row is None or (e.row, _canonical(parsed, e.column)) not in parsed.type_failures
+    )
     return sort_errors(errors)
 
 
@@ -191,9 +224,15 @@ def _canonical(parsed: ParsedSubmission, header: str | None) -> str | None:
     return None
 
 
-def validate_file(source: str, path: Path, *, quarter: Quarter | None = None,
-                  registry: Registry | None = None, previous_rows: int | None = None,
-                  volume_factor: float | None = None) -> ValidationResult:
+def validate_file(
+    source: str,
+    path: Path,
+    *,
+    quarter: Quarter | None = None,
+    registry: Registry | None = None,
+    previous_rows: int | None = None,
+    volume_factor: float | None = None,
+) -> ValidationResult:
     """Validate one submitted file (both stages). Without ``quarter`` it is inferred from the
     path (a ``2025Q2`` folder or file name) or else from the data (the quarter most rows fall
     in); ``result.quarter_origin`` says which."""
@@ -207,9 +246,18 @@ def validate_file(source: str, path: Path, *, quarter: Quarter | None = None,
         quarter = infer_quarter_from_data(parsed.frame, contract(source))
         origin = "data" if quarter is not None else None
     errors = parsed.errors + check_submission(
-        parsed, quarter=quarter, registry=registry, previous_rows=previous_rows,
-        volume_factor=volume_factor)
+        parsed,
+        quarter=quarter,
+        registry=registry,
+        previous_rows=previous_rows,
+        volume_factor=volume_factor,
+    )
     return ValidationResult(
-        source=source, path=Path(path), quarter=quarter, rows=parsed.rows,
-        errors=sort_errors(errors), frame=parsed.frame, quarter_origin=origin,
+        source=source,
+        path=Path(path),
+        quarter=quarter,
+        rows=parsed.rows,
+        errors=sort_errors(errors),
+        frame=parsed.frame,
+        quarter_origin=origin,
     )
