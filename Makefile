@@ -23,6 +23,7 @@ test: sync
 	./scripts/ensure_browser.sh
 	./scripts/ensure_postgres.sh
 	$(UV) run --frozen --no-sync ruff check --quiet .
+	$(UV) run --frozen --no-sync ruff format --check --quiet .
 	$(UV) run --frozen --no-sync pytest -q -n 2 $(ARGS)
 
 lint: sync
