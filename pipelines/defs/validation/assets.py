@@ -119,7 +119,7 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
                 result,
                 workdir.layout.rejections / q / source / hash_[:12],
                 title_extra={
-                    "收到时间": candidate.received_at.strftime("%Y-%m-%d %H:%M"),
+                    "接收时间": candidate.received_at.strftime("%Y-%m-%d %H:%M"),
                     "文件哈希": hash_,
                 },
             )
