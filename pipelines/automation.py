@@ -18,7 +18,7 @@ from pipelines.intake.archive import (
     is_submission_file,
     parse_landing_path,
 )
-from pipelines.quarters import Quarter
+from pipelines.quarters import Quarter, QuarterError
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,17 @@ def scan_landing(
         {"files": updated, "misplaced": sorted(still_misplaced)}, sort_keys=True, ensure_ascii=False
     )
     return LandingScan(changes, misplaced, new_cursor)
+
+
+def landed_quarters(landing: Path) -> list[Quarter]:
+    """Quarters that have a folder in the landing directory, oldest first."""
+    quarters = []
+    for folder in landing.iterdir() if landing.is_dir() else []:
+        try:
+            quarters.append(Quarter.parse(folder.name))
+        except QuarterError:
+            continue
+    return sorted(quarters)
 
 
 def reported_quarter(tick: datetime) -> Quarter:

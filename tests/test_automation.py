@@ -152,3 +152,53 @@ def test_schedule_targets_previous_quarter() -> None:
     assert request.partition_key == "2025-10-01"
     assert reporting_schedule.cron_schedule == "0 8 10 1,4,7,10 *"
     assert reporting_schedule.execution_timezone == "Asia/Shanghai"
+
+
+def test_correction_to_an_earlier_quarter_backfills_it_and_every_later_quarter(
+    workdir: Workdir,
+) -> None:
+    from pipelines.definitions import defs
+    from pipelines.defs.automation.definitions import correction_sensor, landing_sensor
+
+    old = drop(workdir.landing, "2025Q1/loan_balances/贷款.csv", "x\n1\n")
+    new = drop(workdir.landing, "2025Q2/loan_balances/贷款.csv", "x\n1\n")
+    for path in (old, new):
+        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))
+    definitions = defs()
+    first = landing_sensor(dg.build_sensor_context(cursor=None, definitions=definitions))
+    # A first submission of the latest quarter is an ordinary refresh run.
+    latest = [r for r in first.run_requests if r.partition_key == "2025-04-01"]
+    assert [r.job_name for r in latest] == ["refresh_loan_balances"]
+
+    old.write_text("x\n1\n2\n", encoding="utf-8")
+    os.utime(old, (old.stat().st_atime - 60, old.stat().st_mtime - 60))
+    # The earlier quarter is not landing_sensor's business …
+    assert landing_sensor(dg.build_sensor_context(cursor=first.cursor)).run_requests == []
+    # … but correction_sensor's: one backfill.
+    context = dg.build_sensor_context(
+        cursor=None, definitions=definitions, sensor_name="correction_sensor"
+    )
+    primed = correction_sensor(context)
+    assert primed.run_requests and all(r.asset_graph_subset for r in primed.run_requests)
+    old.write_text("x\n1\n2\n3\n", encoding="utf-8")
+    os.utime(old, (old.stat().st_atime - 60, old.stat().st_mtime - 60))
+    # evaluate_tick runs Dagster's own validation of backfill requests, as the daemon does.
+    result = correction_sensor.evaluate_tick(
+        dg.build_sensor_context(
+            cursor=primed.cursor, definitions=definitions, sensor_name="correction_sensor"
+        )
+    )
+    (request,) = result.run_requests
+    assert request.asset_graph_subset is not None  # a backfill, ordered by Dagster
+    wanted = {
+        (ap.asset_key.to_user_string(), ap.partition_key)
+        for ap in request.asset_graph_subset.iterate_asset_partitions()
+    }
+    # The corrected source's chain only for the corrected quarter …
+    assert ("warehouse/loan_balances", "2025-01-01") in wanted
+    assert ("warehouse/loan_balances", "2025-04-01") not in wanted
+    assert not any(key.startswith("warehouse/approval_cases") for key, _ in wanted)
+    # … and everything downstream for that quarter and every later one.
+    for partition in ("2025-01-01", "2025-04-01"):
+        for key in ("indicators/indicator_values", "scoring/rankings", "reports/bulletin"):
+            assert (key, partition) in wanted

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 
+from pipelines.automation import landed_quarters
 from pipelines.cli import UsageError
-from pipelines.cli.run import add_common, landed_quarters, parse_quarter, run_and_report
+from pipelines.cli.run import add_common, parse_quarter, run_and_report
 from pipelines.env import configure_environment
 from pipelines.quarters import quarter_range
 
@@ -31,7 +32,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     workdir = configure_environment(args.workdir)
-    landed = landed_quarters(workdir)
+    landed = landed_quarters(workdir.landing)
     if (args.first is None or args.last is None) and not landed:
         raise UsageError(f"落地目录 {workdir.landing} 中没有季度文件夹，请用 --from/--to 指定季度")
     first = parse_quarter(args.first) if args.first else landed[0]

@@ -40,16 +40,6 @@ def parse_quarter(text: str) -> Quarter:
     return quarter
 
 
-def landed_quarters(workdir: Workdir) -> list[Quarter]:
-    quarters = []
-    for folder in sorted(workdir.landing.glob("*")) if workdir.landing.is_dir() else []:
-        try:
-            quarters.append(Quarter.parse(folder.name))
-        except QuarterError:
-            continue
-    return sorted(quarters)
-
-
 def run_and_report(workdir: Workdir, quarter: Quarter, executor: str, source: str | None) -> bool:
     from pipelines.orchestration import refresh_job, run_quarter, status_lines
 

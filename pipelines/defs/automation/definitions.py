@@ -2,9 +2,23 @@
 
 import dagster as dg
 
-from pipelines.automation import quarterly_cron, reported_quarter, scan_landing
+# AssetGraphSubset is how a sensor asks for a backfill (RunRequest.for_asset_graph_subset);
+# Dagster does not export it publicly yet.
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
+from dagster._core.definitions.events import AssetKeyPartitionKey
+from dagster_shared import check
+
+from pipelines.automation import (
+    LandedChange,
+    landed_quarters,
+    quarterly_cron,
+    reported_quarter,
+    scan_landing,
+)
 from pipelines.contracts import SOURCES, contract
 from pipelines.env import IN_PROCESS, TIMEZONE, workdir_from_env
+from pipelines.quarters import Quarter, quarter_range
 from pipelines.resources import IntakeSettings
 
 # A file modified more recently than this may still be uploading; a later tick takes it.
@@ -30,19 +44,56 @@ quarterly_reporting_job = dg.define_asset_job(
 )
 
 
-@dg.sensor(
-    jobs=list(source_jobs.values()),
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="监视落地目录：新文件或内容变化的文件触发该数据源该季度的运行；相同内容重传不触发。",
-)
-def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+# Assets whose later quarters read an earlier quarter (growth indicators, frontier_observed
+# windows, the previous quarter's rank, the bulletin's changes and trends).
+DOWNSTREAM_GROUPS = ("indicators", "scoring", "reports")
+
+
+def correction_backfill(
+    asset_graph: BaseAssetGraph, source: str, quarter: Quarter, latest: Quarter
+) -> dg.RunRequest:
+    """A correction to an earlier quarter: one backfill of the source's chain for that quarter
+    and of everything downstream for that quarter and every later one. A backfill (not one run
+    per quarter) so Dagster orders the quarters by their partition dependencies (rankings
+    depend on the previous quarter's rankings) and stops at a failed contract check."""
+    chain = [dg.AssetKey([stage, source]) for stage in ("intake", "staging", "warehouse")]
+    downstream = [
+        key
+        for key in asset_graph.get_all_asset_keys()
+        if asset_graph.get(key).group_name in DOWNSTREAM_GROUPS
+    ]
+    wanted = {AssetKeyPartitionKey(key, quarter.partition_key) for key in chain} | {
+        AssetKeyPartitionKey(key, q.partition_key)
+        for key in downstream
+        for q in quarter_range(quarter, latest)
+    }
+    return dg.RunRequest.for_asset_graph_subset(
+        AssetGraphSubset.from_asset_partition_set(wanted, asset_graph),
+        tags={"bizenv/source": source, "bizenv/correction": str(quarter)},
+    )
+
+
+def _scan(context: dg.SensorEvaluationContext) -> tuple[list[LandedChange], str, Quarter | None]:
     workdir = workdir_from_env()
     scan = scan_landing(
         workdir.landing, context.cursor, workdir.archive, settle_seconds=SETTLE_SECONDS
     )
     for message in scan.misplaced:
         context.log.warning(f"跳过放错位置的文件：{message}")
+    return scan.changes, scan.cursor, max(landed_quarters(workdir.landing), default=None)
+
+
+@dg.sensor(
+    jobs=list(source_jobs.values()),
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "监视落地目录：最新季度的新文件或内容变化的文件触发该数据源该季度的运行"
+        "（归档、校验、入库及其下游）；相同内容重传不触发；放错位置的文件记入日志并跳过。"
+    ),
+)
+def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    changes, cursor, latest = _scan(context)
     requests = [
         dg.RunRequest(
             run_key=f"{change.source}:{change.quarter}:{change.submission_hash}",
@@ -50,9 +101,40 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
             partition_key=change.quarter.partition_key,
             tags={"bizenv/source": change.source, "bizenv/file": change.path.name[:63]},
         )
-        for change in scan.changes
+        for change in changes
+        if latest is None or change.quarter >= latest
     ]
-    return dg.SensorResult(run_requests=requests, cursor=scan.cursor)
+    return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+
+@dg.sensor(
+    asset_selection=dg.AssetSelection.all(),
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "监视落地目录中较早季度的更正文件：回填该数据源该季度，以及该季度和以后各季度的"
+        "指标、评分排名与季通报（同比、环比、上季名次都读取较早季度）。"
+    ),
+)
+def correction_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    changes, cursor, latest = _scan(context)
+    requests = []
+    for change in changes:
+        if latest is None or change.quarter >= latest:
+            continue  # landing_sensor's
+        context.log.info(
+            f"{change.quarter} {contract(change.source).title}更正：回填该季度及以后各季度的"
+            "指标、评分与季通报"
+        )
+        requests.append(
+            correction_backfill(
+                check.not_none(context.repository_def).asset_graph,
+                change.source,
+                change.quarter,
+                latest,
+            )
+        )
+    return dg.SensorResult(run_requests=requests, cursor=cursor)
 
 
 def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
@@ -75,6 +157,6 @@ reporting_schedule = build_reporting_schedule(IntakeSettings.from_config())
 
 defs = dg.Definitions(
     jobs=[*source_jobs.values(), quarterly_reporting_job],
-    sensors=[landing_sensor],
+    sensors=[landing_sensor, correction_sensor],
     schedules=[reporting_schedule],
 )
