@@ -40,7 +40,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIZENV = ROOT / ".venv" / "bin" / "bizenv"
 PYTHON = sys.executable
 
 # Per source: the integer column summed per unit (the agreement check).
@@ -226,7 +225,7 @@ def warehouse_aggregates(db: Path, quarter: str) -> dict[str, object]:
 def _measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """(wall s, peak RSS MB, stdout) of one child process tree."""
     hwm_file = Path(tempfile.mkstemp(prefix="bench-hwm-")[1])
-    child_env = dict(os.environ, **(env or {}), BENCH_HWM_FILE=str(hwm_file))
+    child_env = dict(os.environ, **(env or {}), BENCH_HWM_FILE=str(hwm_file), PYTHONPATH=str(ROOT))
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=child_env, stdout=subprocess.PIPE, text=True)
     stdout = proc.stdout.read() if proc.stdout else ""
@@ -333,7 +332,9 @@ def main() -> int:
         started = time.perf_counter()
         subprocess.run(
             [
-                str(BIZENV),
+                PYTHON,
+                "-c",
+                "from pipelines.cli import main; raise SystemExit(main())",
                 "generate",
                 "--out",
                 str(landing),
@@ -344,6 +345,7 @@ def main() -> int:
             ],
             check=True,
             stdout=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
         )
         print(f"generated in {time.perf_counter() - started:.1f} s")
     files = landing_files(landing, args.quarter)
