@@ -93,6 +93,8 @@ RULE_LABELS: dict[str, str] = {
     "multiple_sheets": "多个含数据的工作表",
     "title_row": "表头上方有标题行",
     "csv_quote": "CSV 引号不配对",
+    "file_limit": "文件超出安全上限",
+    "field_size": "单元格过长",
     "truncated_row": "行字段不全（文件被截断）",
     "missing_column": "缺少列",
     "unknown_column": "多余或改名的列",

@@ -179,6 +179,8 @@ def render_contracts_md() -> str:
                 "title_row",
                 "csv_quote",
                 "truncated_row",
+                "file_limit",
+                "field_size",
                 "missing_column",
                 "unknown_column",
                 "duplicate_column",
