@@ -43,6 +43,8 @@ class CheckContext:
     previous_rows: int | None = None
     volume_factor: float | None = None
     skip_columns: set[str] = field(default_factory=set)
+    # Rows of the whole file when ``frame`` holds only a summary of it (batch validation).
+    total_rows: int | None = None
 
     def cell_errors(
         self, positions: np.ndarray, column: str, rule: str, message: Callable[[int, str], str]
@@ -91,11 +93,27 @@ def default_volume_factor(config_dir: Path = CONFIG_DIR) -> float:
     return float(raw.get("volume_check", {}).get("factor", 3.0))
 
 
-def run_checks(ctx: CheckContext) -> list[ValidationError]:
+# Checks that look at one row at a time (run batch by batch); the others need the whole file.
+ROW_CHECKS = frozenset({"credit_code", "duration_max_days"})
+
+
+def run_checks(ctx: CheckContext, *, kind: str = "all") -> list[ValidationError]:
+    """``kind``: "all", "row" (the ROW_CHECKS) or "whole" (the others)."""
     errors: list[ValidationError] = []
     for spec in load_checks(ctx.source):
-        errors.extend(CHECKS[spec["check"]](ctx, spec))
+        row_level = spec["check"] in ROW_CHECKS
+        if kind == "all" or (kind == "row") == row_level:
+            errors.extend(CHECKS[spec["check"]](ctx, spec))
     return errors
+
+
+def whole_check_columns(source: str) -> set[str]:
+    """Columns the whole-file checks read (kept, as distinct values, across batches)."""
+    cols: set[str] = set()
+    for spec in load_checks(source):
+        if spec["check"] == "months_complete":
+            cols.update((spec["unit"], spec["month"]))
+    return cols
 
 
 # --- credit code -------------------------------------------------------------------------
@@ -220,7 +238,7 @@ def check_volume(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationErro
     if previous is None or previous <= 0:
         return []
     factor = ctx.volume_factor if ctx.volume_factor is not None else default_volume_factor()
-    rows = len(ctx.frame)
+    rows = ctx.total_rows if ctx.total_rows is not None else len(ctx.frame)
     low, high = previous / factor, previous * factor
     if low <= rows <= high:
         return []

@@ -139,15 +139,41 @@ def _validate(
     return failures
 
 
-def run_suite(
-    source: str, frame: pd.DataFrame, params: dict[str, Any], *, chunk_rows: int = CHUNK_ROWS
-) -> list[Failure]:
-    """Validate ``frame`` (index = Excel row number) against the source's suite."""
+def split_suite(
+    source: str, params: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(whole-file expectations, row-level expectations) usable with ``params``."""
     expectations = list(load_suite_json(source)["expectations"])
     needed = {p for p, v in params.items() if v is not None}
     usable = [e for e in expectations if _parameters_of(e) <= needed]
     whole = [e for e in usable if e["type"] in _GLOBAL_TYPES]
     row_level = [e for e in usable if e["type"] not in _GLOBAL_TYPES]
+    return whole, row_level
+
+
+def columns_of(expectation: dict[str, Any]) -> set[str]:
+    """Columns an expectation reads (and reports on)."""
+    kwargs = expectation.get("kwargs", {})
+    found = {kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)}
+    found.update(kwargs.get("column_list") or [])
+    report = (expectation.get("meta") or {}).get("report_column")
+    if report:
+        found.add(report)
+    return found
+
+
+def validate_expectations(
+    source: str, frame: pd.DataFrame, expectations: list[dict[str, Any]], params: dict[str, Any]
+) -> list[Failure]:
+    """Failures of ``expectations`` on ``frame`` (index = Excel row number), one GE run."""
+    return _validate(source, frame, expectations, params)
+
+
+def run_suite(
+    source: str, frame: pd.DataFrame, params: dict[str, Any], *, chunk_rows: int = CHUNK_ROWS
+) -> list[Failure]:
+    """Validate ``frame`` (index = Excel row number) against the source's suite."""
+    whole, row_level = split_suite(source, params)
     if len(frame) <= chunk_rows:
         return _validate(source, frame, whole + row_level, params)
     failures = _validate(source, frame, whole, params)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from pipelines.validation.coerce import coerce_frame
 from pipelines.validation.gx_suites import Failure, run_suite, suite_parameters
 from pipelines.validation.model import ValidationError, ValidationResult, sort_errors
 from pipelines.validation.reader import ReadFailure, read_grid
+from pipelines.validation.stream import Progress, quarter_from_counts, validate_stream
 from pipelines.validation.structure import shape_table
 
 _QUARTER_IN_NAME = re.compile(r"(?<![0-9])(\d{4})[Qq]([1-4])(?![0-9])")
@@ -232,32 +234,39 @@ def validate_file(
     registry: Registry | None = None,
     previous_rows: int | None = None,
     volume_factor: float | None = None,
+    keep_frame: bool = True,
+    progress: Callable[[Progress], None] | None = None,
 ) -> ValidationResult:
-    """Validate one submitted file (both stages). Without ``quarter`` it is inferred from the
-    path (a ``2025Q2`` folder or file name) or else from the data (the quarter most rows fall
-    in); ``result.quarter_origin`` says which."""
+    """Validate one submitted file (both stages, batch by batch: ``stream.validate_stream``).
+    Without ``quarter`` it is inferred from the path (a ``2025Q2`` folder or file name) or
+    else from the data (the quarter most rows fall in; that takes a first pass over the
+    file); ``result.quarter_origin`` says which. ``keep_frame=False`` leaves
+    ``result.frame`` None (memory bounded by the batch size)."""
     registry = registry or default_registry()
-    parsed = parse_submission(source, path, registry=registry)
     origin: str | None = "given" if quarter is not None else None
     if quarter is None:
         quarter = infer_quarter_from_path(Path(path))
         origin = "path" if quarter is not None else None
     if quarter is None:
-        quarter = infer_quarter_from_data(parsed.frame, contract(source))
+        first = validate_stream(source, path, quarter=None, registry=registry, check=False)
+        quarter = quarter_from_counts(first.quarter_counts)
         origin = "data" if quarter is not None else None
-    errors = parsed.errors + check_submission(
-        parsed,
+    streamed = validate_stream(
+        source,
+        path,
         quarter=quarter,
         registry=registry,
         previous_rows=previous_rows,
         volume_factor=volume_factor,
+        keep_frame=keep_frame,
+        progress=progress,
     )
     return ValidationResult(
         source=source,
         path=Path(path),
         quarter=quarter,
-        rows=parsed.rows,
-        errors=sort_errors(errors),
-        frame=parsed.frame,
+        rows=streamed.rows,
+        errors=sort_errors(streamed.parse_errors + streamed.contract_errors),
+        frame=streamed.frame if streamed.readable else None,
         quarter_origin=origin,
     )

@@ -1,0 +1,319 @@
+"""Validation of one submission batch by batch, in memory bounded by the batch size.
+
+The file is read in grids of about ``BATCH_ROWS`` rows (``reader.iter_grids``); each batch is
+shaped, typed, handed to ``on_batch`` (the staging write) and checked with the row-level part
+of the contract: the Great Expectations expectations that look at one row, and the row-level
+contract checks. What needs the whole file is kept small across batches and checked at the
+end: the uniqueness expectations on the columns they name (typed and raw values only), the
+months of a quarter on the distinct (unit, month) pairs, the volume on the row count.
+
+Rules, rule ids, row numbers, columns and messages are those of ``parse_submission`` +
+``check_submission`` on the whole file (the same functions run on each batch).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.contracts import Contract, contract
+from pipelines.quarters import Quarter
+from pipelines.registry import Registry, default_registry
+from pipelines.validation.checks import CheckContext, run_checks, whole_check_columns
+from pipelines.validation.coerce import coerce_frame
+from pipelines.validation.gx_suites import (
+    columns_of,
+    split_suite,
+    suite_parameters,
+    validate_expectations,
+)
+from pipelines.validation.limits import FileLimits
+from pipelines.validation.model import ValidationError, sort_errors
+from pipelines.validation.reader import (
+    BATCH_ROWS,
+    Grid,
+    ReadFailure,
+    RestartExact,
+    iter_grids,
+    join_grids,
+)
+from pipelines.validation.structure import _HEADER_SEARCH_ROWS, TableShaper
+
+
+@dataclass
+class Progress:
+    """Reported after each batch: rows read so far, seconds since the start."""
+
+    rows: int
+    seconds: float
+
+
+@dataclass
+class StreamResult:
+    source: str
+    path: Path
+    readable: bool  # False when the file could not be read at all
+    rows: int
+    headers: dict[str, str]
+    missing_columns: list[str]
+    parse_errors: list[ValidationError]  # stage "parse" (sorted)
+    contract_errors: list[ValidationError]  # stage "contract" (sorted)
+    preview: pd.DataFrame | None = None  # first typed rows
+    frame: pd.DataFrame | None = None  # all typed rows, only with keep_frame
+    quarter_counts: Counter[int] = field(default_factory=Counter)  # year*10+q -> rows
+
+
+class BatchSink:
+    """Where typed batches go; ``reset`` discards what was written (a re-read)."""
+
+    def write(self, frame: pd.DataFrame) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def reset(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _quarter_keys(frame: pd.DataFrame, c: Contract) -> Counter[int]:
+    values = frame[c.quarter_column].dropna()
+    if values.empty:
+        return Counter()
+    if c.column(c.quarter_column).type == "month":
+        stamps = pd.to_datetime(values, format="%Y-%m", errors="coerce").dropna()
+    else:
+        stamps = values
+    if stamps.empty:
+        return Counter()
+    keys = stamps.dt.year.astype("int64") * 10 + (stamps.dt.month.astype("int64") - 1) // 3 + 1
+    return Counter({int(k): int(n) for k, n in keys.value_counts().items()})
+
+
+def quarter_from_counts(counts: Counter[int]) -> Quarter | None:
+    """The quarter most rows fall in (the later one on a tie), as ``infer_quarter_from_data``."""
+    if not counts:
+        return None
+    key = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    return Quarter(key // 10, key % 10)
+
+
+def validate_stream(
+    source: str,
+    path: Path,
+    *,
+    quarter: Quarter | None,
+    registry: Registry | None = None,
+    previous_rows: int | None = None,
+    volume_factor: float | None = None,
+    check: bool = True,
+    sink: BatchSink | None = None,
+    keep_frame: bool = False,
+    batch_rows: int = BATCH_ROWS,
+    limits: FileLimits | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> StreamResult:
+    """Read, shape, type and (with ``check``) validate ``path`` batch by batch. Raises
+    UnknownSourceError, FileNotFoundError, IsADirectoryError, PermissionError."""
+    c = contract(source)
+    registry = registry or default_registry()
+    exact = False
+    while True:
+        try:
+            return _run(
+                c,
+                Path(path),
+                quarter=quarter,
+                registry=registry,
+                previous_rows=previous_rows,
+                volume_factor=volume_factor,
+                check=check,
+                sink=sink,
+                keep_frame=keep_frame,
+                batch_rows=batch_rows,
+                limits=limits,
+                progress=progress,
+                exact=exact,
+            )
+        except RestartExact:
+            if exact:
+                raise
+            exact = True
+            if sink is not None:
+                sink.reset()
+
+
+def _grids(stream: Iterator[Grid]) -> Iterator[Grid]:
+    """The reader's grids, the first ones joined until the header search has its rows."""
+    head: list[Grid] = []
+    rows = 0
+    joined = False
+    for grid in stream:
+        if joined:
+            yield grid
+            continue
+        head.append(grid)
+        rows += len(grid.row_numbers)
+        if rows > _HEADER_SEARCH_ROWS:
+            yield join_grids(head)
+            head, joined = [], True
+    if head:
+        yield join_grids(head)
+
+
+def _run(
+    c: Contract,
+    path: Path,
+    *,
+    quarter: Quarter | None,
+    registry: Registry,
+    previous_rows: int | None,
+    volume_factor: float | None,
+    check: bool,
+    sink: BatchSink | None,
+    keep_frame: bool,
+    batch_rows: int,
+    limits: FileLimits | None,
+    progress: Callable[[Progress], None] | None,
+    exact: bool,
+) -> StreamResult:
+    from pipelines.validation.validate import ParsedSubmission, _canonical, _failure_errors
+
+    source = c.source
+    started = time.monotonic()
+    stream = iter_grids(path, limits, batch_rows=batch_rows, exact=exact)
+    if isinstance(stream, ReadFailure):
+        return StreamResult(
+            source=source,
+            path=path,
+            readable=False,
+            rows=0,
+            headers={col.column: col.header for col in c.columns},
+            missing_columns=[],
+            parse_errors=sort_errors(stream.errors),
+            contract_errors=[],
+        )
+    params = suite_parameters(quarter, registry)
+    whole, row_level = split_suite(source, params)
+    whole_cols = sorted(set().union(*(columns_of(e) for e in whole)) if whole else set())
+    month_cols = sorted(whole_check_columns(source))
+    shaper = TableShaper(c)
+    parse_errors: list[ValidationError] = []
+    contract_errors: list[ValidationError] = []
+    kept_typed: list[pd.DataFrame] = []
+    kept_raw: list[pd.DataFrame] = []
+    kept_failures: set[tuple[int, str]] = set()
+    pairs: list[pd.DataFrame] = []
+    frames: list[pd.DataFrame] = []
+    counts: Counter[int] = Counter()
+    preview: pd.DataFrame | None = None
+    rows = 0
+    for grid in _grids(stream):
+        table = shaper.feed(grid)
+        frame, type_errors, failed = coerce_frame(
+            table.raw, table.row_numbers, c, registry, table.headers, skip=set(table.missing)
+        )
+        parse_errors.extend(table.errors)
+        parse_errors.extend(type_errors)
+        if sink is not None and len(frame):
+            sink.write(frame)
+        if keep_frame:
+            frames.append(frame)
+        if preview is None and len(frame):
+            preview = frame.head(20)
+        counts.update(_quarter_keys(frame, c))
+        rows += len(frame)
+        if check and len(frame):
+            parsed = ParsedSubmission(
+                source=source,
+                path=path,
+                frame=frame,
+                raw=table.raw,
+                headers=table.headers,
+                errors=[],
+                missing_columns=table.missing,
+                type_failures=failed,
+            )
+            gx_frame = frame.set_axis(frame["source_row"].to_numpy())
+            for failure in validate_expectations(source, gx_frame, row_level, params):
+                contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
+            ctx = CheckContext(
+                source=source,
+                frame=frame,
+                raw=table.raw,
+                headers=table.headers,
+                quarter=quarter,
+                registry=registry,
+                previous_rows=previous_rows,
+                volume_factor=volume_factor,
+                skip_columns=set(table.missing),
+            )
+            contract_errors.extend(
+                e
+                for e in run_checks(ctx, kind="row")
+                if e.row is None or (e.row, _canonical(parsed, e.column)) not in failed
+            )
+            if whole_cols:
+                kept_typed.append(frame[["source_row", *whole_cols]])
+                kept_raw.append(table.raw[whole_cols])
+                kept_failures.update(f for f in failed if f[1] in whole_cols)
+            if month_cols:
+                pairs.append(frame[month_cols].drop_duplicates())
+        if progress is not None:
+            progress(Progress(rows=rows, seconds=time.monotonic() - started))
+    parse_errors.extend(shaper.finish())
+
+    if check and rows:
+        headers, missing = shaper.headers, shaper.missing
+        if whole_cols:
+            typed = pd.concat(kept_typed, ignore_index=True)
+            raw = pd.concat(kept_raw, ignore_index=True)
+            del kept_typed, kept_raw
+            parsed = ParsedSubmission(
+                source=source,
+                path=path,
+                frame=typed,
+                raw=raw,
+                headers=headers,
+                errors=[],
+                missing_columns=missing,
+                type_failures=kept_failures,
+            )
+            gx_frame = typed.set_axis(typed["source_row"].to_numpy())
+            for failure in validate_expectations(source, gx_frame, whole, params):
+                contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
+            del typed, raw, gx_frame, parsed
+        summary = (
+            pd.concat(pairs, ignore_index=True).drop_duplicates()
+            if pairs
+            else pd.DataFrame(index=range(0))
+        )
+        ctx = CheckContext(
+            source=source,
+            frame=summary,
+            raw=pd.DataFrame(),
+            headers=headers,
+            quarter=quarter,
+            registry=registry,
+            previous_rows=previous_rows,
+            volume_factor=volume_factor,
+            skip_columns=set(missing),
+            total_rows=rows,
+        )
+        contract_errors.extend(run_checks(ctx, kind="whole"))
+
+    return StreamResult(
+        source=source,
+        path=path,
+        readable=True,
+        rows=rows,
+        headers=shaper.headers,
+        missing_columns=shaper.missing,
+        parse_errors=sort_errors(parse_errors),
+        contract_errors=sort_errors(contract_errors),
+        preview=preview,
+        frame=pd.concat(frames, ignore_index=True) if keep_frame and frames else None,
+        quarter_counts=counts,
+    )
