@@ -6,10 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from pipelines.cli import UsageError
 from pipelines.contracts import SOURCES, UnknownSourceError, contract
 from pipelines.quarters import Quarter, QuarterError
+
+if TYPE_CHECKING:
+    from pipelines.validation.stream import Progress
 
 SHOWN_ERRORS = 50
 _ORIGINS = {
@@ -35,6 +39,33 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class ProgressLine:
+    """Rows read so far on stderr, once a file takes more than ``after`` seconds: one line
+    updated in place on a terminal, else a line every ``every`` seconds."""
+
+    def __init__(self, stream: TextIO, *, after: float = 2.0, every: float = 5.0) -> None:
+        self.stream, self.after, self.every = stream, after, every
+        self.tty = stream.isatty()
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        if progress.seconds < self.after:
+            return
+        if not self.tty and progress.seconds - self.last < self.every and self.shown:
+            return
+        self.last = progress.seconds
+        text = f"正在校验：已读取 {progress.rows:,} 行（{progress.seconds:.0f} 秒）"
+        self.stream.write(("\r" + text) if self.tty else text + "\n")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 def run(args: argparse.Namespace) -> int:
     from pipelines.validation import validate_file
 
@@ -47,8 +78,16 @@ def run(args: argparse.Namespace) -> int:
     if args.previous_rows is not None and args.previous_rows < 0:
         raise UsageError("--previous-rows 不能为负数")
     path: Path = args.file
+    progress = ProgressLine(sys.stderr)
     try:
-        result = validate_file(args.source, path, quarter=quarter, previous_rows=args.previous_rows)
+        result = validate_file(
+            args.source,
+            path,
+            quarter=quarter,
+            previous_rows=args.previous_rows,
+            keep_frame=False,
+            progress=progress,
+        )
     except UnknownSourceError as exc:
         raise UsageError(str(exc)) from None
     except FileNotFoundError:
@@ -57,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"这是一个文件夹，不是文件：{path}") from None
     except PermissionError:
         raise UsageError(f"没有读取权限：{path}") from None
+    finally:
+        progress.close()
 
     if args.json:
         print(json.dumps(result.to_json_dict(), ensure_ascii=False))

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -68,14 +69,12 @@ class StreamResult:
     quarter_counts: Counter[int] = field(default_factory=Counter)  # year*10+q -> rows
 
 
-class BatchSink:
-    """Where typed batches go; ``reset`` discards what was written (a re-read)."""
+class BatchSink(Protocol):
+    """Where typed batches go; ``reset`` discards what was written (the file is re-read)."""
 
-    def write(self, frame: pd.DataFrame) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    def write(self, frame: pd.DataFrame) -> None: ...
 
-    def reset(self) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    def reset(self) -> None: ...
 
 
 def _quarter_keys(frame: pd.DataFrame, c: Contract) -> Counter[int]:

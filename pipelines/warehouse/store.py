@@ -113,6 +113,46 @@ def stage_rows(
     return len(frame)
 
 
+class StagingWriter:
+    """Typed batches of one version into ``staging.<source>``, inside the caller's transaction:
+    the partition is deleted once, then the staging insert statement runs once per batch on
+    the batch registered as ``staged_rows``."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
+    ) -> None:
+        self.con, self.source, self.quarter, self.hash = con, source, quarter, hash_
+        self.rows = 0
+        self.reset()
+
+    def reset(self) -> None:
+        self.con.execute(sql(f"staging/{self.source}/delete_partition"), {"quarter": self.quarter})
+        self.rows = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        self.con.register("staged_rows", frame)
+        try:
+            self.con.execute(
+                sql(f"staging/{self.source}/insert_partition"),
+                {"quarter": self.quarter, "hash": self.hash},
+            )
+        finally:
+            self.con.unregister("staged_rows")
+        self.rows += len(frame)
+
+
+@contextmanager
+def staging_writer(
+    con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
+) -> Iterator[StagingWriter]:
+    """Replace the staging partition batch by batch, all in one transaction (nothing of a
+    version is staged unless every batch was)."""
+    with transaction(con):
+        yield StagingWriter(con, source, quarter, hash_)
+
+
 def staged_frame(
     con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
 ) -> pd.DataFrame:

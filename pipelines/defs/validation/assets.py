@@ -57,13 +57,9 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
         workdir: WorkdirResource,
         intake_settings: IntakeSettings,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        from pipelines.validation import (
-            ValidationResult,
-            check_submission,
-            parse_submission,
-            write_rejection_report,
-        )
+        from pipelines.validation import ValidationResult, write_rejection_report
         from pipelines.validation.model import sort_errors
+        from pipelines.validation.stream import validate_stream
 
         quarter = partition_quarter(context)
         q = str(quarter)
@@ -76,42 +72,45 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
             previous_rows = store.previous_accepted_rows(con, source, str(quarter.previous()))
         hash_ = candidate.submission_hash
 
-        # Stage 1: read, match headers, type. The typed rows are staged whatever the outcome.
-        parsed = parse_submission(source, Path(candidate.archive_path), registry=registry)
+        # Read, match headers, type and check batch by batch; the typed rows of every batch
+        # are staged (one transaction) whatever the outcome.
         with duckdb.get_connection() as con:
-            staged_rows = store.stage_rows(con, source, q, hash_, parsed.frame)
-            store.record_errors(con, source, q, hash_, "parse", parsed.errors)
-            if parsed.frame is not None:
-                store.update_data_rows(con, source, q, hash_, parsed.rows)
+            with store.staging_writer(con, source, q, hash_) as writer:
+                streamed = validate_stream(
+                    source,
+                    Path(candidate.archive_path),
+                    quarter=quarter,
+                    registry=registry,
+                    previous_rows=previous_rows,
+                    volume_factor=intake_settings.volume_factor,
+                    sink=writer,
+                )
+            staged_rows = writer.rows
+            store.record_errors(con, source, q, hash_, "parse", streamed.parse_errors)
+            if streamed.readable:
+                store.update_data_rows(con, source, q, hash_, streamed.rows)
         materialization: dict[str, object] = {
             "quarter": q,
             "submission_hash": hash_,
             "file_name": candidate.file_name,
             "dagster/row_count": staged_rows,
-            "parse_errors": len(parsed.errors),
+            "parse_errors": len(streamed.parse_errors),
             "previous_quarter_rows": previous_rows if previous_rows is not None else "无",
         }
-        if parsed.frame is not None:
-            materialization["preview"] = dg.MetadataValue.md(markdown_table(parsed.frame))
+        if streamed.preview is not None:
+            materialization["preview"] = dg.MetadataValue.md(markdown_table(streamed.preview))
         yield dg.MaterializeResult(metadata=materialization)
 
-        # Stage 2, the blocking check: the contract on the staged rows.
-        contract_errors = check_submission(
-            parsed,
-            quarter=quarter,
-            registry=registry,
-            previous_rows=previous_rows,
-            volume_factor=intake_settings.volume_factor,
-        )
+        # The blocking check: the contract, evaluated on the same batches.
+        contract_errors = streamed.contract_errors
         # The report names the file as the department named it; the folder keeps versions
         # with the same file name apart.
         result = ValidationResult(
             source=source,
             path=Path(candidate.file_name),
             quarter=quarter,
-            rows=parsed.rows,
-            errors=sort_errors([*parsed.errors, *contract_errors]),
-            frame=parsed.frame,
+            rows=streamed.rows,
+            errors=sort_errors([*streamed.parse_errors, *contract_errors]),
         )
         report_html = report_csv = None
         if not result.valid:
