@@ -56,6 +56,8 @@ class IntakeSettings(dg.ConfigurableResource):
     volume_factor: float = 3.0
     report_day_after_quarter: int = 10
     report_hour: int = 8
+    # Errors listed in full in a rejection report's HTML (all are counted, and all in its CSV).
+    report_max_listed_errors: int = 1000
 
     @classmethod
     def from_config(cls, path: Path = CONFIG_DIR / "intake.yaml") -> IntakeSettings:
@@ -65,6 +67,9 @@ class IntakeSettings(dg.ConfigurableResource):
             volume_factor=float(raw.get("volume_check", {}).get("factor", 3.0)),
             report_day_after_quarter=int(schedule.get("day_after_quarter", 10)),
             report_hour=int(schedule.get("hour", 8)),
+            report_max_listed_errors=int(
+                (raw.get("rejection_report") or {}).get("max_listed_errors", 1000)
+            ),
         )
 
 

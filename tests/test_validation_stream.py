@@ -213,3 +213,24 @@ def test_file_size_and_csv_row_limits(tmp_path: Path) -> None:
     many = read_grid(path, FileLimits(max_rows=1))
     assert "行数超过上限" in many.errors[0].message  # type: ignore[union-attr]
     assert not isinstance(read_grid(path, FileLimits(max_rows=len(rows))), type(big))
+
+
+def test_rejection_report_is_bounded_but_counts_everything(tmp_path: Path) -> None:
+    from pipelines.validation.model import ValidationError, ValidationResult
+    from pipelines.validation.report import write_rejection_report
+
+    errors = [
+        ValidationError(row=i + 2, column="区划代码", value="x", rule="type", message=f"m{i}")
+        for i in range(3000)
+    ] + [ValidationError(row=2, column="办件编号", value="", rule="required", message="空")]
+    result = ValidationResult(
+        source="approval_cases", path=Path("a.csv"), quarter=QUARTER, rows=3000, errors=errors
+    )
+    html, csv_path = write_rejection_report(result, tmp_path, max_listed=25)
+    page = html.read_text(encoding="utf-8")
+    assert page.count('<td class="value">') == 25
+    assert "本页列出前 25 处" in page
+    assert '<td>区划代码</td><td class="num">3000</td>' in page
+    assert '<td>办件编号</td><td class="num">1</td>' in page
+    lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 + 3001

@@ -70,9 +70,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def render_csv(result: ValidationResult) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+def _write_csv_rows(handle: io.TextIOBase, result: ValidationResult) -> None:
+    writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for e in result.errors:
         writer.writerow(
@@ -84,10 +83,45 @@ def render_csv(result: ValidationResult) -> bytes:
                 neutralize(e.message),
             ]
         )
+
+
+def render_csv(result: ValidationResult) -> bytes:
+    buf = io.StringIO()
+    _write_csv_rows(buf, result)
     return buf.getvalue().encode("utf-8-sig")
 
 
-def render_html(result: ValidationResult, title_extra: dict[str, str] | None = None) -> str:
+def _atomic_write_csv(path: Path, result: ValidationResult) -> None:
+    """The full CSV of errors, written row by row to a temporary file (no copy in memory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            _write_csv_rows(fh, result)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def errors_by_rule_and_column(result: ValidationResult) -> list[tuple[str, str, int]]:
+    """(rule, column, errors) for every rule and column that failed, most errors first."""
+    counts: dict[tuple[str, str], int] = {}
+    for e in result.errors:
+        key = (e.rule, e.column or "")
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(((r, c, n) for (r, c), n in counts.items()), key=lambda t: (-t[2], t[0], t[1]))
+
+
+def render_html(
+    result: ValidationResult,
+    title_extra: dict[str, str] | None = None,
+    *,
+    max_listed: int = HTML_MAX_ERRORS,
+) -> str:
+    """The report page: counts by rule and by rule and column for every error, the first
+    ``max_listed`` errors in full (the CSV has all)."""
     c = contract(result.source)
     extra = dict(title_extra or {})
     received = extra.pop("接收时间", None) or datetime.now(ZoneInfo(TIMEZONE)).strftime(
@@ -116,8 +150,8 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
         + "</h1>",
         f"<p>{status}</p>",
         *(
-            [f'<p class="bad">{escape(_capped_note(result))}</p>']
-            if len(result.errors) > HTML_MAX_ERRORS
+            [f'<p class="bad">{escape(_capped_note(result, max_listed))}</p>']
+            if len(result.errors) > max_listed
             else []
         ),
         '<table class="meta">',
@@ -137,10 +171,20 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
             for rule, n in result.errors_by_rule().items()
         ]
         parts.append("</table>")
+        parts += [
+            "<h2>按规则和列统计</h2>",
+            "<table><tr><th>规则</th><th>列名</th><th>错误数</th></tr>",
+        ]
+        parts += [
+            f"<tr><td>{escape(rule_with_id(rule))}</td><td>{escape(column or '（整个文件）')}</td>"
+            f'<td class="num">{n}</td></tr>'
+            for rule, column, n in errors_by_rule_and_column(result)
+        ]
+        parts.append("</table>")
         parts.append("<h2>错误明细</h2>")
-        shown = result.errors[:HTML_MAX_ERRORS]
-        if len(result.errors) > HTML_MAX_ERRORS:
-            parts.append(f'<p class="note">{escape(_capped_note(result))}</p>')
+        shown = result.errors[:max_listed]
+        if len(result.errors) > max_listed:
+            parts.append(f'<p class="note">{escape(_capped_note(result, max_listed))}</p>')
         parts.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in CSV_COLUMNS) + "</tr>")
         for e in shown:
             parts.append(
@@ -161,9 +205,9 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
     return "\n".join(parts) + "\n"
 
 
-def _capped_note(result: ValidationResult) -> str:
+def _capped_note(result: ValidationResult, max_listed: int = HTML_MAX_ERRORS) -> str:
     return (
-        f"共 {len(result.errors)} 处错误，本页列出前 {HTML_MAX_ERRORS} 处，"
+        f"共 {len(result.errors)} 处错误，本页列出前 {max_listed} 处，"
         f"全部错误见同名 CSV 文件（{report_paths(result, Path())[1].name}）"
     )
 
@@ -175,13 +219,19 @@ def report_paths(result: ValidationResult, out_dir: Path) -> tuple[Path, Path]:
 
 
 def write_rejection_report(
-    result: ValidationResult, out_dir: Path, *, title_extra: dict[str, str] | None = None
+    result: ValidationResult,
+    out_dir: Path,
+    *,
+    title_extra: dict[str, str] | None = None,
+    max_listed: int = HTML_MAX_ERRORS,
 ) -> tuple[Path, Path]:
     """Write ``<file stem>.rejection.html`` and ``.rejection.csv`` into ``out_dir``.
 
-    ``title_extra`` adds lines to the title block (e.g. {"文件哈希": "...", "接收时间": "..."}).
+    ``title_extra`` adds lines to the title block (e.g. {"文件哈希": "...", "接收时间": "..."});
+    the HTML lists the first ``max_listed`` errors in full, the CSV all of them.
     """
     html_path, csv_path = report_paths(result, Path(out_dir))
-    _atomic_write(csv_path, render_csv(result))
-    _atomic_write(html_path, render_html(result, title_extra).encode("utf-8"))
+    _atomic_write_csv(csv_path, result)
+    html = render_html(result, title_extra, max_listed=max_listed)
+    _atomic_write(html_path, html.encode("utf-8"))
     return html_path, csv_path

@@ -121,6 +121,7 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
                     "接收时间": candidate.received_at.strftime("%Y-%m-%d %H:%M"),
                     "文件哈希": hash_,
                 },
+                max_listed=intake_settings.report_max_listed_errors,
             )
             report_html, report_csv = str(html), str(csv)
         with duckdb.get_connection() as con:
