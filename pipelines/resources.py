@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,13 @@ class WarehouseDuckDB(DuckDBResource):
             kwargs={
                 "database": self.database,
                 "read_only": False,
-                "config": {"custom_user_agent": "dagster", **self.connection_config},
+                "config": {
+                    "custom_user_agent": "dagster",
+                    # DuckDB spills to disk beyond this (its default is 80 % of RAM); a
+                    # quarter's staging transaction then stays within bounded memory.
+                    "memory_limit": os.environ.get("BIZENV_DUCKDB_MEMORY_LIMIT", "1GB"),
+                    **self.connection_config,
+                },
             },
             max_retries=10,
         )

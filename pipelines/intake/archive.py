@@ -8,7 +8,6 @@ modified or deleted: a resubmission is a new version with a new hash.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -99,37 +98,17 @@ def received_time(path: Path) -> datetime:
 
 def count_data_rows(path: Path) -> int | None:
     """Non-empty rows below the header, without type parsing (quoted line breaks inside a CSV
-    cell do not count as rows); None when the file cannot be read as CSV or xlsx."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    with path.open(encoding=encoding, newline="") as handle:
-                        rows = sum(1 for row in csv.reader(handle) if any(c.strip() for c in row))
-                    return max(rows - 1, 0)
-                except UnicodeDecodeError:
-                    continue
-            return None
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
+    cell do not count as rows); None when the file cannot be read as CSV or xlsx. Read batch
+    by batch by the validation reader, within its file limits (a zip bomb is not opened)."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        return None
+    from pipelines.validation.reader import count_nonblank_rows
 
-            workbook = load_workbook(path, read_only=True)
-            try:
-                sheet = (
-                    workbook["数据"] if "数据" in workbook.sheetnames else workbook.worksheets[0]
-                )
-                rows = sum(
-                    1
-                    for values in sheet.iter_rows(values_only=True)
-                    if any(v not in (None, "") for v in values)
-                )
-                return max(rows - 1, 0)
-            finally:
-                workbook.close()
+    try:
+        rows = count_nonblank_rows(path)
     except Exception:  # an unreadable file is still archived; validation reports why
         return None
-    return None
+    return None if rows is None else max(rows - 1, 0)
 
 
 def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:

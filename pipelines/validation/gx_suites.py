@@ -100,11 +100,29 @@ def _suite(gx: Any, source: str, expectations: list[dict[str, Any]]) -> Any:
     return gx.ExpectationSuite(**raw)
 
 
+def _native(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with numpy dtypes GE evaluates vectorised: nullable integers as float64 (NaN
+    for empty; values are below 2**53) and timestamps as datetime64[ns]. GE's pandas
+    ``column_values_between`` falls back to a Python call per cell for any other dtype."""
+    out = {}
+    for name, col in frame.items():
+        if isinstance(col.dtype, pd.Int64Dtype):
+            out[name] = pd.Series(
+                col.to_numpy(dtype="float64", na_value=float("nan")), index=frame.index
+            )
+        elif pd.api.types.is_datetime64_dtype(col.dtype) and str(col.dtype) != "datetime64[ns]":
+            out[name] = col.astype("datetime64[ns]")
+        else:
+            out[name] = col
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _validate(
     source: str, frame: pd.DataFrame, expectations: list[dict[str, Any]], params: dict[str, Any]
 ) -> list[Failure]:
     if not expectations or frame.empty:
         return []
+    frame = _native(frame)
     gx, batch_definition = _gx()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -152,6 +152,25 @@ def iter_grids(
     return _csv_stream(path, scan, limits, batch_rows, exact=exact or not scan.regular)
 
 
+def count_nonblank_rows(path: Path, limits: FileLimits | None = None) -> int | None:
+    """Rows with a non-blank cell, read batch by batch within the file limits; None when the
+    file cannot be read."""
+    exact = False
+    while True:
+        stream = iter_grids(path, limits, exact=exact)
+        if isinstance(stream, ReadFailure):
+            return None
+        try:
+            total = 0
+            for grid in stream:
+                if len(grid.cells) and grid.cells.shape[1]:
+                    stripped = grid.cells.apply(lambda s: s.str.strip())
+                    total += int((stripped != "").any(axis=1).sum())
+            return total
+        except RestartExact:
+            exact = True
+
+
 def join_grids(grids: list[Grid]) -> Grid:
     """One grid from consecutive batches."""
     if len(grids) == 1:

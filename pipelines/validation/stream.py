@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from pipelines.contracts import Contract, contract
@@ -270,6 +271,15 @@ def _run(
             typed = pd.concat(kept_typed, ignore_index=True)
             raw = pd.concat(kept_raw, ignore_index=True)
             del kept_typed, kept_raw
+            # Only rows whose key occurs more than once can fail a uniqueness expectation:
+            # GE sees those rows (the same failures, without copying the whole column).
+            dup = np.zeros(len(typed), dtype=bool)
+            for expectation in whole:
+                kwargs = expectation.get("kwargs", {})
+                keys = list(kwargs.get("column_list") or [kwargs.get("column")])
+                dup |= typed.duplicated(subset=keys, keep=False).to_numpy()
+            typed = typed[dup].reset_index(drop=True)
+            raw = raw[dup].reset_index(drop=True)
             parsed = ParsedSubmission(
                 source=source,
                 path=path,
