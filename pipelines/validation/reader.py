@@ -45,7 +45,7 @@ ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 # Longest incomplete UTF-8 sequence a truncated file can end with.
 _UTF8_TAIL = 3
 # Rows per batch handed to validation (a CSV parsed by Python's csv module: a quarter).
-BATCH_ROWS = 200_000
+BATCH_ROWS = 100_000
 _SCAN_CHUNK = 8 * MB
 # pyarrow's block size; a CSV with a longer line is parsed by Python's csv module.
 _BLOCK = 2 * MB
