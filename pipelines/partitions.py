@@ -1,19 +1,34 @@
-"""The quarterly partitions every data asset shares."""
+"""The quarterly partitions every data asset shares: from the project's ``first_quarter`` to
+the current quarter (Asia/Shanghai)."""
 
 from __future__ import annotations
+
+from functools import cache
 
 import dagster as dg
 
 from pipelines.env import TIMEZONE
-from pipelines.quarters import DEMO_FIRST, Quarter
+from pipelines.quarters import Quarter
 
-# Keys are quarter start dates ("2025-04-01"); `Quarter.parse` turns them into 2025Q2.
-quarterly_partitions = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 1 1,4,7,10 *",
-    start=DEMO_FIRST.partition_key,
-    fmt="%Y-%m-%d",
-    timezone=TIMEZONE,
-)
+
+@cache
+def quarterly_partitions_from(first: Quarter) -> dg.TimeWindowPartitionsDefinition:
+    """Keys are quarter start dates ("2025-04-01"); `Quarter.parse` turns them into 2025Q2.
+    ``end_offset=1`` includes the quarter in progress."""
+    return dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0 1 1,4,7,10 *",
+        start=first.partition_key,
+        fmt="%Y-%m-%d",
+        timezone=TIMEZONE,
+        end_offset=1,
+    )
+
+
+def quarterly_partitions(project=None) -> dg.TimeWindowPartitionsDefinition:  # noqa: ANN001
+    """The partitions of ``project`` (default: the project in force)."""
+    from pipelines.project import current_project
+
+    return quarterly_partitions_from((project or current_project()).settings.first_quarter)
 
 
 def partition_quarter(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> Quarter:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import yaml
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 
-from pipelines.env import CONFIG_DIR, Workdir
+from pipelines.env import Workdir
+from pipelines.project import Project
 
 
 class WarehouseDuckDB(DuckDBResource):
@@ -51,26 +51,25 @@ class WorkdirResource(dg.ConfigurableResource):
 
 
 class IntakeSettings(dg.ConfigurableResource):
-    """Intake rules an analyst sets in config/intake.yaml."""
+    """Intake rules of the project's bizenv.yaml."""
 
     volume_factor: float = 3.0
     report_day_after_quarter: int = 10
     report_hour: int = 8
 
     @classmethod
-    def from_config(cls, path: Path = CONFIG_DIR / "intake.yaml") -> IntakeSettings:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        schedule = raw.get("report_schedule", {})
+    def from_project(cls, project: Project) -> IntakeSettings:
+        settings = project.settings
         return cls(
-            volume_factor=float(raw.get("volume_check", {}).get("factor", 3.0)),
-            report_day_after_quarter=int(schedule.get("day_after_quarter", 10)),
-            report_hour=int(schedule.get("hour", 8)),
+            volume_factor=settings.volume_factor,
+            report_day_after_quarter=settings.report_day_after_quarter,
+            report_hour=settings.report_hour,
         )
 
 
-def default_resources() -> dict[str, object]:
+def default_resources(project: Project) -> dict[str, object]:
     return {
         "duckdb": WarehouseDuckDB(database=dg.EnvVar("BIZENV_DUCKDB")),
         "workdir": WorkdirResource(home=dg.EnvVar("BIZENV_HOME")),
-        "intake_settings": IntakeSettings.from_config(),
+        "intake_settings": IntakeSettings.from_project(project),
     }

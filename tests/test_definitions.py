@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import dagster as dg
 import pytest
 
-from pipelines.contracts import SOURCES
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.env import DUCKDB_POOL, PROJECT_ROOT, Workdir
 
 STAGE_GROUPS = {"intake", "validation", "warehouse", "indicators", "scoring", "reports"}

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey
 
-from pipelines.contracts import SOURCES
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.generator import generate_source_frame, inject_fault, write_submission
 from pipelines.env import Workdir
 from pipelines.intake.archive import file_sha256

@@ -12,7 +12,8 @@ import pytest
 from fixtures_validation import QUARTER, good_table, triples, write_csv
 
 from pipelines.cli import main
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.validation import ValidationError, ValidationResult, validate_file
 from pipelines.validation.report import write_rejection_report
 from pipelines.validation.template import write_template

@@ -19,7 +19,8 @@ from fixtures_validation import (
     write_xlsx,
 )
 
-from pipelines.contracts import SOURCES, UnknownSourceError
+from pipelines.contracts import UnknownSourceError
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.validation import check_submission, parse_submission, validate_file
 
 Table = tuple[list[str], list[list[str]]]

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.cli import UsageError
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract, enabled_sources
 from pipelines.env import Workdir, configure_environment, default_workdir
 from pipelines.orchestration import (
     REPORT_ASSETS,
@@ -26,7 +26,7 @@ from pipelines.orchestration import (
     run_quarter,
     status_lines,
 )
-from pipelines.quarters import DEMO_QUARTERS
+from pipelines.demo import DEMO_QUARTERS
 from pipelines.sqlfiles import sql
 
 WORKDIR_MARKER = ".bizenv-workdir"
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  [{index}/{len(DEMO_QUARTERS)}] {quarter} {mark}（{time.monotonic() - t0:.1f} 秒）"
         )
-        print("\n".join(status_lines(workdir, quarter, SOURCES)))
+        print("\n".join(status_lines(workdir, quarter, enabled_sources())))
 
     last = DEMO_QUARTERS[-1]
     print(f"③ 部门补报：{last} {contract(CORRECTION_SOURCE).title}更正版（含错误）")
@@ -117,11 +117,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(workdir: Workdir) -> None:
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
-        header = "季度    " + "".join(f"{contract(s).title:>12}" for s in SOURCES)
+        header = "季度    " + "".join(f"{contract(s).title:>12}" for s in enabled_sources())
         print("   仓库行数（warehouse.*，在用版本）")
         print("   " + header)
         for quarter in DEMO_QUARTERS:
-            counts = [loaded_rows(con, source, quarter) for source in SOURCES]
+            counts = [loaded_rows(con, source, quarter) for source in enabled_sources()]
             print("   " + f"{quarter!s:<8}" + "".join(f"{n:>16,}" for n in counts))
         reports = con.execute(sql("intake/select_rejected_submissions")).fetchall()
     print(f"   DuckDB 仓库：{workdir.warehouse}")

@@ -90,7 +90,8 @@ def _fault_lines() -> str:
 def run(args: argparse.Namespace) -> int:
     from pipelines.demo.faults import FaultError, FaultSpec
     from pipelines.demo.generator import GeneratedFile, generate_landing, write_demo_correction
-    from pipelines.quarters import DEMO_QUARTERS, Quarter, QuarterError
+    from pipelines.demo import DEMO_QUARTERS
+    from pipelines.quarters import Quarter, QuarterError
 
     scale: float = args.scale
     if not math.isfinite(scale) or scale <= 0:

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from pipelines.cli import UsageError
-from pipelines.contracts import SOURCES, UnknownSourceError, contract
+from pipelines.contracts import UnknownSourceError, contract, enabled_sources
 from pipelines.env import Workdir, configure_environment
 from pipelines.quarters import Quarter, QuarterError
 
@@ -49,7 +49,7 @@ def run_and_report(workdir: Workdir, quarter: Quarter, executor: str, source: st
     else:
         ok = run_quarter(quarter, executor, job_name=refresh_job(source))
     print(f"  {quarter} {'完成' if ok else '失败'}（{time.monotonic() - started:.1f} 秒）")
-    print("\n".join(status_lines(workdir, quarter, SOURCES if source is None else (source,))))
+    print("\n".join(status_lines(workdir, quarter, enabled_sources() if source is None else (source,))))
     return ok
 
 
@@ -59,7 +59,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--source",
         default=None,
         metavar="数据源",
-        help=f"只运行一个数据源及其下游（{'、'.join(SOURCES)}）；默认全部",
+        help="只运行一个数据源及其下游（项目 sources.yaml 中的数据源编码）；默认全部",
     )
     add_common(parser)
 

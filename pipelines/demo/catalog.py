@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.contracts import SOURCES
+from pipelines.demo import DEMO_SOURCES as SOURCES
 
 FAULTS: dict[str, str] = {
     "duplicate_id": "编号重复（两行使用同一编号；贷款数据为同一区划同一月份出现两行）",

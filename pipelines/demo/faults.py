@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from pipelines.contracts import SOURCES, UnknownSourceError
+from pipelines.contracts import UnknownSourceError
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.catalog import FAULT_SOURCES, FAULTS
 from pipelines.demo.credit_code import CHARSET
 from pipelines.demo.profiles import rng_for

@@ -25,13 +25,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.contracts import SOURCES, UnknownSourceError, contract
+from pipelines.contracts import UnknownSourceError, contract
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo import DEFAULT_SEED, approval, loans, satisfaction, utility
 from pipelines.demo.faults import FAULT_SOURCES, FAULTS, FaultError, FaultSpec, inject_fault
 from pipelines.demo.profiles import rng_for
 from pipelines.demo.timeline import check_quarter
 from pipelines.demo.writer import FORMATS, received_time, set_mtime, write_submission
-from pipelines.quarters import DEMO_QUARTERS, Quarter
+from pipelines.demo import DEMO_QUARTERS
+from pipelines.quarters import Quarter
 
 __all__ = [
     "DEFAULT_SEED",

@@ -1,7 +1,7 @@
 """Running the leaves' SQL files: one statement per leaf, bound parameters, set-based.
 
-Each file (``sql/indicators/<name>.sql``, named by the leaf's ``sql`` field relative to
-``sql/``) returns ``unit_code, value, n_cases`` for one quarter. The parameters a file may
+Each file (named by the leaf's ``sql`` field, e.g. ``indicators/e01_01_startup_days.sql``,
+resolved against the project folder first, then against the package's ``sql/``) returns ``unit_code, value, n_cases`` for one quarter. The parameters a file may
 use are those of :func:`quarter_parameters`; only those that occur in the file are bound
 (DuckDB rejects unused named parameters).
 """
@@ -57,11 +57,18 @@ def leaf_sql_text(node: Node) -> str:
         if not path.is_file():
             raise IndicatorSqlError(f"指标 {node.code} 的 SQL 文件不存在：{path}")
         return path.read_text(encoding="utf-8")
+    from pipelines.project import current_project
+
+    project = current_project()
+    own = project.root / (name + ".sql")
+    if own.is_file():
+        return own.read_text(encoding="utf-8")
     try:
         return sql(name)
     except FileNotFoundError as exc:
         raise IndicatorSqlError(
-            f"指标 {node.code} 的 SQL 文件不存在：{SQL_DIR / (name + '.sql')}"
+            f"指标 {node.code} 的 SQL 文件不存在：项目目录 {own} 与 bizenv 指标库 "
+            f"{SQL_DIR / (name + '.sql')} 中都没有"
         ) from exc
 
 

@@ -4,6 +4,12 @@ A file found in ``landing/<quarter>/<source>/`` is hashed (sha256) and copied to
 ``archive/objects/<hh>/<hash><ext>`` (read-only) with a metadata record at
 ``archive/submissions/<source>/<quarter>/<hash>.json``. Nothing in the archive is ever
 modified or deleted: a resubmission is a new version with a new hash.
+
+Received time: when the archive first saw the file's content (Asia/Shanghai), recorded in
+the metadata record at archiving and never changed afterwards. The file's own modification
+time is not used: upload tools (WinSCP, ``rsync -t``, ``scp -p``) keep the sender's dates. A
+historical file is registered with its real date through ``received_at`` (``bizenv import
+--received-at``, ``bizenv run --received-at``).
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pipelines.contracts import SOURCES
 from pipelines.env import TIMEZONE
 from pipelines.quarters import Quarter, QuarterError
 
@@ -79,8 +84,11 @@ def parse_landing_path(landing: Path, path: Path) -> tuple[Quarter, str]:
         quarter = Quarter.parse(quarter_text)
     except QuarterError as exc:
         raise LandingPathError(f"{rel}：{exc}") from exc
-    if source not in SOURCES:
-        raise LandingPathError(f"{rel}：未知的数据源目录“{source}”，可选：{'、'.join(SOURCES)}")
+    from pipelines.contracts import enabled_sources
+
+    sources = enabled_sources()
+    if source not in sources:
+        raise LandingPathError(f"{rel}：未知的数据源目录“{source}”，可选：{'、'.join(sources)}")
     return quarter, source
 
 
@@ -92,9 +100,34 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def received_time(path: Path) -> datetime:
-    """When the file landed: its modification time, in Asia/Shanghai."""
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=ZoneInfo(TIMEZONE))
+RECEIVED_AT_TAG = "bizenv/received_at"
+
+
+class ReceivedAtError(ValueError):
+    """A ``--received-at`` that is not a date or date-time."""
+
+
+def parse_received_at(text: str) -> datetime:
+    """``2025-07-03`` or ``2025-07-03 18:00[:00]`` (Asia/Shanghai unless an offset is given)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ReceivedAtError(
+            f"无法识别的接收时间“{text}”，应为如 2025-07-03 或 2025-07-03 18:00 的格式"
+        ) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(TIMEZONE))
+    return value.astimezone(ZoneInfo(TIMEZONE))
+
+
+def received_at_from_tags(tags: dict[str, str]) -> datetime | None:
+    """The run's ``--received-at`` (a run tag), for files the archive has not seen before."""
+    text = tags.get(RECEIVED_AT_TAG)
+    return parse_received_at(text) if text else None
+
+
+def now_shanghai() -> datetime:
+    return datetime.now(ZoneInfo(TIMEZONE)).replace(microsecond=0)
 
 
 def count_data_rows(path: Path) -> int | None:
@@ -178,9 +211,18 @@ def is_archived(archive_root: Path, source: str, quarter: Quarter, submission_ha
     return metadata_path(archive_root, source, quarter, submission_hash).exists()
 
 
-def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) -> ArchivedFile:
-    """Copy one landed file into the archive (once per content) and record its metadata."""
-    received_at = received_time(path)
+def archive_file(
+    path: Path,
+    archive_root: Path,
+    source: str,
+    quarter: Quarter,
+    *,
+    received_at: datetime | None = None,
+) -> ArchivedFile:
+    """Copy one landed file into the archive (once per content) and record its metadata.
+
+    A content seen before keeps its first record (and so its received time); a new content
+    is received now, or at ``received_at`` for a historical import."""
     submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
@@ -195,7 +237,7 @@ def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) 
         file_name=path.name,
         landing_path=str(path),
         archive_path=str(obj),
-        received_at=received_at,
+        received_at=received_at or now_shanghai(),
         size_bytes=obj.stat().st_size,
         data_rows=count_data_rows(obj),
     )

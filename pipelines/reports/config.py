@@ -1,4 +1,6 @@
-"""Bulletin settings (``config/bulletin.yaml``): issuer, deadline, 红黑榜 rules, key indicators."""
+"""Bulletin settings: the content rules of the project's ``bulletin.yaml`` (红黑榜, key
+indicators, 短板, satisfaction) with the issuer, document prefix and deadline of its
+``bizenv.yaml`` (each fact in one file)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,6 @@ from typing import Any
 
 import yaml
 
-from pipelines.env import CONFIG_DIR
-
-DEFAULT_CONFIG_PATH = CONFIG_DIR / "bulletin.yaml"
 
 
 class BulletinConfigError(ValueError):
@@ -29,8 +28,8 @@ class ListRules:
 
 @dataclass(frozen=True)
 class BulletinConfig:
-    issuer: str = "示例市优化营商环境工作领导小组办公室"
-    document_prefix: str = "示例营商办"
+    issuer: str = ""
+    document_prefix: str = ""
     framework_path: Path | None = None  # None: the scoring framework (framework_path())
     deadline_days_after_quarter: int = 7
     key_indicators: tuple[str, ...] = ()
@@ -48,7 +47,21 @@ def _int(raw: dict[str, Any], key: str, default: int, where: str) -> int:
     return value
 
 
-def load_bulletin_config(path: Path = DEFAULT_CONFIG_PATH) -> BulletinConfig:
+def load_bulletin_config(path: Path | None = None) -> BulletinConfig:
+    """``path`` (default: the project's bulletin.yaml); the issuer, document prefix and
+    deadline come from the bizenv.yaml beside it, else from the project in force."""
+    from pipelines.project import ProjectError, current_project, load_settings
+
+    if path is None:
+        path = current_project().bulletin_path
+    try:
+        settings = (
+            load_settings(path.parent)
+            if (path.parent / "bizenv.yaml").is_file()
+            else current_project().settings
+        )
+    except ProjectError as exc:
+        raise BulletinConfigError(str(exc)) from exc
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
@@ -68,10 +81,10 @@ def load_bulletin_config(path: Path = DEFAULT_CONFIG_PATH) -> BulletinConfig:
     if not isinstance(keys, list):
         raise BulletinConfigError("通报配置 key_indicators 应为指标编码列表")
     return BulletinConfig(
-        issuer=str(raw.get("issuer", BulletinConfig.issuer)),
-        document_prefix=str(raw.get("document_prefix", BulletinConfig.document_prefix)),
+        issuer=settings.issuer,
+        document_prefix=settings.document_prefix,
         framework_path=framework,
-        deadline_days_after_quarter=_int(raw, "deadline_days_after_quarter", 7, ""),
+        deadline_days_after_quarter=settings.deadline_days_after_quarter,
         key_indicators=tuple(str(k) for k in keys),
         rules=ListRules(
             top=_int(red, "top", 3, "red_list."),

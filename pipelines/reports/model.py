@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract, enabled_sources
 from pipelines.env import TIMEZONE
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry
@@ -584,6 +584,14 @@ class SourceQuality:
     versions: int
     superseded: int
     rejected: tuple[RejectedVersion, ...] = field(default_factory=tuple)
+    required: bool = True
+
+    @property
+    def status(self) -> str:
+        """未报送 (nothing received), 未入库 (received, nothing in force) or the file name."""
+        if self.file_name is not None:
+            return self.file_name
+        return "未报送" if self.versions == 0 else "未入库"
 
     @property
     def on_time(self) -> bool | None:
@@ -609,7 +617,7 @@ def data_quality(data: BulletinData, deadline_days: int) -> list[SourceQuality]:
     deadline = submission_deadline(data.quarter, deadline_days)
     subs = data.submissions
     out = []
-    for source in SOURCES:
+    for source in enabled_sources():
         spec = contract(source)
         mine = subs[subs["source"] == source]
         force = mine[mine["in_force"].astype(bool)]
@@ -650,6 +658,7 @@ def data_quality(data: BulletinData, deadline_days: int) -> list[SourceQuality]:
                 versions=len(mine),
                 superseded=int((mine["status"] == "superseded").sum()),
                 rejected=tuple(rejected),
+                required=spec.required,
             )
         )
     return out

@@ -350,7 +350,7 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
             [
                 q.title,
                 q.submitters,
-                q.file_name or "未入库",
+                q.status,
                 _naive(q.received_at),
                 _naive(q.deadline),
                 "—" if q.on_time is None else "按时" if q.on_time else "逾期",

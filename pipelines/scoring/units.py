@@ -162,7 +162,7 @@ def _unit(index: int, raw: Any) -> UnitDef:
 
 
 def units_from_registry(registry: Any | None = None) -> Units:
-    """The demo city's units (``config/regions.yaml`` via :mod:`pipelines.registry`)."""
+    """The project's units (``regions.yaml`` via :mod:`pipelines.registry`)."""
     if registry is None:
         from pipelines.registry import default_registry
 

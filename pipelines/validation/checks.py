@@ -1,6 +1,6 @@
 """Contract-level checks that Great Expectations cannot express.
 
-Declared per source in ``expectations/checks/<source>.yaml`` (``check:`` names a function of
+Declared per source in its declaration folder's ``checks.yaml`` (``check:`` names a function of
 ``CHECKS`` below; the other keys are its arguments) and run on the typed frame. All checks are
 vectorised.
 """
@@ -17,12 +17,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from pipelines.env import CONFIG_DIR, EXPECTATIONS_DIR
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry
 from pipelines.validation.model import ValidationError
-
-CHECKS_DIR = EXPECTATIONS_DIR / "checks"
 
 # GB 32100-2015 (unified social credit code).
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -75,20 +72,38 @@ def register(name: str) -> Callable[[Check], Check]:
     return wrap
 
 
+def load_checks(source: str) -> tuple[dict[str, Any], ...]:
+    """The checks of ``source`` in the project in force, with the project's rule overrides
+    (``sources.yaml`` ``rules: {<rule>: {<parameter>: <value>}}``) applied."""
+    from pipelines.contracts import contract
+
+    c = contract(source)
+    return _load_checks(c.checks_path, _overrides_key(c.rules))
+
+
+def _overrides_key(rules: dict[str, dict[str, Any]]) -> str:
+    import json
+
+    return json.dumps(rules, sort_keys=True, ensure_ascii=False, default=str)
+
+
 @cache
-def load_checks(source: str, checks_dir: Path = CHECKS_DIR) -> tuple[dict[str, Any], ...]:
-    raw = yaml.safe_load((checks_dir / f"{source}.yaml").read_text(encoding="utf-8")) or {}
-    specs = tuple(raw.get("checks", ()))
+def _load_checks(path: Path, overrides: str) -> tuple[dict[str, Any], ...]:
+    import json
+
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
+    rules = json.loads(overrides)
+    specs = tuple({**spec, **rules.get(spec.get("rule"), {})} for spec in raw.get("checks", ()))
     for spec in specs:
         if spec.get("check") not in CHECKS:
-            raise KeyError(f"{source}: unknown check {spec.get('check')!r}")
+            raise KeyError(f"{path}: unknown check {spec.get('check')!r}")
     return specs
 
 
-@cache
-def default_volume_factor(config_dir: Path = CONFIG_DIR) -> float:
-    raw = yaml.safe_load((config_dir / "intake.yaml").read_text(encoding="utf-8")) or {}
-    return float(raw.get("volume_check", {}).get("factor", 3.0))
+def default_volume_factor() -> float:
+    from pipelines.project import current_project
+
+    return current_project().settings.volume_factor
 
 
 def run_checks(ctx: CheckContext) -> list[ValidationError]:

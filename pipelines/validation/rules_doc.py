@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipelines.contracts import SOURCES, Contract, contract
+from pipelines.contracts import Contract, contract, enabled_sources
 from pipelines.registry import Registry, default_registry
 from pipelines.validation.checks import load_checks
 from pipelines.validation.coerce import TYPE_LABELS
@@ -98,7 +98,7 @@ def describe_check(spec: dict[str, Any], c: Contract) -> tuple[str | None, str]:
     if spec["check"] == "volume":
         return None, (
             f"行数须在上一已接收季度行数的 1/倍数 至 倍数 之间"
-            f"（倍数见 config/intake.yaml volume_check.factor）〔{rule}〕"
+            f"（倍数见项目的 bizenv.yaml volume_check.factor）〔{rule}〕"
         )
     return None, f"{spec['check']}〔{rule}〕"
 
@@ -188,17 +188,17 @@ def render_contracts_md() -> str:
         + ".",
         "",
     ]
-    for source in SOURCES:
+    for source in enabled_sources():
         c = contract(source)
         suite_meta = load_suite_json(source).get("meta", {})
         rules = column_rules(source)
         lines += [
             f"## {c.title} (`{source}`)",
             "",
-            f"{c.description} Submitted by / 报送单位: {'、'.join(c.submitters)}. "
+            f"{c.description} "
             f"Quarter column / 归属季度列: `{c.quarter_column}`. "
-            f"Suite: `expectations/suites/{source}.json`; "
-            f"checks: `expectations/checks/{source}.yaml`.",
+            f"Declaration: `expectations/{source}/` (`contract.yaml`, `suite.json`, "
+            "`checks.yaml`); submitters are set by each project's `sources.yaml`.",
             "",
             "| 表头 Header | 列 Column | 类型 Type | 必填 Required | 规则 Rules |",
             "|---|---|---|---|---|",

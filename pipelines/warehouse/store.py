@@ -12,9 +12,10 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from pipelines.contracts import SOURCES
+from pipelines.contracts import contract, enabled_sources
 from pipelines.intake.archive import ArchivedFile
 from pipelines.sqlfiles import sql
+from pipelines.warehouse.tables import SCHEMAS, SourceTables, source_tables
 
 _SCHEMA_FILES: tuple[str, ...] = (
     "intake/create_schema_intake",
@@ -23,12 +24,12 @@ _SCHEMA_FILES: tuple[str, ...] = (
     "intake/create_submissions",
     "intake/create_validation_errors",
     "intake/create_view_submissions_in_force",
-    *(
-        f"{schema}/{source}/create_table"
-        for source in SOURCES
-        for schema in ("staging", "warehouse")
-    ),
 )
+
+
+def tables(source: str) -> SourceTables:
+    """The generated statements of ``source`` in the project in force."""
+    return source_tables(contract(source))
 
 
 @contextmanager
@@ -42,10 +43,20 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None
+) -> None:
+    """The intake tables and the staging and warehouse tables of every enabled source (a
+    column added to a contract is added to an existing table)."""
     with transaction(con):
         for name in _SCHEMA_FILES:
             con.execute(sql(name))
+        for source in enabled_sources() if sources is None else sources:
+            generated = tables(source)
+            for schema in SCHEMAS:
+                con.execute(generated.create[schema])
+                for statement in generated.add_columns[schema]:
+                    con.execute(statement)
 
 
 def register_submission(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) -> None:
@@ -87,7 +98,7 @@ def mark_superseded(con: duckdb.DuckDBPyConnection, source: str, quarter: str, h
 
 def previous_accepted_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: str) -> int | None:
     """Rows in force for ``quarter`` (the volume check's baseline); None when there are none."""
-    row = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": quarter})
+    row = fetch_one(con, tables(source).count_warehouse, {"quarter": quarter})
     return int(row[0]) if row and row[0] else None
 
 
@@ -99,26 +110,17 @@ def stage_rows(
     frame: pd.DataFrame | None,
 ) -> int:
     """Replace the staging partition with the typed rows of one version."""
+    generated = tables(source)
     with transaction(con):
-        con.execute(sql(f"staging/{source}/delete_partition"), {"quarter": quarter})
+        con.execute(generated.delete_staging, {"quarter": quarter})
         if frame is None or frame.empty:
             return 0
         con.register("staged_rows", frame)
         try:
-            con.execute(
-                sql(f"staging/{source}/insert_partition"), {"quarter": quarter, "hash": hash_}
-            )
+            con.execute(generated.insert_staging, {"quarter": quarter, "hash": hash_})
         finally:
             con.unregister("staged_rows")
     return len(frame)
-
-
-def staged_frame(
-    con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
-) -> pd.DataFrame:
-    return con.execute(
-        sql(f"staging/{source}/select_partition"), {"quarter": quarter, "hash": hash_}
-    ).df()
 
 
 def record_errors(
@@ -205,6 +207,7 @@ def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: st
     warehouse asset on its own can never load a rejected file.
     """
     params = {"quarter": quarter, "hash": hash_}
+    generated = tables(source)
     with transaction(con):
         row = fetch_one(con, sql("intake/select_status"), {"source": source, **params})
         if row is None or row[0] not in PROMOTABLE:
@@ -213,17 +216,17 @@ def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: st
                 f"{quarter} 版本 {hash_[:12]} 的状态为“{status}”，未通过校验，"
                 "不能入库；在用版本不变"
             )
-        (staged,) = fetch_one(con, sql(f"staging/{source}/count_version"), params)
+        (staged,) = fetch_one(con, generated.count_staged_version, params)
         if not staged:
             raise NotValidatedError(
                 f"{quarter} 版本 {hash_[:12]} 不在暂存区（暂存区中是另一个版本），"
                 "请先重新运行校验（staging）；在用版本不变"
             )
-        con.execute(sql(f"warehouse/{source}/delete_partition"), {"quarter": quarter})
-        con.execute(sql(f"warehouse/{source}/promote_partition"), params)
+        con.execute(generated.delete_warehouse, {"quarter": quarter})
+        con.execute(generated.promote, params)
         con.execute(sql("intake/mark_loaded"), {"source": source, **params})
         con.execute(sql("intake/mark_superseded"), {"source": source, **params})
-        (loaded,) = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": quarter})
+        (loaded,) = fetch_one(con, generated.count_warehouse, {"quarter": quarter})
     return int(loaded)
 
 

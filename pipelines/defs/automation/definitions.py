@@ -1,5 +1,7 @@
 """Automation: a sensor on the landing folder and the quarterly reporting schedule."""
 
+from typing import Any
+
 import dagster as dg
 
 # AssetGraphSubset is how a sensor asks for a backfill (RunRequest.for_asset_graph_subset);
@@ -16,25 +18,31 @@ from pipelines.automation import (
     reported_quarter,
     scan_landing,
 )
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract
 from pipelines.env import IN_PROCESS, TIMEZONE, workdir_from_env
+from pipelines.project import Project
 from pipelines.quarters import Quarter, quarter_range
 from pipelines.resources import IntakeSettings
 
 # A file modified more recently than this may still be uploading; a later tick takes it.
 SETTLE_SECONDS = 10.0
 
-# One job per source: its intake → staging → warehouse chain and everything downstream of it,
-# so a resubmission rebuilds only that source and what depends on it.
-source_jobs = {
-    source: dg.define_asset_job(
-        f"refresh_{source}",
-        selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream(),
-        config=IN_PROCESS,
-        description=f"{contract(source).title}有新版本时：归档、校验、入库及其全部下游。",
-    )
-    for source in SOURCES
-}
+
+def build_source_jobs(project: Project) -> dict[str, Any]:
+    """One job per source: its intake → staging → warehouse chain and everything downstream
+    of it, so a resubmission rebuilds only that source and what depends on it."""
+    return {
+        source: dg.define_asset_job(
+            f"refresh_{source}",
+            selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream(),
+            config=IN_PROCESS,
+            description=(
+                f"{project.contract(source).title}有新版本时：归档、校验、入库及其全部下游。"
+            ),
+        )
+        for source in project.source_ids
+    }
+
 
 quarterly_reporting_job = dg.define_asset_job(
     "quarterly_reporting",
@@ -83,58 +91,64 @@ def _scan(context: dg.SensorEvaluationContext) -> tuple[list[LandedChange], str,
     return scan.changes, scan.cursor, max(landed_quarters(workdir.landing), default=None)
 
 
-@dg.sensor(
-    jobs=list(source_jobs.values()),
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "监视落地目录：最新季度的新文件或内容变化的文件触发该数据源该季度的运行"
-        "（归档、校验、入库及其下游）；相同内容重传不触发；放错位置的文件记入日志并跳过。"
-    ),
-)
-def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    changes, cursor, latest = _scan(context)
-    requests = [
-        dg.RunRequest(
-            run_key=f"{change.source}:{change.quarter}:{change.submission_hash}",
-            job_name=source_jobs[change.source].name,
-            partition_key=change.quarter.partition_key,
-            tags={"bizenv/source": change.source, "bizenv/file": change.path.name[:63]},
-        )
-        for change in changes
-        if latest is None or change.quarter >= latest
-    ]
-    return dg.SensorResult(run_requests=requests, cursor=cursor)
+def build_sensors(
+    source_jobs: dict[str, Any],
+) -> list[dg.SensorDefinition]:
+    """The landing sensor (latest quarter) and the correction sensor (earlier quarters)."""
 
-
-@dg.sensor(
-    asset_selection=dg.AssetSelection.all(),
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "监视落地目录中较早季度的更正文件：回填该数据源该季度，以及该季度和以后各季度的"
-        "指标、评分排名与季通报（同比、环比、上季名次都读取较早季度）。"
-    ),
-)
-def correction_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    changes, cursor, latest = _scan(context)
-    requests = []
-    for change in changes:
-        if latest is None or change.quarter >= latest:
-            continue  # landing_sensor's
-        context.log.info(
-            f"{change.quarter} {contract(change.source).title}更正：回填该季度及以后各季度的"
-            "指标、评分与季通报"
-        )
-        requests.append(
-            correction_backfill(
-                check.not_none(context.repository_def).asset_graph,
-                change.source,
-                change.quarter,
-                latest,
+    @dg.sensor(
+        jobs=list(source_jobs.values()),
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "监视落地目录：最新季度的新文件或内容变化的文件触发该数据源该季度的运行"
+            "（归档、校验、入库及其下游）；相同内容重传不触发；放错位置的文件记入日志并跳过。"
+        ),
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        changes, cursor, latest = _scan(context)
+        requests = [
+            dg.RunRequest(
+                run_key=f"{change.source}:{change.quarter}:{change.submission_hash}",
+                job_name=source_jobs[change.source].name,
+                partition_key=change.quarter.partition_key,
+                tags={"bizenv/source": change.source, "bizenv/file": change.path.name[:63]},
             )
-        )
-    return dg.SensorResult(run_requests=requests, cursor=cursor)
+            for change in changes
+            if latest is None or change.quarter >= latest
+        ]
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+    @dg.sensor(
+        asset_selection=dg.AssetSelection.all(),
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "监视落地目录中较早季度的更正文件：回填该数据源该季度，以及该季度和以后各季度的"
+            "指标、评分排名与季通报（同比、环比、上季名次都读取较早季度）。"
+        ),
+    )
+    def correction_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        changes, cursor, latest = _scan(context)
+        requests = []
+        for change in changes:
+            if latest is None or change.quarter >= latest:
+                continue  # landing_sensor's
+            context.log.info(
+                f"{change.quarter} {contract(change.source).title}更正：回填该季度及以后各季度的"
+                "指标、评分与季通报"
+            )
+            requests.append(
+                correction_backfill(
+                    check.not_none(context.repository_def).asset_graph,
+                    change.source,
+                    change.quarter,
+                    latest,
+                )
+            )
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+    return [landing_sensor, correction_sensor]
 
 
 def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
@@ -153,10 +167,11 @@ def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
     return reporting_schedule
 
 
-reporting_schedule = build_reporting_schedule(IntakeSettings.from_config())
-
-defs = dg.Definitions(
-    jobs=[*source_jobs.values(), quarterly_reporting_job],
-    sensors=[landing_sensor, correction_sensor],
-    schedules=[reporting_schedule],
-)
+def build_automation_defs(project: Project) -> dg.Definitions:
+    """Refresh jobs, the landing and correction sensors and the reporting schedule."""
+    source_jobs = build_source_jobs(project)
+    return dg.Definitions(
+        jobs=[*source_jobs.values(), quarterly_reporting_job],
+        sensors=build_sensors(source_jobs),
+        schedules=[build_reporting_schedule(IntakeSettings.from_project(project))],
+    )

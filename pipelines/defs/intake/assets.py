@@ -3,36 +3,38 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.contracts import SOURCES, contract
 from pipelines.env import DUCKDB_POOL
-from pipelines.intake.archive import archive_file, landing_files
+from pipelines.intake.archive import archive_file, landing_files, received_at_from_tags
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
-from pipelines.registry import default_registry
+from pipelines.project import Project
+from pipelines.registry import Registry
 from pipelines.resources import WorkdirResource
 from pipelines.sqlfiles import sql
 from pipelines.warehouse.store import ensure_schema, register_submission, select_candidate
 
 
-def submitter_tags(submitters: tuple[str, ...]) -> dict[str, str]:
+def submitter_tags(submitters: tuple[str, ...], registry: Registry) -> dict[str, str]:
     """Dagster tags must be ASCII: submitting departments are tagged by registry code."""
-    codes = {d.name: d.code for d in default_registry().departments}
+    codes = {d.name: d.code for d in registry.departments}
     return {f"submitter_{codes[name]}": "true" for name in submitters if name in codes}
 
 
-def build_submission_asset(source: str) -> dg.AssetsDefinition:
-    spec = contract(source)
+def build_submission_asset(project: Project, source: str) -> dg.AssetsDefinition:
+    spec = project.contract(source)
+    optional = "" if spec.required else "（可选数据源：未报送时本季度相关指标缺失）"
 
     @dg.asset(
         key=["intake", source],
         group_name="intake",
-        partitions_def=quarterly_partitions,
+        partitions_def=quarterly_partitions(project),
         pool=DUCKDB_POOL,
         kinds={"file", "duckdb"},
-        tags={"source": source, **submitter_tags(spec.submitters)},
+        tags={"source": source, **submitter_tags(spec.submitters, project.registry)},
         description=(
             f"{spec.title}：落地目录 landing/<季度>/{source}/ 中的每个文件按 sha256 存入归档"
-            "（只增不改），并登记到 intake.submissions。最新收到的版本为待校验版本。"
+            "（只增不改），并登记到 intake.submissions；接收时间为归档首次见到该内容的时间。"
+            f"最新收到的版本为待校验版本。{optional}"
         ),
     )
     def submissions(
@@ -41,7 +43,11 @@ def build_submission_asset(source: str) -> dg.AssetsDefinition:
         quarter = partition_quarter(context)
         layout = workdir.layout
         files = landing_files(layout.landing, source, quarter)
-        archived = [archive_file(path, layout.archive, source, quarter) for path in files]
+        received_at = received_at_from_tags(context.run.tags)
+        archived = [
+            archive_file(path, layout.archive, source, quarter, received_at=received_at)
+            for path in files
+        ]
         with duckdb.get_connection() as con:
             ensure_schema(con)
             for item in archived:
@@ -50,6 +56,11 @@ def build_submission_asset(source: str) -> dg.AssetsDefinition:
             versions = con.execute(
                 sql("intake/select_versions"), {"source": source, "quarter": str(quarter)}
             ).df()
+        if candidate is None and not spec.required:
+            context.log.info(f"{quarter} {spec.title}：未报送（可选数据源），相关指标本季度缺失")
+            return dg.MaterializeResult(
+                metadata={"quarter": str(quarter), "files_in_landing": 0, "status": "未报送"}
+            )
         if candidate is None:
             raise dg.Failure(
                 description=f"{quarter} {spec.title}：尚未收到报送文件"
@@ -73,4 +84,5 @@ def build_submission_asset(source: str) -> dg.AssetsDefinition:
     return submissions
 
 
-submission_assets = [build_submission_asset(source) for source in SOURCES]
+def build_submission_assets(project: Project) -> list[dg.AssetsDefinition]:
+    return [build_submission_asset(project, source) for source in project.source_ids]

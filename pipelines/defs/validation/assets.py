@@ -9,10 +9,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.contracts import SOURCES, contract
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.project import Project
 from pipelines.registry import default_registry
 from pipelines.resources import IntakeSettings, WorkdirResource
 from pipelines.sqlfiles import sql
@@ -21,15 +21,15 @@ from pipelines.warehouse import store
 CHECK_NAME = "meets_contract"
 
 
-def build_staging_asset(source: str) -> dg.AssetsDefinition:
-    spec = contract(source)
+def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
+    spec = project.contract(source)
     key = dg.AssetKey(["staging", source])
 
     @dg.asset(
         key=key,
         deps=[dg.AssetKey(["intake", source])],
         group_name="validation",
-        partitions_def=quarterly_partitions,
+        partitions_def=quarterly_partitions(project),
         pool=DUCKDB_POOL,
         kinds={"duckdb", "great_expectations"},
         tags={"source": source},
@@ -40,8 +40,8 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
                 blocking=True,
                 description=(
                     f"{spec.title}：按数据规范校验（Great Expectations 规则集 "
-                    f"expectations/suites/{source}.json 与合同级检查 "
-                    f"expectations/checks/{source}.yaml）。零错误才能入库；不通过时阻断下游，"
+                    f"{source}/suite.json 与合同级检查 {source}/checks.yaml）。"
+                    "零错误才能入库；不通过时阻断下游，"
                     "上一个已入库版本继续有效，并生成退回报告。"
                 ),
             )
@@ -70,6 +70,16 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
         registry = default_registry()
         with duckdb.get_connection() as con:
             candidate = store.select_candidate(con, source, q)
+            if candidate is None and not spec.required:
+                yield dg.MaterializeResult(metadata={"quarter": q, "status": "未报送"})
+                yield dg.AssetCheckResult(
+                    check_name=CHECK_NAME,
+                    asset_key=key,
+                    passed=True,
+                    metadata={"status": "未报送（可选数据源）"},
+                    description=f"{q} {spec.title}：未报送（可选数据源），无待校验的版本",
+                )
+                return
             if candidate is None:
                 raise dg.Failure(description=f"{q} {spec.title}：没有待校验的版本")
             store.mark_superseded(con, source, q, candidate.submission_hash)
@@ -172,4 +182,5 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
     return staged
 
 
-staging_assets = [build_staging_asset(source) for source in SOURCES]
+def build_staging_assets(project: Project) -> list[dg.AssetsDefinition]:
+    return [build_staging_asset(project, source) for source in project.source_ids]
