@@ -8,6 +8,9 @@ Nothing is read at import time; the project is loaded when Dagster calls ``defs(
 
 from __future__ import annotations
 
+import warnings
+from functools import cache
+
 import dagster as dg
 
 from pipelines.defs.automation.definitions import build_automation_defs
@@ -22,8 +25,19 @@ from pipelines.project import Project, current_project
 from pipelines.resources import default_resources
 
 
+@cache
 def build_definitions(project: Project) -> dg.Definitions:
-    """Every asset, check, job, sensor and schedule of ``project``."""
+    """Every asset, check, job, sensor and schedule of ``project`` (built once per project and
+    process). Partitioned checks and ``allow_nonexistent_upstream_partitions`` are marked
+    preview/beta by Dagster; we rely on them knowingly, so their warnings are not repeated at
+    every load."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return _build(project)
+
+
+def _build(project: Project) -> dg.Definitions:
     quarterly_pipeline_job = dg.define_asset_job(
         "quarterly_pipeline",
         selection=dg.AssetSelection.all(),

@@ -59,8 +59,10 @@ def run_quarter(
 
 
 def loaded_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: Quarter) -> int:
-    (count,) = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": str(quarter)})
-    return int(count)
+    from pipelines.warehouse.store import tables
+
+    row = fetch_one(con, tables(source).count_warehouse, {"quarter": str(quarter)})
+    return int(row[0]) if row else 0
 
 
 def status_lines(workdir: Workdir, quarter: Quarter, sources: Sequence[str]) -> list[str]:
@@ -72,7 +74,9 @@ def status_lines(workdir: Workdir, quarter: Quarter, sources: Sequence[str]) -> 
             row = fetch_one(con, sql("intake/select_latest_submission"), params)
             loaded = loaded_rows(con, source, quarter)
             title = contract(source).title
-            if row is None:
+            if row is None and not contract(source).required:
+                lines.append(f"    – {title}：未报送（可选数据源，相关指标本季度缺失）")
+            elif row is None:
                 lines.append(f"    ✗ {title}：未收到文件")
             elif row[1] == "accepted":
                 lines.append(f"    ✓ {title}：{row[0]} 已入库 {loaded:,} 行")

@@ -24,7 +24,7 @@ def quarterly_partitions_from(first: Quarter) -> dg.TimeWindowPartitionsDefiniti
     )
 
 
-def quarterly_partitions(project=None) -> dg.TimeWindowPartitionsDefinition:  # noqa: ANN001
+def quarterly_partitions(project=None) -> dg.TimeWindowPartitionsDefinition:
     """The partitions of ``project`` (default: the project in force)."""
     from pipelines.project import current_project
 

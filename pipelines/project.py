@@ -126,7 +126,9 @@ def load_settings(root: Path) -> ProjectSettings:
     except KeyError as exc:
         raise ProjectError(f"bizenv.yaml 缺少必填项 {exc.args[0]}") from exc
     except (TypeError, ValueError, AttributeError) as exc:
-        raise ProjectError(f"bizenv.yaml 的取值有误：{exc}（运行 bizenv config check 查看详情）") from exc
+        raise ProjectError(
+            f"bizenv.yaml 的取值有误：{exc}（运行 bizenv config check 查看详情）"
+        ) from exc
 
 
 def source_folder(root: Path, source: str) -> tuple[Path, bool] | None:

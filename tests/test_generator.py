@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from pipelines.cli import main
 from pipelines.contracts import contract
+from pipelines.demo import DEMO_QUARTERS
 from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.credit_code import credit_code_check_digit, is_valid_credit_code
 from pipelines.demo.faults import FAULT_SOURCES, FaultError, FaultSpec
@@ -34,7 +35,6 @@ from pipelines.demo.generator import (
     write_demo_correction,
     write_submission,
 )
-from pipelines.demo import DEMO_QUARTERS
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 

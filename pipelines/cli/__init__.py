@@ -63,8 +63,7 @@ def use_project(path: Path | None) -> None:
     missing = [name for name in PROJECT_FILES if not (root / name).is_file()]
     if missing:
         raise UsageError(
-            f"{root} 不是 bizenv 项目目录（缺少 {'、'.join(missing)}）；"
-            "可用 bizenv init 新建项目"
+            f"{root} 不是 bizenv 项目目录（缺少 {'、'.join(missing)}）；可用 bizenv init 新建项目"
         )
     os.environ[PROJECT_ENV] = str(root)
 

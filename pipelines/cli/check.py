@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pipelines.cli import UsageError
-from pipelines.contracts import UnknownSourceError, contract, enabled_sources
+from pipelines.contracts import UnknownSourceError, contract
 from pipelines.quarters import Quarter, QuarterError
 
 SHOWN_ERRORS = 50
@@ -20,7 +20,9 @@ _ORIGINS = {
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="数据源", help="数据源编码（项目 sources.yaml 中启用的数据源）")
+    parser.add_argument(
+        "source", metavar="数据源", help="数据源编码（项目 sources.yaml 中启用的数据源）"
+    )
     parser.add_argument("file", metavar="文件", type=Path, help="要校验的 .xlsx 或 .csv 文件")
     parser.add_argument(
         "--quarter", metavar="季度", help="报送季度，如 2025Q2；不填时由文件夹名/文件名或数据推断"

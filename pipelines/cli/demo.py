@@ -1,4 +1,4 @@
-"""``bizenv demo``: the README's main job on the demo city 示例市 (示例数据).
+"""``bizenv demo``: the README's main job on the bundled demo project (示例数据).
 
 1. generate every department's submissions for 2024Q1–2025Q2 into ``<workdir>/landing``;
 2. run the quarterly pipeline for every quarter, in order, on Dagster's local storage;
@@ -18,7 +18,9 @@ import duckdb
 
 from pipelines.cli import UsageError
 from pipelines.contracts import contract, enabled_sources
+from pipelines.demo import DEMO_QUARTERS
 from pipelines.env import Workdir, configure_environment, default_workdir
+from pipelines.intake.archive import register_historical
 from pipelines.orchestration import (
     REPORT_ASSETS,
     loaded_rows,
@@ -26,7 +28,8 @@ from pipelines.orchestration import (
     run_quarter,
     status_lines,
 )
-from pipelines.demo import DEMO_QUARTERS
+from pipelines.project import current_project
+from pipelines.registry import default_registry
 from pipelines.sqlfiles import sql
 
 WORKDIR_MARKER = ".bizenv-workdir"
@@ -76,11 +79,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--scale 必须大于 0")
     started = time.monotonic()
     workdir = prepare_workdir(args.workdir or default_workdir())
-    print(f"示例数据（示例市，虚构）· 工作目录 {workdir.root}")
+    city = default_registry().city_name
+    print(f"示例数据（{city}，虚构）· 项目 {current_project().root} · 工作目录 {workdir.root}")
 
     print("① 生成各部门报送文件 …")
     files = generate_landing(workdir.landing, seed=args.seed, scale=args.scale)
     print(f"   {len(files)} 个文件，共 {sum(f.rows for f in files):,} 行 → {workdir.landing}")
+    # Historical files: registered with the day each department sent them (the received time
+    # is otherwise when the archive first sees a file, i.e. today).
+    for generated in files:
+        register_historical(workdir, generated.path, generated.received_at)
 
     print("② 逐季度运行：归档 → 校验 → 入库 → 指标 → 评分排名 → 季通报")
     for index, quarter in enumerate(DEMO_QUARTERS, start=1):
@@ -95,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     last = DEMO_QUARTERS[-1]
     print(f"③ 部门补报：{last} {contract(CORRECTION_SOURCE).title}更正版（含错误）")
     correction = write_demo_correction(workdir.landing, seed=args.seed)
+    register_historical(workdir, correction.path, correction.received_at)
     print(f"   新文件 {correction.path.name}")
     # What the landing sensor launches for a new file: the source's chain and its downstream.
     # The blocking check stops it before the warehouse; the bulletin is then rebuilt so its

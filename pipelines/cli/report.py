@@ -17,7 +17,7 @@ from pathlib import Path
 from pipelines.cli import UsageError
 
 EPILOG = """\
-输出：<工作目录>/reports/<季度>/示例市营商环境评价_<季度>_季通报.html（单个文件，离线可打开、可打印）、
+输出：<工作目录>/reports/<季度>/<城市>营商环境评价_<季度>_季通报.html（单个文件，离线可打开、可打印）、
 …_数据表.xlsx，以及 <工作目录>/reports/index.html（各季度通报目录）。
 季度须已完成评分（scoring/rankings），否则退出码为 2。
 退出码：0 成功；1 通报配置或指标体系有误；2 用法错误（季度格式不对、仓库不存在或该季度尚无评分）。

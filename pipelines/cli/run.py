@@ -33,23 +33,48 @@ def parse_quarter(text: str) -> Quarter:
         quarter = Quarter.parse(text)
     except QuarterError as exc:
         raise UsageError(str(exc)) from exc
-    keys = quarterly_partitions.get_partition_keys()
+    keys = quarterly_partitions().get_partition_keys()
     if quarter.partition_key not in keys:
         first, last = Quarter.parse(keys[0]), Quarter.parse(keys[-1])
-        raise UsageError(f"季度 {quarter} 不在可运行范围内（{first} 至 {last}）")
+        raise UsageError(
+            f"季度 {quarter} 不在可运行范围内（{first} 至 {last}；"
+            "起始季度见项目的 bizenv.yaml first_quarter）"
+        )
     return quarter
 
 
-def run_and_report(workdir: Workdir, quarter: Quarter, executor: str, source: str | None) -> bool:
+def received_at_tags(text: str | None) -> dict[str, str]:
+    """``--received-at``: the received time of files the archive has not seen before."""
+    from pipelines.intake.archive import RECEIVED_AT_TAG, ReceivedAtError, parse_received_at
+
+    if not text:
+        return {}
+    try:
+        return {RECEIVED_AT_TAG: parse_received_at(text).isoformat()}
+    except ReceivedAtError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run_and_report(
+    workdir: Workdir,
+    quarter: Quarter,
+    executor: str,
+    source: str | None,
+    tags: dict[str, str] | None = None,
+) -> bool:
     from pipelines.orchestration import refresh_job, run_quarter, status_lines
 
     started = time.monotonic()
     if source is None:
-        ok = run_quarter(quarter, executor)
+        ok = run_quarter(quarter, executor, tags=tags)
     else:
-        ok = run_quarter(quarter, executor, job_name=refresh_job(source))
+        ok = run_quarter(quarter, executor, job_name=refresh_job(source), tags=tags)
     print(f"  {quarter} {'完成' if ok else '失败'}（{time.monotonic() - started:.1f} 秒）")
-    print("\n".join(status_lines(workdir, quarter, enabled_sources() if source is None else (source,))))
+    print(
+        "\n".join(
+            status_lines(workdir, quarter, enabled_sources() if source is None else (source,))
+        )
+    )
     return ok
 
 
@@ -61,11 +86,18 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="数据源",
         help="只运行一个数据源及其下游（项目 sources.yaml 中的数据源编码）；默认全部",
     )
+    parser.add_argument(
+        "--received-at",
+        default=None,
+        metavar="时间",
+        help="历史文件的真实接收时间（如 2025-07-03 18:00，上海时间），用于本次新登记的文件",
+    )
     add_common(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     quarter = parse_quarter(args.quarter)
+    tags = received_at_tags(args.received_at)
     if args.source is not None:
         try:
             contract(args.source)
@@ -73,4 +105,4 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
     workdir = configure_environment(args.workdir)
     print(f"运行 {quarter}（{quarter.label_zh}）· 工作目录 {workdir.root}")
-    return 0 if run_and_report(workdir, quarter, args.executor, args.source) else 1
+    return 0 if run_and_report(workdir, quarter, args.executor, args.source, tags) else 1

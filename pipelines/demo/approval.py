@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.columns import format_datetimes, labels, sequence_ids, to_frame
-from pipelines.demo.profiles import quarter_counts, rng_for, unit_effects, unit_profiles
+from pipelines.demo.profiles import (
+    project_department,
+    quarter_counts,
+    rng_for,
+    unit_effects,
+    unit_profiles,
+)
 from pipelines.demo.timeline import DAY_MINUTES, positions_to_datetime, quarter_workday_range
 from pipelines.quarters import Quarter
 
@@ -299,7 +305,7 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
             "region_code": labels(unit_idx, codes),
             "category": labels(item, _CAT),
             "item_name": labels(item, names),
-            "dept": labels(item, _DEPT),
+            "dept": labels(item, [project_department(d) for d in _DEPT]),
             "accepted_at": format_datetimes(accepted),
             "completed_at": format_datetimes(completed),
             "statutory_limit_days": _STAT[item],

@@ -1,8 +1,9 @@
 """Running the leaves' SQL files: one statement per leaf, bound parameters, set-based.
 
 Each file (named by the leaf's ``sql`` field, e.g. ``indicators/e01_01_startup_days.sql``,
-resolved against the project folder first, then against the package's ``sql/``) returns ``unit_code, value, n_cases`` for one quarter. The parameters a file may
-use are those of :func:`quarter_parameters`; only those that occur in the file are bound
+resolved against the project folder first, then against the package's ``sql/``) returns
+``unit_code, value, n_cases`` for one quarter. The parameters a file may use are those of
+:func:`quarter_parameters`; only those that occur in the file are bound
 (DuckDB rejects unused named parameters).
 """
 

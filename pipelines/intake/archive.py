@@ -243,3 +243,16 @@ def archive_file(
     )
     _atomic_write_text(meta_path, json.dumps(archived.to_json_dict(), ensure_ascii=False, indent=2))
     return archived
+
+
+def register_historical(workdir: object, path: Path, received_at: datetime) -> ArchivedFile:
+    """Archive a file already in ``landing/<quarter>/<source>/`` with the time it was really
+    received (an import of past submissions); a content the archive has seen keeps its
+    first record."""
+    from pipelines.env import Workdir
+
+    assert isinstance(workdir, Workdir)
+    quarter, source = parse_landing_path(workdir.landing, path)
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=ZoneInfo(TIMEZONE))
+    return archive_file(path, workdir.archive, source, quarter, received_at=received_at)

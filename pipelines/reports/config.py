@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 
 
-
 class BulletinConfigError(ValueError):
     """An invalid bulletin.yaml (Chinese message)."""
 

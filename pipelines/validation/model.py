@@ -114,7 +114,7 @@ RULE_LABELS: dict[str, str] = {
     "score_range": "评分不在1–5分",
     "capacity_only_power": "非电力报装填了报装容量",
     "duplicate_unit_month": "同一区划同一月份重复",
-    # contract checks (expectations/checks/*.yaml)
+    # contract checks (checks.yaml of each source declaration)
     "credit_code": "统一社会信用代码无效",
     "duration_absurd": "办理时长不合理",
     "months_incomplete": "缺少本季度月份",

@@ -43,9 +43,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def ensure_schema(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None
-) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None) -> None:
     """The intake tables and the staging and warehouse tables of every enabled source (a
     column added to a contract is added to an existing table)."""
     with transaction(con):

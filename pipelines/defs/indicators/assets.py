@@ -120,7 +120,10 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
         blocking=False,
         pool=DUCKDB_POOL,
         partitions_def=partitions,
-        description="每项二级指标本季度至少有一个单位有值（全部缺失通常意味着数据源缺期或 SQL 有误）。",
+        description=(
+            "每项二级指标本季度至少有一个单位有值"
+            "（全部缺失通常意味着数据源缺期、可选数据源未报送或 SQL 有误）。"
+        ),
     )
     def every_indicator_has_values(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
