@@ -54,11 +54,14 @@ class Registry:
         raise KeyError(code)
 
 
-def load_registry(project_dir: Path) -> Registry:
-    """Parse the two registries; a file of the wrong shape is a ``ProjectError`` in Chinese
-    (``bizenv config check`` gives every error with its line)."""
-    from pipelines.project import ProjectError, read_yaml
+def load_registry(project_dir: Path | None = None) -> Registry:
+    """Parse the two registries of ``project_dir`` (default: the project in force); a file of
+    the wrong shape is a ``ProjectError`` in Chinese (``bizenv config check`` gives every
+    error with its line)."""
+    from pipelines.project import ProjectError, project_dir_from_env, read_yaml
 
+    if project_dir is None:
+        project_dir = project_dir_from_env()
     regions = read_yaml(project_dir / "regions.yaml") or {}
     depts = read_yaml(project_dir / "departments.yaml") or {}
     try:

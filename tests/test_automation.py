@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from demo_defs import schedule, sensor
 
 from pipelines.automation import quarterly_cron, reported_quarter, scan_landing
 from pipelines.env import Workdir
@@ -114,8 +115,7 @@ def test_quarterly_cron() -> None:
 
 
 def test_sensor_ticks(workdir: Workdir) -> None:
-    from pipelines.defs.automation.definitions import landing_sensor
-
+    landing_sensor = sensor("landing_sensor")
     context = dg.build_sensor_context(cursor=None)
     result = landing_sensor(context)
     assert result.run_requests == []
@@ -143,8 +143,7 @@ def test_sensor_ticks(workdir: Workdir) -> None:
 
 
 def test_schedule_targets_previous_quarter() -> None:
-    from pipelines.defs.automation.definitions import reporting_schedule
-
+    reporting_schedule = schedule("quarterly_reporting_schedule")
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 1, 10, 8, tzinfo=SHANGHAI)
     )
@@ -158,7 +157,8 @@ def test_correction_to_an_earlier_quarter_backfills_it_and_every_later_quarter(
     workdir: Workdir,
 ) -> None:
     from pipelines.definitions import defs
-    from pipelines.defs.automation.definitions import correction_sensor, landing_sensor
+
+    landing_sensor, correction_sensor = sensor("landing_sensor"), sensor("correction_sensor")
 
     old = drop(workdir.landing, "2025Q1/loan_balances/贷款.csv", "x\n1\n")
     new = drop(workdir.landing, "2025Q2/loan_balances/贷款.csv", "x\n1\n")

@@ -12,16 +12,20 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 from dagster_duckdb import DuckDBResource
+from demo_defs import asset
 from openpyxl import load_workbook
 
-from pipelines.defs.indicators.assets import indicator_values
-from pipelines.defs.reports.assets import bulletin, workbook
-from pipelines.defs.scoring.assets import indicator_scores, rankings
 from pipelines.env import Workdir
 from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
 from pipelines.quarters import Quarter
 from pipelines.reports import latest_bulletin_paths
 from pipelines.resources import WorkdirResource
+
+indicator_values = asset("indicators", "indicator_values")
+indicator_scores = asset("scoring", "indicator_scores")
+rankings = asset("scoring", "rankings")
+bulletin = asset("reports", "bulletin")
+workbook = asset("reports", "workbook")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
 SCALE = 0.05

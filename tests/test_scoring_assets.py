@@ -10,15 +10,8 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 from dagster_duckdb import DuckDBResource
+from demo_defs import asset, check
 
-from pipelines.defs.indicators.assets import every_indicator_has_values, indicator_values
-from pipelines.defs.scoring.assets import (
-    every_unit_has_total,
-    indicator_scores,
-    rankings,
-    ranks_follow_scores,
-    scores_within_range,
-)
 from pipelines.env import Workdir
 from pipelines.indicators import (
     ensure_scores_schema,
@@ -32,6 +25,14 @@ from pipelines.indicators.store import replace_indicator_values
 from pipelines.quarters import Quarter
 from pipelines.scoring import Units, units_from_registry
 from pipelines.workdays import work_calendar
+
+indicator_values = asset("indicators", "indicator_values")
+indicator_scores = asset("scoring", "indicator_scores")
+rankings = asset("scoring", "rankings")
+every_indicator_has_values = check("every_indicator_has_values")
+scores_within_range = check("scores_within_range")
+every_unit_has_total = check("every_unit_has_total")
+ranks_follow_scores = check("ranks_follow_scores")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
 SCALE = 0.1
