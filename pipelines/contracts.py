@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from pipelines.project import SourceSettings
+    from pipelines.project import Project, SourceSettings
 
 ColumnType = Literal[
     "string",
@@ -160,5 +160,5 @@ def contract(source: str) -> Contract:
 
 
 @cache
-def _contract(project: object, source: str) -> Contract:
-    return project.contract(source)  # type: ignore[attr-defined]
+def _contract(project: Project, source: str) -> Contract:
+    return project.contract(source)

@@ -4,11 +4,15 @@ the current quarter (Asia/Shanghai)."""
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from pipelines.env import TIMEZONE
 from pipelines.quarters import Quarter
+
+if TYPE_CHECKING:
+    from pipelines.project import Project
 
 
 @cache
@@ -24,7 +28,7 @@ def quarterly_partitions_from(first: Quarter) -> dg.TimeWindowPartitionsDefiniti
     )
 
 
-def quarterly_partitions(project=None) -> dg.TimeWindowPartitionsDefinition:
+def quarterly_partitions(project: Project | None = None) -> dg.TimeWindowPartitionsDefinition:
     """The partitions of ``project`` (default: the project in force)."""
     from pipelines.project import current_project
 

@@ -22,12 +22,16 @@ import os
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from pipelines.env import EXPECTATIONS_DIR, PACKAGE_ROOT, SQL_DIR
 from pipelines.quarters import Quarter, QuarterError
+
+if TYPE_CHECKING:
+    from pipelines.contracts import Contract
+    from pipelines.registry import Registry
 
 PROJECT_ENV = "BIZENV_PROJECT"
 PROJECT_FILES = (
@@ -196,7 +200,7 @@ class Project:
         raise UnknownSourceError(source, self.source_ids)
 
     @cached_property
-    def registry(self):  # -> Registry (imported late: registry reads the project's files)
+    def registry(self) -> Registry:
         from pipelines.registry import load_registry
 
         return load_registry(self.root)
@@ -218,7 +222,7 @@ class Project:
         own = self.root / name
         return own if own.is_file() else SQL_DIR / name
 
-    def contract(self, source: str):  # -> Contract
+    def contract(self, source: str) -> Contract:
         from pipelines.contracts import load_contract
 
         return load_contract(self.source(source))
