@@ -11,7 +11,11 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipelines.indicators.compute import compute_indicator_values, indicator_sources
+from pipelines.indicators.compute import (
+    compute_indicator_values,
+    ensure_shared_views,
+    indicator_sources,
+)
 from pipelines.quarters import Quarter
 from pipelines.scoring import Framework
 from pipelines.sqlfiles import sql
@@ -38,7 +42,7 @@ def ensure_scores_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def prepare_calendar(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[date, date]:
     """(Re)create ``work_calendar`` covering the whole years of the quarter and of every
-    case date its duration indicators read. Raises
+    case date its duration indicators read, then the shared views over it. Raises
     :class:`pipelines.workdays.CalendarCoverageError` (Chinese message) when a year is not
     covered by the installed chinesecalendar."""
     ((first, last),) = con.execute(
@@ -48,6 +52,7 @@ def prepare_calendar(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[
     start = date(min(d for d in (first, quarter.start) if d is not None).year, 1, 1)
     end = date(max(d for d in (last, quarter.end) if d is not None).year, 12, 31)
     ensure_calendar(con, start, end)
+    ensure_shared_views(con)
     return start, end
 
 

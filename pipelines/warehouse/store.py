@@ -113,14 +113,6 @@ def stage_rows(
     return len(frame)
 
 
-def staged_frame(
-    con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
-) -> pd.DataFrame:
-    return con.execute(
-        sql(f"staging/{source}/select_partition"), {"quarter": quarter, "hash": hash_}
-    ).df()
-
-
 def record_errors(
     con: duckdb.DuckDBPyConnection,
     source: str,
