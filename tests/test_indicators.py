@@ -24,7 +24,7 @@ from pipelines.indicators import (
     refresh_indicator_values,
     run_indicator,
 )
-from pipelines.indicators.compute import used_parameters
+from pipelines.indicators.compute import shared_view_names, source_tables, used_parameters
 from pipelines.indicators.store import read_partition
 from pipelines.quarters import Quarter
 from pipelines.scoring import Node
@@ -361,3 +361,29 @@ def test_compute_all_leaves_long_format(con, framework) -> None:
     assert list(values.columns) == ["unit_code", "indicator", "value", "n_cases"]
     assert not values.duplicated(["unit_code", "indicator"]).any()
     assert values["value"].notna().all()
+
+
+def test_shared_layer_has_one_view_per_source(con) -> None:
+    from pipelines.demo import DEMO_SOURCES as SOURCES
+
+    assert shared_view_names() == sorted(SOURCES)
+    views = con.execute(
+        "select view_name from duckdb_views() where schema_name = 'shared' order by view_name"
+    ).fetchall()
+    assert [v for (v,) in views] == sorted(SOURCES)
+
+
+@pytest.mark.parametrize(
+    ("text", "tables"),
+    [
+        ("select * from shared.loan_balances", ["loan_balances"]),
+        ("-- shared.approval_cases\nselect * from warehouse.loan_balances", ["loan_balances"]),
+        (
+            "select * from shared.utility_connections, warehouse.approval_cases, "
+            "shared.approval_cases",
+            ["utility_connections", "approval_cases"],
+        ),
+    ],
+)
+def test_lineage_follows_shared_views(text: str, tables: list[str]) -> None:
+    assert source_tables(text) == tables

@@ -5,6 +5,10 @@ resolved against the project folder first, then against the package's ``sql/``) 
 ``unit_code, value, n_cases`` for one quarter. The parameters a file may use are those of
 :func:`quarter_parameters`; only those that occur in the file are bound
 (DuckDB rejects unused named parameters).
+
+Leaves read the shared layer: schema ``shared``, one view per warehouse source
+(``sql/indicators/shared/<source>.sql``, created by :func:`ensure_shared_views`), which
+carries durations in working days, so that a leaf is a filter and an aggregate.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ SOURCE_COLUMNS = ["indicator", "sql_file", "source_table", "input_quarter"]
 
 _PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _TABLE_RE = re.compile(r"\bwarehouse\.([a-z_][a-z0-9_]*)")
+_VIEW_RE = re.compile(r"\bshared\.([a-z_][a-z0-9_]*)")
+SHARED_DIR = "indicators/shared"
+_SHARED_SCHEMA = "create_schema_shared"
 _COMMENT_RE = re.compile(r"--[^\n]*")
 
 
@@ -93,6 +100,40 @@ def bind(text: str, quarter: Quarter) -> dict[str, str]:
     return {p: available[p] for p in params}
 
 
+def shared_view_names() -> list[str]:
+    """The shared layer's views of the enabled sources: ``sql/indicators/shared/<source>.sql``
+    (one per source; a source the project does not enable has no view)."""
+    from pipelines.contracts import enabled_sources
+
+    folder = SQL_DIR / SHARED_DIR
+    enabled = set(enabled_sources())
+    return sorted(
+        p.stem for p in folder.glob("*.sql") if p.stem != _SHARED_SCHEMA and p.stem in enabled
+    )
+
+
+def ensure_shared_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create schema ``shared`` and its views. They read the warehouse tables and table
+    ``work_calendar``, so call after both exist (``prepare_calendar`` does)."""
+    con.execute(sql(f"{SHARED_DIR}/{_SHARED_SCHEMA}"))
+    for view in shared_view_names():
+        con.execute(sql(f"{SHARED_DIR}/{view}"))
+
+
+def source_tables(text: str) -> list[str]:
+    """Warehouse tables a statement reads: ``warehouse.<t>`` named in it, and those named in
+    each shared view ``shared.<v>`` it reads (in order of first mention)."""
+    code = _code(text)
+    tables: list[str] = []
+    for match in re.finditer(f"{_TABLE_RE.pattern}|{_VIEW_RE.pattern}", code):
+        table, view = match.groups()
+        if table:
+            tables.append(table)
+        else:
+            tables.extend(_TABLE_RE.findall(_code(sql(f"{SHARED_DIR}/{view}"))))
+    return list(dict.fromkeys(tables))
+
+
 def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) -> pd.DataFrame:
     """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
     text = leaf_sql_text(node)
@@ -110,7 +151,7 @@ def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) 
     if frame["unit_code"].duplicated().any():
         dup = frame.loc[frame["unit_code"].duplicated(), "unit_code"].iloc[0]
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）对单位 {dup} 返回了多行")
-    return frame.reset_index(drop=True)
+    return frame.sort_values("unit_code").reset_index(drop=True)
 
 
 def compute_indicator_values(
@@ -136,13 +177,13 @@ def compute_indicator_values(
 
 def indicator_sources(framework: Framework, quarter: Quarter) -> pd.DataFrame:
     """Which warehouse partitions each leaf reads: ``indicator, sql_file, source_table,
-    input_quarter`` (tables named ``warehouse.<table>`` in the file × the quarter parameters
-    it binds)."""
+    input_quarter`` (tables named ``warehouse.<table>`` in the file or in the shared views
+    ``shared.<view>`` it reads, × the quarter parameters it binds)."""
     available = quarter_parameters(quarter)
     rows = []
     for leaf in framework.leaves():
         text = _code(leaf_sql_text(leaf))
-        tables = list(dict.fromkeys(_TABLE_RE.findall(text)))
+        tables = source_tables(text)
         quarters = [available[p] for p in used_parameters(text) if p in available]
         for table in tables:
             for input_quarter in dict.fromkeys(quarters):

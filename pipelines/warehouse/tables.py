@@ -65,6 +65,9 @@ class SourceTables:
     promote: str
     count_warehouse: str
     preview_warehouse: str
+    # First and last day of the quarter's datetime columns (the working-day calendar's range);
+    # None for a source without datetime columns.
+    date_range: str | None
 
     def named(self) -> dict[str, str]:
         """Statements by a readable name (asset metadata)."""
@@ -142,4 +145,17 @@ def source_tables(contract: Contract) -> SourceTables:
             f"select * exclude (quarter)\nfrom {warehouse}\nwhere quarter = $quarter\n"
             "order by source_row\nlimit 10"
         ),
+        date_range=_date_range(contract, warehouse),
+    )
+
+
+def _date_range(contract: Contract, table: str) -> str | None:
+    days = [f"cast({c.column} as date)" for c in contract.columns if c.type == "datetime"]
+    if not days:
+        return None
+    first = days[0] if len(days) == 1 else f"least({', '.join(days)})"
+    last = days[0] if len(days) == 1 else f"greatest({', '.join(days)})"
+    return (
+        f"select min({first}) as first_day, max({last}) as last_day\n"
+        f"from {table}\nwhere quarter = $quarter"
     )

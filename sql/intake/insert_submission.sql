@@ -3,6 +3,8 @@ insert into intake.submissions (
     submission_hash, source, quarter, file_name, landing_path, archive_path, received_at,
     size_bytes, data_rows, status
 )
-values ($hash, $source, $quarter, $file_name, $landing_path, $archive_path, $received_at,
-        $size_bytes, $data_rows, 'received')
+values (
+    $hash, $source, $quarter, $file_name, $landing_path, $archive_path, $received_at,
+    $size_bytes, $data_rows, 'received'
+)
 on conflict do nothing

@@ -3,9 +3,10 @@
 -- file replaced them.
 update intake.submissions
 set status = 'superseded'
-where source = $source and quarter = $quarter and status in ('received', 'validated')
-  and submission_hash <> $hash
-  and received_at <= (
-      select received_at from intake.submissions
-      where source = $source and quarter = $quarter and submission_hash = $hash
-  )
+where
+    source = $source and quarter = $quarter and status in ('received', 'validated')
+    and submission_hash <> $hash
+    and received_at <= (
+        select received_at from intake.submissions
+        where source = $source and quarter = $quarter and submission_hash = $hash
+    )

@@ -15,6 +15,7 @@ with versions as (
     from intake.submissions
     where source = $source and quarter = $quarter
 ),
+
 ranked as (
     select
         *,
@@ -25,10 +26,12 @@ ranked as (
         end as preference
     from versions
 ),
+
 final as (
     select submission_hash, file_name, archive_path, received_at, status
     from ranked
-    order by preference, loaded_at desc nulls last, received_at desc, file_name desc
+    order by preference asc, loaded_at desc nulls last, received_at desc, file_name desc
     limit 1
 )
+
 select * from final

@@ -6,6 +6,7 @@ with responses as (
     from warehouse.satisfaction_responses
     where quarter = $quarter and rated_dept is not null and score_overall is not null
 ),
+
 final as (
     select
         rated_dept as department,
@@ -15,5 +16,6 @@ final as (
     from responses
     group by rated_dept
 )
+
 select * from final
 order by department

@@ -4,9 +4,11 @@
 with versions as (
     select * from intake.submissions where quarter = $quarter
 ),
+
 in_force as (
     select source, submission_hash from intake.submissions_in_force where quarter = $quarter
 ),
+
 final as (
     select
         v.source,
@@ -19,7 +21,8 @@ final as (
         f.submission_hash is not null as in_force
     from versions as v
     left join in_force as f
-        on f.source = v.source and f.submission_hash = v.submission_hash
+        on v.source = f.source and v.submission_hash = f.submission_hash
 )
+
 select * from final
 order by source, received_at, file_name

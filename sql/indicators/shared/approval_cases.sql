@@ -1,0 +1,55 @@
+-- shared.approval_cases: warehouse.approval_cases with durations in working days.
+-- One row per completed case (all quarters; leaves filter on `quarter`). Needs table
+-- work_calendar (pipelines.workdays.ensure_calendar): workdays = workday_seq(completed day) −
+-- workday_seq(accepted day), i.e. workdays strictly after 受理's day up to and including
+-- 办结's day (same day = 0; see pipelines/workdays.py); null outside the calendar.
+-- Columns:
+--   quarter              partition, e.g. 2025Q2
+--   case_id              办件编号, unique within the quarter
+--   unit_code            区划代码 of the unit (warehouse region_code)
+--   category             事项类别: 企业开办 | 工程建设项目审批 | 不动产登记 | 其他政务服务
+--   promised_limit_days  承诺时限 (working days)
+--   material_count       申请材料数
+--   step_count           办理环节数
+--   is_online            是否网办
+--   workdays             working days 受理 → 办结 (integer)
+--   on_time              workdays <= promised_limit_days (null when either is null)
+--   at_most_one_visit    跑动次数 (visit_count) <= 1 (null when not given)
+create or replace view shared.approval_cases as
+with cases as (
+    select
+        quarter, case_id, region_code, category, accepted_at, completed_at,
+        promised_limit_days, material_count, visit_count, step_count, is_online
+    from warehouse.approval_cases
+),
+
+calendar as (
+    select day, workday_seq from work_calendar
+),
+
+durations as (
+    select
+        c.*,
+        ended.workday_seq - started.workday_seq as workdays
+    from cases as c
+    left join calendar as started on started.day = cast(c.accepted_at as date)
+    left join calendar as ended on ended.day = cast(c.completed_at as date)
+),
+
+final as (
+    select
+        quarter,
+        case_id,
+        region_code as unit_code,
+        category,
+        promised_limit_days,
+        material_count,
+        step_count,
+        is_online,
+        workdays,
+        workdays <= promised_limit_days as on_time,
+        visit_count <= 1 as at_most_one_visit
+    from durations
+)
+
+select * from final
