@@ -20,6 +20,7 @@ Every problem is a :class:`ConfigIssue` (file, line, node path, Chinese message)
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
@@ -35,6 +36,8 @@ from pipelines.env import PACKAGE_ROOT, SQL_DIR
 from pipelines.project import PROJECT_FILES, ProjectError
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
+# libyaml's parser when installed (same nodes and marks, several times faster).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PathPart = str | int
 
 # Arguments of a contract-level check (checks.yaml) that name a column of the contract.
@@ -51,6 +54,8 @@ SUITE_PARAMETERS = (
     "quarter_months",
 )
 QUARTER_COLUMN_TYPES = ("datetime", "month")
+# Great Expectations kwargs a project may add to any expectation through a rule override.
+GE_KWARGS = ("mostly",)
 
 _TYPE_ZH = {
     "object": "键值映射",
@@ -159,9 +164,14 @@ class Document:
     data: Any
     root: yaml.Node | None
     issues: list[ConfigIssue] = field(default_factory=list)
+    lazy_text: str | None = None  # JSON: composed only when a line is asked for
 
     def locate(self, path: Sequence[PathPart]) -> tuple[yaml.Node | None, yaml.Node | None]:
         """(key node, value node) of the deepest node on ``path`` that exists."""
+        if self.root is None and self.lazy_text is not None:
+            with contextlib.suppress(yaml.YAMLError):  # JSON is YAML: its nodes have lines
+                self.root = yaml.compose(self.lazy_text, Loader=_LOADER)
+            self.lazy_text = None
         node, key = self.root, None
         for part in path:
             if isinstance(node, yaml.MappingNode):
@@ -211,7 +221,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 
 def _compose(text: str, file: str) -> Document:
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
@@ -279,11 +289,7 @@ def load_json_document(path: Path, file: str) -> Document:
         return Document(
             file, None, None, [ConfigIssue(file, exc.lineno, "", f"不是合法的 JSON：{exc.msg}")]
         )
-    try:  # JSON is YAML: its node tree gives the lines
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        root = None
-    return Document(file, data, root)
+    return Document(file, data, None, lazy_text=text)
 
 
 # --- JSON Schema → Chinese ---------------------------------------------------------------
@@ -394,8 +400,7 @@ def _translate(doc: Document, err: Any, schema_name: str) -> list[ConfigIssue]:
     if v == "minLength":
         return one("不能为空")
     if v == "uniqueItems":
-        seen: list[Any] = []
-        dup = next((x for x in instance if x in seen or seen.append(x)), None)  # type: ignore[func-returns-value]
+        dup = next((x for i, x in enumerate(instance) if x in instance[:i]), None)
         return one(f"列表中有重复项{_value(dup)}")
     if v == "not" and schema_name == "framework":
         return one("有下级指标（children）的上级指标不能设置 normalize、direction 或 sql")
@@ -564,14 +569,15 @@ def framework_loader_issues(doc: Document, path: Path) -> list[ConfigIssue]:
 
 @dataclass
 class Declaration:
-    """What the checks of one enabled source found: its columns and rule ids when valid."""
+    """What the checks of one enabled source found: its columns and its rules (rule id → the
+    parameters ``sources.yaml`` may override)."""
 
     source: str
     folder: Path
     builtin: bool
     valid: bool = False
     columns: tuple[str, ...] = ()
-    rules: set[str] = field(default_factory=set)
+    rules: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _display(path: Path, root: Path) -> str:
@@ -711,7 +717,10 @@ def declaration_issues(root: Path, decl: Declaration) -> list[ConfigIssue]:
         if not doc.issues:
             out += schema_issues(doc, "checks")
             out += checks_issues(doc, columns) if contract_ok else []
-            decl.rules |= {str(s["rule"]) for _, s in _items(doc, "checks") if s.get("rule")}
+            for _, spec in _items(doc, "checks"):
+                if spec.get("rule"):
+                    params = set(map(str, spec)) - {"check", "rule"}
+                    decl.rules.setdefault(str(spec["rule"]), set()).update(params)
 
     suite_path = decl.folder / "suite.json"
     doc = load_json_document(suite_path, _display(suite_path, root))
@@ -728,11 +737,11 @@ def declaration_issues(root: Path, decl: Declaration) -> list[ConfigIssue]:
     if not doc.issues:
         out += schema_issues(doc, "suite")
         out += suite_issues(doc, columns) if contract_ok else []
-        decl.rules |= {
-            str(e["meta"]["rule"])
-            for _, e in _items(doc, "expectations")
-            if isinstance(e.get("meta"), dict) and e["meta"].get("rule")
-        }
+        for _, e in _items(doc, "expectations"):
+            meta, kwargs = e.get("meta"), e.get("kwargs")
+            if isinstance(meta, dict) and meta.get("rule"):
+                params = set(map(str, kwargs)) if isinstance(kwargs, dict) else set()
+                decl.rules.setdefault(str(meta["rule"]), set()).update(params, GE_KWARGS)
     decl.valid = contract_ok
     decl.columns = columns
     return out
@@ -771,17 +780,39 @@ def sources_issues(
         decl = Declaration(source, found[0], found[1])
         out += declaration_issues(root, decl)
         decls[source] = decl
-        rules = spec.get("rules")
-        for rule in rules if isinstance(rules, dict) else {}:
-            if decl.valid and str(rule) not in decl.rules:
+        if decl.valid:
+            out += _override_issues(doc, source, spec.get("rules"), decl)
+    return out, decls
+
+
+def _override_issues(
+    doc: Document, source: str, rules: Any, decl: Declaration
+) -> list[ConfigIssue]:
+    """``rules: {<rule>: {<parameter>: value}}`` names rules and parameters of the source."""
+    out: list[ConfigIssue] = []
+    for rule, params in rules.items() if isinstance(rules, dict) else ():
+        at: list[PathPart] = ["sources", source, "rules", rule]
+        if str(rule) not in decl.rules:
+            known = "、".join(sorted(decl.rules))
+            out.append(
+                doc.issue(
+                    at, f"数据源“{source}”没有规则“{rule}”（可覆盖参数的规则：{known}）", key=True
+                )
+            )
+            continue
+        allowed = decl.rules[str(rule)]
+        for name in params if isinstance(params, dict) else ():
+            if str(name) not in allowed:
+                close = difflib.get_close_matches(str(name), sorted(allowed), n=1)
+                hint = f"，是否应为“{close[0]}”？" if close else ""
                 out.append(
                     doc.issue(
-                        ["sources", source, "rules", rule],
-                        f"数据源“{source}”没有规则“{rule}”（可覆盖参数的规则：{'、'.join(sorted(decl.rules))}）",
+                        [*at, name],
+                        f"规则“{rule}”没有参数“{name}”{hint}（可覆盖的参数：{'、'.join(sorted(allowed))}）",
                         key=True,
                     )
                 )
-    return out, decls
+    return out
 
 
 # --- indicator SQL -----------------------------------------------------------------------

@@ -114,6 +114,12 @@ def project(tmp_path: Path) -> Path:
         f.write(OWN_FRAMEWORK_NODE)
     with (root / "sources.yaml").open("a", encoding="utf-8") as f:
         f.write(OWN_SOURCE_ENTRY)
+    # A valid rule override (sources.yaml's documented example).
+    replace(
+        root / "sources.yaml",
+        "    submitters: [市数据局]\n",
+        "    submitters: [市数据局]\n    rules: {duration_absurd: {default_max_days: 400}}\n",
+    )
     return root
 
 
@@ -246,6 +252,52 @@ CASES: dict[str, Case] = {
         1,
         "sources.satisfaction_responses.submitters[1]",
         "报送部门“市外星局”不在部门名录",
+    ),
+    "framework_duplicate_code": (
+        lambda r: replace(r / "framework.yaml", "code: E01_02", "code: E01_01"),
+        "framework.yaml",
+        "code: E01_01",
+        2,
+        "indicators[0].children[1].code",
+        "编码重复",
+    ),
+    "framework_bad_enum": (
+        lambda r: replace(
+            r / "framework.yaml", "direction: lower_is_better", "direction: lower_is_best"
+        ),
+        "framework.yaml",
+        "direction: lower_is_best",
+        1,
+        "indicators[0].children[0].direction",
+        "指标 E01_01：取值应为以下之一：lower_is_better、higher_is_better",
+    ),
+    "source_id_pattern": (
+        lambda r: replace(r / "sources.yaml", "  satisfaction_responses:\n", "  Satisfaction:\n"),
+        "sources.yaml",
+        "  Satisfaction:",
+        1,
+        "sources.Satisfaction",
+        "键“Satisfaction”不合法：数据源编码只能用小写字母",
+    ),
+    "rule_override_unknown_rule": (
+        lambda r: replace(
+            r / "sources.yaml", "{duration_absurd: {", "{duration_absurd_: {", occurrence=2
+        ),
+        "sources.yaml",
+        "duration_absurd_",
+        1,
+        "sources.approval_cases.rules.duration_absurd_",
+        "数据源“approval_cases”没有规则“duration_absurd_”",
+    ),
+    "rule_override_unknown_parameter": (
+        lambda r: replace(
+            r / "sources.yaml", "default_max_days: 400", "default_max_day: 400", occurrence=2
+        ),
+        "sources.yaml",
+        "default_max_day: 400",
+        1,
+        "sources.approval_cases.rules.duration_absurd.default_max_day",
+        "规则“duration_absurd”没有参数“default_max_day”，是否应为“default_max_days”",
     ),
     "missing_sql_file": (
         lambda r: replace(
