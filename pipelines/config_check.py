@@ -75,9 +75,13 @@ _YAML_PROBLEMS = (
     ("did not find expected key", "缩进不一致或缺少“-”"),
     ("did not find expected node content", "缺少取值"),
     ("found character '\\t'", "含有制表符（请用空格缩进）"),
+    (
+        "found character that cannot start any token",
+        "含有无法识别的字符（常见原因：用制表符缩进，请改用空格）",
+    ),
     ("found undefined alias", "引用了未定义的别名（*）"),
-    ("found unexpected end of stream", "文件意外结束（引号或括号未闭合）"),
     ("while scanning a quoted scalar", "引号未闭合"),
+    ("found unexpected end of stream", "文件意外结束（引号或括号未闭合）"),
     ("expected ',' or ']'", "方括号列表未闭合或缺少逗号"),
     ("expected ',' or '}'", "花括号映射未闭合或缺少逗号"),
     ("expected <block end>", "缩进不一致"),
@@ -163,7 +167,8 @@ class Document:
     file: str
     data: Any
     root: yaml.Node | None
-    issues: list[ConfigIssue] = field(default_factory=list)
+    issues: list[ConfigIssue] = field(default_factory=list)  # the file could not be read
+    findings: list[ConfigIssue] = field(default_factory=list)  # read, but e.g. duplicate keys
     lazy_text: str | None = None  # JSON: composed only when a line is asked for
 
     def locate(self, path: Sequence[PathPart]) -> tuple[yaml.Node | None, yaml.Node | None]:
@@ -226,7 +231,8 @@ def _compose(text: str, file: str) -> Document:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        quoted = "quoted scalar" in str(exc.context or "")
+        mark = (exc.context_mark if quoted else None) or exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         return Document(
             file, None, None, [ConfigIssue(file, line, "", f"YAML 语法错误：{_yaml_problem(exc)}")]
@@ -236,7 +242,7 @@ def _compose(text: str, file: str) -> Document:
     finally:
         loader.dispose()
     doc = Document(file, data, root)
-    doc.issues.extend(_duplicate_keys(doc, root, []))
+    doc.findings.extend(_duplicate_keys(doc, root, []))
     return doc
 
 
@@ -703,8 +709,8 @@ def suite_issues(doc: Document, columns: Sequence[str]) -> list[ConfigIssue]:
 def declaration_issues(root: Path, decl: Declaration) -> list[ConfigIssue]:
     contract_path = decl.folder / "contract.yaml"
     contract_doc = load_yaml_document(contract_path, _display(contract_path, root))
-    out = list(contract_doc.issues)
-    if contract_doc.root is not None or contract_doc.data is not None:
+    out = [*contract_doc.issues, *contract_doc.findings]
+    if not contract_doc.issues:
         out += schema_issues(contract_doc, "contract")
         out += contract_issues(contract_doc, decl.source)
     columns = tuple(str(c.get("column")) for _, c in _items(contract_doc, "columns"))
@@ -713,7 +719,7 @@ def declaration_issues(root: Path, decl: Declaration) -> list[ConfigIssue]:
     checks_path = decl.folder / "checks.yaml"
     if checks_path.exists():
         doc = load_yaml_document(checks_path, _display(checks_path, root))
-        out += doc.issues
+        out += [*doc.issues, *doc.findings]
         if not doc.issues:
             out += schema_issues(doc, "checks")
             out += checks_issues(doc, columns) if contract_ok else []
@@ -1041,7 +1047,7 @@ def check_project(root: Path) -> list[ConfigIssue]:
     for name in PROJECT_FILES:
         doc = load_yaml_document(root / name, name)
         docs[name] = doc
-        issues += doc.issues
+        issues += [*doc.issues, *doc.findings]
         if not doc.issues:
             issues += schema_issues(doc, name.removesuffix(".yaml"))
     ok = {name for name, doc in docs.items() if not doc.issues}

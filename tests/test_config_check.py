@@ -497,3 +497,39 @@ def test_cli_not_a_project_exit_2(
     captured = capsys.readouterr()
     assert "不是 bizenv 项目目录（缺少 departments.yaml" in captured.err
     assert "Traceback" not in captured.err + captured.out
+
+
+def test_duplicate_key_does_not_hide_other_issues(project: Path) -> None:
+    replace(project / "bizenv.yaml", "issuer: 示例市", "issuer: 甲\nissuer: 示例市")
+    replace(project / "bizenv.yaml", "first_quarter: 2024Q1", "first_quater: 2024Q1")
+    messages = [i.message for i in check_project(project) if i.file == "bizenv.yaml"]
+    assert any("键“issuer”重复出现" in m for m in messages)
+    assert any("未知字段“first_quater”，是否应为“first_quarter”" in m for m in messages)
+
+
+def test_empty_contract_is_an_issue(project: Path) -> None:
+    (project / "sources" / OWN_SOURCE / "contract.yaml").write_text("# 空\n", encoding="utf-8")
+    issues = [i for i in check_project(project) if i.file.endswith("contract.yaml")]
+    assert [(i.file, i.message) for i in issues] == [
+        (f"sources/{OWN_SOURCE}/contract.yaml", "应为键值映射（当前为空值）")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("city:\n\tcode: '990100'\n", 2, "制表符"),
+        ("city: {code: '990100', name: 示例市\nunits: []\n", 2, "花括号映射未闭合"),
+        ("city:\n  name: \"示例市\n  code: '990100'\n", 2, "引号未闭合"),
+        ("city:\n  code: '990100'\n name: 示例市\n", 3, "缩进不一致"),
+    ],
+)
+def test_yaml_syntax_errors_in_chinese_with_line(
+    project: Path, text: str, line: int, fragment: str
+) -> None:
+    (project / "regions.yaml").write_text(text, encoding="utf-8")
+    issues = [i for i in check_project(project) if i.file == "regions.yaml"]
+    assert len(issues) == 1
+    assert issues[0].line == line
+    assert issues[0].message.startswith("YAML 语法错误：")
+    assert fragment in issues[0].message
