@@ -410,7 +410,7 @@ def _translate(doc: Document, err: Any, schema_name: str) -> list[ConfigIssue]:
         return one(f"列表中有重复项{_value(dup)}")
     if v == "not" and schema_name == "framework":
         return one("有下级指标（children）的上级指标不能设置 normalize、direction 或 sql")
-    if v is False or err.message.endswith("does not allow"):
+    if err.message.startswith("False schema"):
         return one("此处不允许该字段")
     return one(custom or f"不符合规范（{err.message}）")
 
