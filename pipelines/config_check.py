@@ -625,6 +625,7 @@ def contract_issues(doc: Document, source: str) -> list[ConfigIssue]:
     )
     quarter = data.get("quarter_column")
     types = {c.get("column"): c.get("type") for _, c in cols}
+    cols_by_index = dict(cols)
     if isinstance(quarter, str) and cols:
         if quarter not in types:
             out.append(
@@ -640,6 +641,15 @@ def contract_issues(doc: Document, source: str) -> list[ConfigIssue]:
                     f"归属季度列“{quarter}”的类型应为 datetime 或 month（当前为 {types[quarter]}）",
                 )
             )
+        else:
+            i = next(i for i, c in cols if c.get("column") == quarter)
+            if cols_by_index[i].get("required") is False:
+                out.append(
+                    doc.issue(
+                        ["columns", i, "required"],
+                        f"归属季度列“{quarter}”不能设为 required: false（每行都要据它归属季度）",
+                    )
+                )
     return out
 
 
@@ -825,6 +835,7 @@ def _override_issues(
 
 _COMMENT_RE = re.compile(r"--[^\n]*")
 _TABLE_RE = re.compile(r"\bwarehouse\s*\.\s*\"?([A-Za-z_][A-Za-z0-9_]*)")
+_STAGING_RE = re.compile(r"\bstaging\s*\.\s*\"?([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_RE = re.compile(r"^LINE (\d+):(.*)$", re.MULTILINE)
 
 
@@ -959,6 +970,17 @@ def indicator_issues(
             code_only = _COMMENT_RE.sub("", text)
             tables = list(dict.fromkeys(_TABLE_RE.findall(code_only)))
             blocked = False
+            for table in dict.fromkeys(_STAGING_RE.findall(code_only)):
+                out.append(
+                    ConfigIssue(
+                        file,
+                        _line_of(text, f"staging.{table}"),
+                        code,
+                        f"指标 {code} 读取 staging.{table}：staging 中是尚未通过校验的版本，"
+                        f"指标只能读取 warehouse.{table}",
+                    )
+                )
+                blocked = True
             for table in tables:
                 decl = decls.get(table)
                 if decl is None:

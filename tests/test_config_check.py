@@ -333,6 +333,30 @@ CASES: dict[str, Case] = {
         "E09_01",
         "未知参数 $qtr",
     ),
+    "indicator_reads_staging": (
+        lambda r: replace(
+            r / "indicators" / "e09_01_hotline.sql",
+            "from warehouse.complaints_12345",
+            "from staging.complaints_12345",
+        ),
+        "indicators/e09_01_hotline.sql",
+        "from staging.complaints_12345",
+        1,
+        "E09_01",
+        "staging 中是尚未通过校验的版本，指标只能读取 warehouse.complaints_12345",
+    ),
+    "contract_quarter_column_optional": (
+        lambda r: replace(
+            _own(r, "contract.yaml"),
+            "column: closed_at, type: datetime}",
+            "column: closed_at, type: datetime, required: false}",
+        ),
+        f"sources/{OWN_SOURCE}/contract.yaml",
+        "required: false",
+        1,
+        "columns[3].required",
+        "归属季度列“closed_at”不能设为 required: false",
+    ),
     "indicator_reads_source_not_enabled": (
         lambda r: replace(
             r / "sources.yaml",
@@ -533,3 +557,22 @@ def test_yaml_syntax_errors_in_chinese_with_line(
     assert issues[0].line == line
     assert issues[0].message.startswith("YAML 语法错误：")
     assert fragment in issues[0].message
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["regions", "departments", "bizenv", "bulletin", "sources", "contract", "checks", "suite"],
+)
+def test_shipped_schemas_are_valid_json_schemas(name: str) -> None:
+    import jsonschema
+
+    from pipelines.config_check import load_schema
+
+    schema = load_schema(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"].endswith(f"/{name}.schema.json")
+
+
+def test_check_project_of_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ProjectConfigError, match="项目目录不存在"):
+        ensure_valid_project(tmp_path / "nowhere")
