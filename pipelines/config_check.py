@@ -1080,6 +1080,7 @@ def check_project(root: Path) -> list[ConfigIssue]:
     if "departments.yaml" in ok:
         dept_issues, known = department_issues(docs["departments.yaml"])
         issues += dept_issues
+        known = known or None  # no usable registry: its own issues say why
     framework = docs["framework.yaml"]
     framework_valid = "framework.yaml" in ok and not any(i.file == "framework.yaml" for i in issues)
     if "framework.yaml" in ok and known is not None:
@@ -1090,7 +1091,7 @@ def check_project(root: Path) -> list[ConfigIssue]:
     if "sources.yaml" in ok:
         source_issues, decls = sources_issues(root, docs["sources.yaml"], known)
         issues += source_issues
-    if "framework.yaml" in ok and "sources.yaml" in ok:
+    if "framework.yaml" in ok and isinstance(docs["sources.yaml"].get(["sources"]), dict):
         quarter = _first_quarter(docs["bizenv.yaml"])
         issues += indicator_issues(root, framework, decls, quarter)
     return sort_issues(issues)
