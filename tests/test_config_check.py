@@ -576,3 +576,18 @@ def test_shipped_schemas_are_valid_json_schemas(name: str) -> None:
 def test_check_project_of_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ProjectConfigError, match="项目目录不存在"):
         ensure_valid_project(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        ("departments.yaml", "部门\n", "应为键值映射（当前为字符串）"),
+        ("sources.yaml", "sources: []\n", "应为键值映射（当前为列表）"),
+    ],
+)
+def test_unusable_registry_gives_one_issue_not_a_cascade(
+    project: Path, file: str, text: str, message: str
+) -> None:
+    (project / file).write_text(text, encoding="utf-8")
+    issues = check_project(project)
+    assert [(i.file, i.message) for i in issues] == [(file, message)]
