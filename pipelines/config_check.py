@@ -835,6 +835,8 @@ def _override_issues(
 
 _COMMENT_RE = re.compile(r"--[^\n]*")
 _TABLE_RE = re.compile(r"\bwarehouse\s*\.\s*\"?([A-Za-z_][A-Za-z0-9_]*)")
+# A leaf may read a source through its shared view (sql/indicators/shared/<source>.sql).
+_VIEW_RE = re.compile(r"\bshared\s*\.\s*\"?([A-Za-z_][A-Za-z0-9_]*)")
 _STAGING_RE = re.compile(r"\bstaging\s*\.\s*\"?([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_RE = re.compile(r"^LINE (\d+):(.*)$", re.MULTILINE)
 
@@ -894,6 +896,8 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
     import pandas as pd
 
     from pipelines.contracts import load_contract
+    from pipelines.env import SQL_DIR
+    from pipelines.indicators.compute import SHARED_DIR
     from pipelines.indicators.store import _SCORES_SCHEMA_FILES
     from pipelines.project import SourceSettings
     from pipelines.sqlfiles import sql
@@ -911,6 +915,11 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
             con.execute(generated.create[schema])
     for name in _SCORES_SCHEMA_FILES:
         con.execute(sql(name))
+    shared = [
+        decl.source
+        for decl in decls.values()
+        if decl.valid and (SQL_DIR / SHARED_DIR / f"{decl.source}.sql").is_file()
+    ]
     empty = pd.DataFrame(
         {
             "day": pd.Series(dtype="datetime64[ns]"),
@@ -922,6 +931,10 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
     con.execute(sql("calendar/replace_work_calendar"))
     con.execute(sql("calendar/create_macro_workdays_between"))
     con.unregister("work_calendar_source")
+    # The shared layer's views over the declared sources (they read work_calendar too).
+    con.execute(sql(f"{SHARED_DIR}/create_schema_shared"))
+    for source in shared:
+        con.execute(sql(f"{SHARED_DIR}/{source}"))
     return con
 
 
@@ -968,7 +981,9 @@ def indicator_issues(
                 out.append(ConfigIssue(file, None, code, "不是 UTF-8 编码的文本文件"))
                 continue
             code_only = _COMMENT_RE.sub("", text)
-            tables = list(dict.fromkeys(_TABLE_RE.findall(code_only)))
+            tables = list(
+                dict.fromkeys([*_TABLE_RE.findall(code_only), *_VIEW_RE.findall(code_only)])
+            )
             blocked = False
             for table in dict.fromkeys(_STAGING_RE.findall(code_only)):
                 out.append(
@@ -995,12 +1010,13 @@ def indicator_issues(
                             "它既不是内置数据源，也没有项目自定义的声明 "
                             f"sources/{table}/contract.yaml"
                         )
+                    schema = "warehouse" if f"warehouse.{table}" in code_only else "shared"
                     out.append(
                         ConfigIssue(
                             file,
-                            _line_of(text, f"warehouse.{table}"),
+                            _line_of(text, f"{schema}.{table}"),
                             code,
-                            f"指标 {code} 读取 warehouse.{table}，"
+                            f"指标 {code} 读取 {schema}.{table}，"
                             f"但本项目的 sources.yaml 没有启用数据源“{table}”（{why}）",
                         )
                     )

@@ -364,7 +364,7 @@ CASES: dict[str, Case] = {
             "",
         ),
         "sql/indicators/e06_01_loan_growth_yoy.sql",
-        "warehouse.loan_balances",
+        "shared.loan_balances",
         1,
         "E06_01",
         "没有启用数据源“loan_balances”（它是 bizenv 内置数据源",
