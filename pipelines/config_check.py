@@ -141,10 +141,19 @@ class ProjectConfigError(ProjectError):
 
 
 def ensure_valid_project(root: Path) -> None:
-    """Raise :class:`ProjectConfigError` unless :func:`check_project` finds nothing."""
-    issues = check_project(root)
+    """Raise :class:`ProjectConfigError` unless :func:`check_project` finds nothing. Checked
+    once per process and state of the project's files (runs, the code location)."""
+    from pipelines.project import _stamp
+
+    root = Path(root).resolve()
+    issues = _checked(root, _stamp(root))
     if issues:
-        raise ProjectConfigError(issues)
+        raise ProjectConfigError(list(issues))
+
+
+@cache
+def _checked(root: Path, stamp: tuple[float, ...]) -> tuple[ConfigIssue, ...]:
+    return tuple(check_project(root))
 
 
 def node_path(path: Sequence[PathPart]) -> str:

@@ -62,8 +62,14 @@ def _build(project: Project) -> dg.Definitions:
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    """The code location: the project is checked first (``bizenv config check``); an invalid
+    one stops the load with the same Chinese report."""
+    from pipelines.config_check import ensure_valid_project
+
     configure_environment()
-    return build_definitions(current_project())
+    project = current_project()
+    ensure_valid_project(project.root)
+    return build_definitions(project)
 
 
 def get_job(name: str) -> dg.JobDefinition:

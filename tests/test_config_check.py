@@ -591,3 +591,22 @@ def test_unusable_registry_gives_one_issue_not_a_cascade(
     (project / file).write_text(text, encoding="utf-8")
     issues = check_project(project)
     assert [(i.file, i.message) for i in issues] == [(file, message)]
+
+
+@pytest.mark.parametrize("command", [["run", "--quarter", "2025Q2"], ["backfill"], ["demo"]])
+def test_pipeline_commands_check_the_project_first(
+    cli_env: None,
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """A broken project stops run, backfill and demo before anything runs, with the check's
+    Chinese report (file and line) and exit 1; nothing is written to the work directory."""
+    replace(project / "regions.yaml", 'code: "990103"', 'code: "99013"')
+    workdir = tmp_path / "never"
+    code = main([*command, "--project", str(project), "--workdir", str(workdir)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "项目配置错误" in err and "regions.yaml 第" in err and "99013" in err
+    assert not workdir.exists()

@@ -51,6 +51,15 @@ def add_project_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_project_first() -> None:
+    """``bizenv config check`` of the project in force, before anything runs (run, backfill,
+    demo, dev): its Chinese report and exit 1 instead of a failure mid-run."""
+    from pipelines.config_check import ensure_valid_project
+    from pipelines.project import project_dir_from_env
+
+    ensure_valid_project(project_dir_from_env())
+
+
 def use_project(path: Path | None) -> None:
     """Make ``path`` the project in force for this process and the Dagster runs it starts."""
     from pipelines.project import PROJECT_ENV, PROJECT_FILES

@@ -31,6 +31,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_project_first
+
+    check_project_first()
     workdir = configure_environment(args.workdir)
     landed = landed_quarters(workdir.landing)
     if (args.first is None or args.last is None) and not landed:

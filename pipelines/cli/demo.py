@@ -72,6 +72,9 @@ def prepare_workdir(root: Path) -> Workdir:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_project_first
+
+    check_project_first()
     from pipelines.demo.generator import generate_landing, write_demo_correction
     from pipelines.reports.build import latest_bulletin_paths
 

@@ -96,6 +96,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_project_first
+
+    check_project_first()
     quarter = parse_quarter(args.quarter)
     tags = received_at_tags(args.received_at)
     if args.source is not None:
