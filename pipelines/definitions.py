@@ -74,5 +74,8 @@ def defs() -> dg.Definitions:
 
 def get_job(name: str) -> dg.JobDefinition:
     """Module-level accessor so a reconstructable job can be rebuilt in subprocesses
-    (``dg.build_reconstructable_job("pipelines.definitions", "get_job", (name,))``)."""
-    return defs().resolve_job_def(name)
+    (``dg.build_reconstructable_job("pipelines.definitions", "get_job", (name,))``). The
+    command that launched the run has checked the project already; its step processes do
+    not check it again."""
+    configure_environment()
+    return build_definitions(current_project()).resolve_job_def(name)
