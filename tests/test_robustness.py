@@ -65,7 +65,7 @@ SMALL = RobustnessSettings(replications=200, seed=11)
 
 def test_nominal_design_reproduces_the_engine() -> None:
     values = _values()
-    result = analyse(FRAMEWORK, values, _units(), RobustnessSettings.none().with_run(50, 1))
+    result = analyse(FRAMEWORK, values, _units(), SMALL)
     engine = score(FRAMEWORK, values, _units()).totals.set_index("unit")
     table = result.units.set_index("unit_code")
     assert np.allclose(table["nominal_score"], engine.loc[table.index, "score"], atol=1e-12)

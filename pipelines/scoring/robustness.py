@@ -256,7 +256,9 @@ class Design:
                 out.append(Factor(name, FACTOR_ZH[name], (col,)))
         return out
 
-    def nominal_row(self) -> np.ndarray:
+    def filler_row(self) -> np.ndarray:
+        """Values of the columns that do not vary in a Sobol design (any value gives the
+        single option of a fixed choice, and a multiplier of 1 when weights are fixed)."""
         return np.full(self.width, 0.5)
 
 
@@ -382,6 +384,13 @@ class Rescorer:
                 comp = np.where(wsum > 0, (filled @ self._members.T) / wsum, np.nan)
             total = np.concatenate([total, comp], axis=1)
         return total
+
+    def evaluate_nominal(self) -> tuple[np.ndarray, np.ndarray]:
+        """(totals, ranks) of the nominal design: the framework exactly as configured."""
+        ones = np.ones((1, len(self.design.weight_nodes)))
+        zero = np.zeros(1, dtype="int64")
+        t = self.totals(ones, zero, zero, zero)[:, self._rank_idx]
+        return t, competition_ranks(t)
 
     def evaluate(
         self, X: np.ndarray, batch_cells: int = DEFAULT_BATCH_CELLS
@@ -553,7 +562,7 @@ def analyse(
         raise RobustnessConfigError("模拟次数应不少于 2")
     scorer = Rescorer(framework, values, units, settings, history=history)
     design = scorer.design
-    nominal_totals, nominal_ranks = scorer.evaluate(design.nominal_row()[None, :])
+    nominal_totals, nominal_ranks = scorer.evaluate_nominal()
     keep = ~np.isnan(nominal_ranks[0])
     codes = tuple(c for c, k in zip(scorer.rankable, keep, strict=True) if k)
     rng = np.random.default_rng(settings.seed)
@@ -597,7 +606,7 @@ def analyse(
         base = sobol_base_size(settings.replications)
         problem = _problem(design, factors)
         sample = sobol_sample.sample(problem, base, calc_second_order=False, seed=settings.seed)
-        X_sobol = np.tile(design.nominal_row(), (len(sample), 1))
+        X_sobol = np.tile(design.filler_row(), (len(sample), 1))
         active = [c for f in factors for c in f.columns]
         X_sobol[:, active] = sample
         _, s_ranks = scorer.evaluate(X_sobol)
