@@ -30,6 +30,7 @@ design matrix drives the Monte Carlo (NumPy, seeded) and SALib's Saltelli sample
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -618,13 +619,17 @@ def analyse(
             if np.ptp(y) == 0:
                 indices = {k: np.zeros(len(factors)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
             else:
-                indices = sobol_analyze.analyze(
-                    problem,
-                    y,
-                    calc_second_order=False,
-                    num_resamples=SOBOL_RESAMPLES,
-                    seed=settings.seed,
-                )
+                with warnings.catch_warnings():
+                    # Some resamples of a rank that rarely moves are constant: SALib warns;
+                    # its indices are still defined (the output's total variance is not 0).
+                    warnings.simplefilter("ignore", UserWarning)
+                    indices = sobol_analyze.analyze(
+                        problem,
+                        y,
+                        calc_second_order=False,
+                        num_resamples=SOBOL_RESAMPLES,
+                        seed=settings.seed,
+                    )
             for i, f in enumerate(factors):
                 rows.append(
                     (
