@@ -73,6 +73,7 @@ def replace_rank_uncertainty(
                         **params,
                         "replications": result.settings.replications,
                         "seed": result.settings.seed,
+                        "design": result.settings.describe_zh(),
                     },
                 )
             if len(result.sensitivity):

@@ -39,6 +39,9 @@ class BulletinConfig:
     dissatisfied_at_most: int = 2
     comments_departments: int = 3
     comments_per_department: int = 3
+    # 红黑榜 notes: an entry whose place holds in fewer than this share of the robustness
+    # replications is noted as sensitive to the method.
+    list_place_note_below: float = 0.8
 
 
 def _int(raw: dict[str, Any], key: str, default: int, where: str) -> int:
@@ -83,4 +86,12 @@ def load_bulletin_config(path: Path = DEFAULT_CONFIG_PATH) -> BulletinConfig:
         dissatisfied_at_most=_int(raw, "dissatisfied_at_most", 2, ""),
         comments_departments=_int(raw, "comments_departments", 3, ""),
         comments_per_department=_int(raw, "comments_per_department", 3, ""),
+        list_place_note_below=_share(raw, "list_place_note_below", 0.8),
     )
+
+
+def _share(raw: dict[str, Any], key: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise BulletinConfigError(f"通报配置 {key} 应为 0 至 1 之间的数（现为 {value!r}）")
+    return float(value)

@@ -66,7 +66,7 @@ AGGREGATION_ZH = {
     "geometric": "几何平均",
     "harmonic": "调和平均",
 }
-MISSING_ZH = {"leave_out": "不计入（权重重新归一）", "city_min": "取全市最低得分"}
+MISSING_ZH = {"leave_out": "不计入（其余指标权重重新归一）", "city_min": "取全市最低得分"}
 FACTOR_ZH = {
     "normalisation": "标准化方法",
     "aggregation": "汇总方法",
@@ -98,6 +98,18 @@ class RobustnessSettings:
             replications=self.replications if replications is None else replications,
             seed=self.seed if seed is None else seed,
         )
+
+    def describe_zh(self) -> str:
+        """The uncertain inputs in one Chinese sentence (the bulletin's method appendix)."""
+        parts = []
+        if self.weight_range > 0:
+            parts.append(f"各项权重在±{self.weight_range * 100:g}%内均匀浮动后重新归一")
+        else:
+            parts.append("权重固定")
+        parts.append("标准化方法取" + "、".join(NORMALISATION_ZH[o] for o in self.normalisations))
+        parts.append("汇总方法取" + "、".join(AGGREGATION_ZH[o] for o in self.aggregations))
+        parts.append("缺失值" + "或".join(MISSING_ZH[o] for o in self.missing))
+        return "；".join(parts)
 
     @classmethod
     def none(cls) -> RobustnessSettings:

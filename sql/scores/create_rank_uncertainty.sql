@@ -14,6 +14,7 @@
 --   share_list_place    share of replications in which the unit keeps that place
 --   replications        number of Monte Carlo replications
 --   seed                random seed of the replications
+--   design              the uncertain inputs, in Chinese (RobustnessSettings.describe_zh)
 create table if not exists scores.rank_uncertainty (
     quarter varchar not null,
     unit_code varchar not null,
@@ -28,5 +29,6 @@ create table if not exists scores.rank_uncertainty (
     share_list_place double not null,
     replications integer not null,
     seed bigint not null,
+    design varchar not null,
     primary key (quarter, unit_code)
 )

@@ -24,7 +24,8 @@ final as (
         coalesce(cast(list_place as varchar), '') as list_place,
         cast(share_list_place as double) as share_list_place,
         cast($replications as integer) as replications,
-        cast($seed as bigint) as seed
+        cast($seed as bigint) as seed,
+        cast($design as varchar) as design
     from result_rows
 )
 
