@@ -114,9 +114,12 @@ def _with_ties(rows: list[RankRow], n: int, values: dict[str, float]) -> set[str
     return {r.unit_code for r in rows if values[r.unit_code] >= cut}
 
 
-def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
+def red_black_lists(
+    rows: list[RankRow], rules: ListRules, previous_label: str = "上季度"
+) -> RedBlackLists:
     """红榜: top N and the N biggest risers; 黑榜: bottom N and every unit that fell
-    ≥ ``fall_places`` places. Ties at a boundary are included; a unit is on one list only."""
+    ≥ ``fall_places`` places. Ties at a boundary are included; a unit is on one list only.
+    ``previous_label`` names the period compared with in the reasons (上年度 for the year)."""
     n = len(rows)
     by_rank = sorted(rows, key=lambda r: (r.rank, r.unit_code))
     top = {r.unit_code for r in by_rank if r.rank <= rules.top} if rules.top else set()
@@ -149,7 +152,7 @@ def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
         if r.unit_code in top:
             reasons.append(f"综合排名第{r.rank}位")
         if r.unit_code in risers:
-            reasons.append(f"排名较上季度上升{r.rank_change}位")
+            reasons.append(f"排名较{previous_label}上升{r.rank_change}位")
         if reasons and r.unit_code not in bottom:
             red.append(ListEntry(r, tuple(reasons)))
             continue
@@ -158,9 +161,9 @@ def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
             from_bottom = n - r.rank + 1
             reasons.append(f"综合排名第{r.rank}位（倒数第{from_bottom}位）")
         if r.unit_code in fallers and r.unit_code not in top:
-            reasons.append(f"排名较上季度下降{-(r.rank_change or 0)}位")
+            reasons.append(f"排名较{previous_label}下降{-(r.rank_change or 0)}位")
         if r.unit_code in bottom and r.unit_code in risers:
-            reasons.append(f"虽较上季度上升{r.rank_change}位，仍处末位区间")
+            reasons.append(f"虽较{previous_label}上升{r.rank_change}位，仍处末位区间")
         if reasons:
             black.append(ListEntry(r, tuple(reasons)))
     return RedBlackLists(tuple(red), tuple(black))
