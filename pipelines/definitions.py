@@ -15,7 +15,8 @@ configure_environment()
 
 quarterly_pipeline_job = dg.define_asset_job(
     "quarterly_pipeline",
-    selection=dg.AssetSelection.all(),
+    # The annual group is partitioned by year: it has its own job (annual_reporting).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("annual"),
     config=IN_PROCESS,
     description="一个季度的全流程：归档 → 校验 → 入库（及其下游）。",
 )

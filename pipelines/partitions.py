@@ -18,3 +18,17 @@ quarterly_partitions = dg.TimeWindowPartitionsDefinition(
 
 def partition_quarter(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> Quarter:
     return Quarter.parse(context.partition_key)
+
+
+# The annual evaluation: one partition per calendar year ("2024"), each depending on the
+# year's four quarterly partitions (Dagster's time-window mapping).
+yearly_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 1 *",
+    start=str(DEMO_FIRST.year),
+    fmt="%Y",
+    timezone=TIMEZONE,
+)
+
+
+def partition_year(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> int:
+    return int(context.partition_key)

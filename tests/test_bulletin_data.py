@@ -129,15 +129,16 @@ def fixture_config(tmp: Path) -> BulletinConfig:
     )
 
 
-def _values() -> pd.DataFrame:
+def _values(quarters: tuple[Quarter, ...] = QUARTERS) -> pd.DataFrame:
     framework = framework_from_dict(FRAMEWORK)
     rng = np.random.default_rng(20250701)
     rows = []
-    for qi, quarter in enumerate(QUARTERS):
+    for qi, quarter in enumerate(quarters):
         for unit, quality in QUALITY.items():
             for leaf in framework.leaves():
                 best, worst = leaf.normalize.params["best"], leaf.normalize.params["worst"]
-                share = float(np.clip(quality[qi] + rng.normal(0, 0.08), 0.02, 0.98))
+                level = quality[qi % len(quality)]
+                share = float(np.clip(level + rng.normal(0, 0.08), 0.02, 0.98))
                 value = worst + (best - worst) * share
                 rows.append(
                     (str(quarter), unit, leaf.code, round(value, 3), int(rng.integers(20, 400)))
@@ -296,8 +297,7 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
     """A warehouse with every table the bulletin reads, for ``quarters`` (10 units each)."""
     framework = framework_from_dict(FRAMEWORK)
     registry = default_registry()
-    values = _values()
-    values = values[values["quarter"].isin([str(q) for q in quarters])]
+    values = _values(quarters)
     result = score(
         framework,
         values.rename(columns={"quarter": "period", "unit_code": "unit"}),

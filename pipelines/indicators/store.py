@@ -26,6 +26,7 @@ _SCORES_SCHEMA_FILES: tuple[str, ...] = (
     "scores/create_rankings",
     "scores/create_rank_uncertainty",
     "scores/create_rank_sensitivity",
+    "annual/create_annual_rankings",
     "scores/create_view_score_trace",
 )
 

@@ -320,10 +320,7 @@ def build_annual_content(
     tables = existing_tables(con)
     if "scores.rankings" not in tables:
         raise IncompleteYearError(f"仓库中没有评分排名结果，无法进行{year}年度综合评价")
-    span = {"first_quarter": f"{year - 1}Q1", "last_quarter": f"{year}Q4"}
-    totals = _frame(con, "quarter_totals", span)
-    names = {u.code: (u.display_name, u.display_name) for u in registry.units}
-    result = compute_annual(totals, year, config.annual, config.rules, names)
+    result = annual_result(con, year, config, registry)
     if result.missing_quarters:
         raise IncompleteYearError(
             f"{year}年{_cn_quarters(list(result.missing_quarters))}尚无评分排名结果，"
@@ -497,3 +494,38 @@ def generated_now() -> datetime:
     from pipelines.reports.build import now_shanghai
 
     return now_shanghai()
+
+
+def replace_annual_rankings(
+    con: duckdb.DuckDBPyConnection, year: int, result: AnnualResult
+) -> None:
+    """Replace the year's partition of scores.annual_rankings (one transaction)."""
+    from pipelines.warehouse.store import transaction
+
+    frame = result.frame()
+    with transaction(con):
+        con.execute(sql("annual/delete_annual_rankings"), {"year": year})
+        con.register("annual_rows", frame)
+        try:
+            if len(frame):
+                con.execute(sql("annual/insert_annual_rankings"), {"year": year})
+        finally:
+            con.unregister("annual_rows")
+
+
+def annual_result(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    config: BulletinConfig,
+    registry: Registry | None = None,
+) -> AnnualResult:
+    """The year's evaluation from the stored quarterly rankings (flagged if incomplete)."""
+    registry = registry or default_registry()
+    span = {"first_quarter": f"{year - 1}Q1", "last_quarter": f"{year}Q4"}
+    totals = _frame(con, "quarter_totals", span)
+    names = {u.code: (u.display_name, u.display_name) for u in registry.units}
+    return compute_annual(totals, year, config.annual, config.rules, names)
+
+
+def read_annual_rankings(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    return con.execute(sql("annual/select_annual_rankings"), {"year": year}).df()
