@@ -232,7 +232,14 @@ def test_cli_report_year(project: Workdir, capsys: pytest.CaptureFixture[str]) -
     assert main(["report", "--year", "2024", "--workdir", str(project.root)]) == 0
     out = capsys.readouterr().out
     assert "2024年度报告已生成" in out
-    assert (project.reports / "2024年度" / "示例市营商环境评价_2024年度数据表.xlsx").is_file()
+    from openpyxl import load_workbook
+
+    book = load_workbook(project.reports / "2024年度" / "示例市营商环境评价_2024年度数据表.xlsx")
+    assert book.sheetnames == ["说明", "年度排名", "一级指标", "部门满意度"]
+    ranking = list(book["年度排名"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in ranking] == sorted(r[0] for r in ranking)
+    for r in ranking:  # 年度得分 = mean of the four quarter columns
+        assert r[3] == pytest.approx(sum(r[4:8]) / 4)
     assert main(["report", "--year", "2025", "--workdir", str(project.root)]) == 2
     assert "年度评价不完整" in capsys.readouterr().err
     assert main(["report", "--year", "24", "--workdir", str(project.root)]) == 2

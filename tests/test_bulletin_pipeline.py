@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from pipelines.defs.indicators.assets import indicator_values
 from pipelines.defs.reports.assets import bulletin, workbook
 from pipelines.defs.scoring.assets import indicator_scores, rankings
+from pipelines.defs.scoring.robustness import rank_uncertainty
 from pipelines.env import Workdir
 from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
 from pipelines.quarters import Quarter
@@ -49,10 +50,20 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     with DagsterInstance.ephemeral() as instance:
         for quarter in (Q1, Q2):
             results[quarter] = materialize(
-                [indicator_values, indicator_scores, rankings, bulletin, workbook],
+                [
+                    indicator_values,
+                    indicator_scores,
+                    rankings,
+                    rank_uncertainty,
+                    bulletin,
+                    workbook,
+                ],
                 partition_key=quarter.partition_key,
                 resources=resources,
                 instance=instance,
+                run_config={
+                    "ops": {"scoring__rank_uncertainty": {"config": {"replications": 200}}}
+                },
                 raise_on_error=True,
             )
     yield {"layout": layout, "results": results}
@@ -130,9 +141,14 @@ def test_real_bulletin_in_chromium(run: dict[str, object], tmp_path: Path) -> No
                 "div.plot", "els => els.filter(e => !e.querySelector('svg.main-svg')).length"
             )
             bars = page.locator("#chart-ranking g.trace.bars g.point path").count()
+            intervals = page.locator("#chart-rank-intervals g.errorbar").count()
+            sentence = page.locator("#robustness-sentence").inner_text()
             page.screenshot(path=str(tmp_path / "real.png"), full_page=True)
         finally:
             context.close()
     assert errors == [] and remote == []
     assert empty == 0 and bars == 10
+    # The pipeline's rank_uncertainty feeds 综合排名's interval chart and sentence.
+    assert intervals == 10
+    assert re.match(r".+在\d+%的模拟中保持第1名；", sentence)
     assert (tmp_path / "real.png").stat().st_size > 50_000
