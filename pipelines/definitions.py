@@ -13,11 +13,13 @@ from functools import cache
 
 import dagster as dg
 
+from pipelines.defs.annual.assets import build_annual_defs
 from pipelines.defs.automation.definitions import build_automation_defs
 from pipelines.defs.indicators.assets import build_indicator_defs
 from pipelines.defs.intake.assets import build_submission_assets
 from pipelines.defs.reports.assets import build_report_defs
 from pipelines.defs.scoring.assets import build_scoring_defs
+from pipelines.defs.scoring.robustness import build_robustness_defs
 from pipelines.defs.validation.assets import build_staging_assets
 from pipelines.defs.warehouse.assets import build_warehouse_assets
 from pipelines.env import IN_PROCESS, configure_environment
@@ -40,7 +42,8 @@ def build_definitions(project: Project) -> dg.Definitions:
 def _build(project: Project) -> dg.Definitions:
     quarterly_pipeline_job = dg.define_asset_job(
         "quarterly_pipeline",
-        selection=dg.AssetSelection.all(),
+        # The annual group is partitioned by year: it has its own job (annual_reporting).
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("annual"),
         config=IN_PROCESS,
         description="一个季度的全流程：归档 → 校验 → 入库（及其下游）。",
     )
@@ -54,7 +57,9 @@ def _build(project: Project) -> dg.Definitions:
         ),
         build_indicator_defs(project),
         build_scoring_defs(project),
+        build_robustness_defs(project),
         build_report_defs(project),
+        build_annual_defs(project),
         build_automation_defs(project),
         dg.Definitions(jobs=[quarterly_pipeline_job], resources=default_resources(project)),
     )

@@ -58,6 +58,26 @@ def run_quarter(
     return result.success
 
 
+ANNUAL_JOB = "annual_reporting"
+
+
+def run_year(
+    year: int, executor: str = "in_process", *, tags: dict[str, str] | None = None
+) -> bool:
+    """One run of the annual evaluation and report for ``year``; True when it succeeded."""
+    result = dg.execute_job(
+        dg.build_reconstructable_job("pipelines.definitions", "get_job", (ANNUAL_JOB,)),
+        instance=dg.DagsterInstance.get(),
+        run_config={
+            "execution": {"config": {executor: {}}},
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        },
+        tags={"dagster/partition": str(year), **(tags or {})},
+        raise_on_error=False,
+    )
+    return result.success
+
+
 def loaded_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: Quarter) -> int:
     from pipelines.warehouse.store import tables
 

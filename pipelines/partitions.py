@@ -37,3 +37,26 @@ def quarterly_partitions(project: Project | None = None) -> dg.TimeWindowPartiti
 
 def partition_quarter(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> Quarter:
     return Quarter.parse(context.partition_key)
+
+
+@cache
+def yearly_partitions_from(first: Quarter) -> dg.TimeWindowPartitionsDefinition:
+    """The annual evaluation: one partition per calendar year ("2024") from the first
+    quarter's year, each depending on the year's four quarterly partitions (Dagster's
+    time-window mapping); only complete years."""
+    return dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0 1 1 *",
+        start=str(first.year),
+        fmt="%Y",
+        timezone=TIMEZONE,
+    )
+
+
+def yearly_partitions(project: Project | None = None) -> dg.TimeWindowPartitionsDefinition:
+    from pipelines.project import current_project
+
+    return yearly_partitions_from((project or current_project()).settings.first_quarter)
+
+
+def partition_year(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> int:
+    return int(context.partition_key)

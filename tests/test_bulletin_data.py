@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from pipelines.indicators import ensure_scores_schema
+from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
 from pipelines.indicators.scoring import unit_names
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
@@ -29,10 +30,12 @@ from pipelines.reports.content import BulletinContent, build_content
 from pipelines.reports.data import NoScoresError, scored_quarters
 from pipelines.reports.model import RankRow, red_black_lists, submission_deadline
 from pipelines.scoring import framework_from_dict, score, units_from_registry
+from pipelines.scoring.robustness import RobustnessSettings
 from pipelines.warehouse.store import ensure_schema
 
 QUARTERS = (Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3))
 LATEST = QUARTERS[-1]
+ROBUSTNESS = RobustnessSettings(replications=200, seed=7)
 PWNED_COMMENT = '<script>window.__pwned = "comment"</script>办事窗口太少'
 PWNED_FILE = '<script>window.__pwned="file"</script>贷款_更正版.xlsx'
 PWNED_MESSAGE = "<img src=x onerror=\"window.__pwned='message'\">金额应为非负数"
@@ -126,15 +129,16 @@ def fixture_config(tmp: Path) -> BulletinConfig:
     )
 
 
-def _values() -> pd.DataFrame:
+def _values(quarters: tuple[Quarter, ...] = QUARTERS) -> pd.DataFrame:
     framework = framework_from_dict(FRAMEWORK)
     rng = np.random.default_rng(20250701)
     rows = []
-    for qi, quarter in enumerate(QUARTERS):
+    for qi, quarter in enumerate(quarters):
         for unit, quality in QUALITY.items():
             for leaf in framework.leaves():
                 best, worst = leaf.normalize.params["best"], leaf.normalize.params["worst"]
-                share = float(np.clip(quality[qi] + rng.normal(0, 0.08), 0.02, 0.98))
+                level = quality[qi % len(quality)]
+                share = float(np.clip(level + rng.normal(0, 0.08), 0.02, 0.98))
                 value = worst + (best - worst) * share
                 rows.append(
                     (str(quarter), unit, leaf.code, round(value, 3), int(rng.integers(20, 400)))
@@ -293,8 +297,7 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
     """A warehouse with every table the bulletin reads, for ``quarters`` (10 units each)."""
     framework = framework_from_dict(FRAMEWORK)
     registry = default_registry()
-    values = _values()
-    values = values[values["quarter"].isin([str(q) for q in quarters])]
+    values = _values(quarters)
     result = score(
         framework,
         values.rename(columns={"quarter": "period", "unit_code": "unit"}),
@@ -340,6 +343,17 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
             target = f"{schema}.{table}" if exists else f"scores.{table}"
             con.execute(f"insert into {target} ({columns}) select {columns} from v_frame")
             con.unregister("v_frame")
+        # How sure each rank is (scores.rank_uncertainty), by the real analysis.
+        for quarter in quarters:
+            result = analyse_quarter(
+                con,
+                framework,
+                quarter,
+                units_from_registry(registry),
+                ROBUSTNESS,
+                load_bulletin_config().rules,
+            )
+            replace_rank_uncertainty(con, quarter, result)
         for i, quarter in enumerate(quarters):
             con.register("v_sat", _satisfaction(quarter, seed=100 + i))
             con.execute("insert into warehouse.satisfaction_responses select * from v_sat")

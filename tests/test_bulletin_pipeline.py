@@ -25,6 +25,7 @@ indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")
 rankings = asset("scoring", "rankings")
 bulletin = asset("reports", "bulletin")
+rank_uncertainty = asset("scoring", "rank_uncertainty")
 workbook = asset("reports", "workbook")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
@@ -53,10 +54,20 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     with DagsterInstance.ephemeral() as instance:
         for quarter in (Q1, Q2):
             results[quarter] = materialize(
-                [indicator_values, indicator_scores, rankings, bulletin, workbook],
+                [
+                    indicator_values,
+                    indicator_scores,
+                    rankings,
+                    rank_uncertainty,
+                    bulletin,
+                    workbook,
+                ],
                 partition_key=quarter.partition_key,
                 resources=resources,
                 instance=instance,
+                run_config={
+                    "ops": {"scoring__rank_uncertainty": {"config": {"replications": 200}}}
+                },
                 raise_on_error=True,
             )
     yield {"layout": layout, "results": results}
@@ -134,9 +145,14 @@ def test_real_bulletin_in_chromium(run: dict[str, object], tmp_path: Path) -> No
                 "div.plot", "els => els.filter(e => !e.querySelector('svg.main-svg')).length"
             )
             bars = page.locator("#chart-ranking g.trace.bars g.point path").count()
+            intervals = page.locator("#chart-rank-intervals g.errorbar").count()
+            sentence = page.locator("#robustness-sentence").inner_text()
             page.screenshot(path=str(tmp_path / "real.png"), full_page=True)
         finally:
             context.close()
     assert errors == [] and remote == []
     assert empty == 0 and bars == 10
+    # The pipeline's rank_uncertainty feeds 综合排名's interval chart and sentence.
+    assert intervals == 10
+    assert re.match(r".+在\d+%的模拟中保持第1名；", sentence)
     assert (tmp_path / "real.png").stat().st_size > 50_000

@@ -33,6 +33,8 @@ every_indicator_has_values = check("every_indicator_has_values")
 scores_within_range = check("scores_within_range")
 every_unit_has_total = check("every_unit_has_total")
 ranks_follow_scores = check("ranks_follow_scores")
+rank_uncertainty = asset("scoring", "rank_uncertainty")
+nominal_equals_rankings = check("nominal_equals_rankings")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
 SCALE = 0.1
@@ -44,7 +46,10 @@ ASSETS = [
     scores_within_range,
     every_unit_has_total,
     ranks_follow_scores,
+    rank_uncertainty,
+    nominal_equals_rankings,
 ]
+ROBUSTNESS_RUN = {"ops": {"scoring__rank_uncertainty": {"config": {"replications": 200}}}}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +75,7 @@ def pipeline_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                 partition_key=quarter.partition_key,
                 resources=resources,
                 instance=instance,
+                run_config=ROBUSTNESS_RUN,
                 raise_on_error=True,
             )
     yield {"path": str(layout.warehouse), "results": results}
@@ -88,6 +94,7 @@ def test_runs_succeed_and_checks_pass(pipeline_db) -> None:
         assert checks["scores_within_range"].passed
         assert checks["every_unit_has_total"].passed
         assert checks["ranks_follow_scores"].passed
+        assert checks["nominal_equals_rankings"].passed
         mats = {m.asset_key: m for m in result.get_asset_materialization_events()}
         meta = mats[AssetKey(["indicators", "indicator_values"])].materialization.metadata
         assert meta["dagster/row_count"].value > 0
@@ -244,3 +251,24 @@ def test_ties_share_the_best_rank(tmp_path) -> None:
         if better_tied
         else {"990102": 2, "990103": 2, "990104": 1}
     )
+
+
+def test_rank_uncertainty_stored_per_quarter(pipeline_db) -> None:
+    path = pipeline_db["path"]
+    table = read(path, "select * from scores.rank_uncertainty where quarter = ?", [str(Q2)])
+    ranking = read(path, "select * from scores.rankings where quarter = ?", [str(Q2)])
+    merged = table.merge(ranking, on="unit_code")
+    assert len(merged) == len(ranking) == len(units_from_registry().units)
+    assert (merged["nominal_rank"] == merged["rank"]).all()
+    assert np.allclose(merged["nominal_score"], merged["total_score"])
+    assert (merged["rank_p05"] <= merged["median_rank"]).all()
+    assert (merged["median_rank"] <= merged["rank_p95"]).all()
+    assert merged["share_nominal_rank"].between(0, 1).all()
+    assert (table["replications"] == 200).all()
+    sens = read(path, "select * from scores.rank_sensitivity where quarter = ?", [str(Q2)])
+    assert set(sens["output"]) == {*ranking["unit_code"], "mean_abs_rank_shift"}
+    assert {"weights_level1", "normalisation", "aggregation"} <= set(sens["factor"])
+    # A second run replaces the partition (no duplicate keys, same seed → same result).
+    mats = pipeline_db["results"]["2025Q2"].get_asset_materialization_events()
+    meta = {m.asset_key: m for m in mats}[AssetKey(["scoring", "rank_uncertainty"])]
+    assert meta.materialization.metadata["replications"].value == 200

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("pipelines.cli.check", "报送前自查：按数据规范校验一个文件"),
     "template": ("pipelines.cli.template", "生成某数据源的 Excel 报送模板"),
     "score": ("pipelines.cli.score", "按指标体系对任意指标值表评分排名"),
+    "robustness": ("pipelines.cli.robustness", "某季度各单位名次的稳健性（不确定性与敏感性分析）"),
     "report": ("pipelines.cli.report", "生成某季度的季通报（HTML）与数据表（Excel）"),
     "run": ("pipelines.cli.run", "运行一个季度的流水线（可只运行一个数据源及其下游）"),
     "backfill": ("pipelines.cli.backfill", "按季度顺序回填一段时间的全部资产"),

@@ -26,6 +26,7 @@ from pipelines.orchestration import (
     loaded_rows,
     refresh_job,
     run_quarter,
+    run_year,
     status_lines,
 )
 from pipelines.project import current_project
@@ -115,6 +116,10 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(status_lines(workdir, last, (CORRECTION_SOURCE,))))
     run_quarter(last, args.executor, asset_selection=REPORT_ASSETS, tags=DEMO_TAGS)
 
+    # The annual evaluation of the demo's one full year.
+    annual_ok = run_year(DEMO_QUARTERS[0].year, args.executor, tags=DEMO_TAGS)
+    print(f"   {DEMO_QUARTERS[0].year}年度综合评价与年度报告{'完成' if annual_ok else '有失败'}")
+
     print("④ 结果")
     _print_summary(workdir)
     bulletin = latest_bulletin_paths(workdir)
@@ -123,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
         if bulletin.workbook is not None:
             print(f"   最新数据表：{bulletin.workbook}")
         print(f"   季通报索引：{bulletin.index}")
+    annual = sorted(workdir.reports.glob("*年度/*年度报告.html"))
+    for path in annual:
+        print(f"   年度报告：{path}")
     print(f"总用时 {time.monotonic() - started:.1f} 秒")
     return 0
 

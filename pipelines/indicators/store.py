@@ -28,6 +28,9 @@ _SCORES_SCHEMA_FILES: tuple[str, ...] = (
     "scores/create_indicator_inputs",
     "scores/create_indicator_scores",
     "scores/create_rankings",
+    "scores/create_rank_uncertainty",
+    "scores/create_rank_sensitivity",
+    "annual/create_annual_rankings",
     "scores/create_view_score_trace",
 )
 
@@ -152,7 +155,14 @@ def replace_rankings(
 
 
 def read_partition(con: duckdb.DuckDBPyConnection, table: str, quarter: Quarter) -> pd.DataFrame:
-    """One quarter of ``indicator_values``, ``indicator_scores`` or ``rankings``."""
-    if table not in ("indicator_values", "indicator_scores", "rankings"):
+    """One quarter of ``indicator_values``, ``indicator_scores``, ``rankings``,
+    ``rank_uncertainty`` or ``rank_sensitivity``."""
+    if table not in (
+        "indicator_values",
+        "indicator_scores",
+        "rankings",
+        "rank_uncertainty",
+        "rank_sensitivity",
+    ):
         raise ValueError(f"unknown scores table {table}")
     return con.execute(sql(f"scores/select_{table}_partition"), {"quarter": str(quarter)}).df()

@@ -15,9 +15,11 @@ from pipelines.reports.model import (
     Comment,
     IndicatorSummary,
     KeyIndicator,
+    ListNote,
     MethodRow,
     RankRow,
     RedBlackLists,
+    Robustness,
     SatisfactionRow,
     SourceQuality,
     TrendSeries,
@@ -27,6 +29,7 @@ from pipelines.reports.model import (
     indicator_summaries,
     key_indicators,
     method_rows,
+    rank_robustness,
     rank_rows,
     red_black_lists,
     satisfaction_rows,
@@ -34,7 +37,7 @@ from pipelines.reports.model import (
     trend,
     unit_profiles,
 )
-from pipelines.reports.narrative import overview
+from pipelines.reports.narrative import overview, robustness_sentence
 from pipelines.scoring import Framework, FrameworkError, load_framework
 
 
@@ -59,6 +62,9 @@ class BulletinContent:
     method: list[MethodRow]
     trend: list[TrendSeries]
     narrative: list[str]
+    robustness: Robustness | None = None
+    robustness_text: str = ""
+    list_notes: tuple[ListNote, ...] = ()
 
     @property
     def has_previous(self) -> bool:
@@ -99,6 +105,8 @@ def build_content(
     )
     quality = data_quality(data, config.deadline_days_after_quarter)
     narrative = overview(quarter, registry, framework, rows, keys, lists, satisfaction, quality)
+    robustness = rank_robustness(data, rows)
+    notes = tuple(robustness.list_notes(lists, config.list_place_note_below)) if robustness else ()
     return BulletinContent(
         quarter=quarter,
         city=registry.city_name,
@@ -119,4 +127,7 @@ def build_content(
         method=method_rows(framework),
         trend=trend(data, rows),
         narrative=narrative,
+        robustness=robustness,
+        robustness_text=robustness_sentence(robustness),
+        list_notes=notes,
     )

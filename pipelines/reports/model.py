@@ -114,9 +114,12 @@ def _with_ties(rows: list[RankRow], n: int, values: dict[str, float]) -> set[str
     return {r.unit_code for r in rows if values[r.unit_code] >= cut}
 
 
-def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
+def red_black_lists(
+    rows: list[RankRow], rules: ListRules, previous_label: str = "上季度"
+) -> RedBlackLists:
     """红榜: top N and the N biggest risers; 黑榜: bottom N and every unit that fell
-    ≥ ``fall_places`` places. Ties at a boundary are included; a unit is on one list only."""
+    ≥ ``fall_places`` places. Ties at a boundary are included; a unit is on one list only.
+    ``previous_label`` names the period compared with in the reasons (上年度 for the year)."""
     n = len(rows)
     by_rank = sorted(rows, key=lambda r: (r.rank, r.unit_code))
     top = {r.unit_code for r in by_rank if r.rank <= rules.top} if rules.top else set()
@@ -149,7 +152,7 @@ def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
         if r.unit_code in top:
             reasons.append(f"综合排名第{r.rank}位")
         if r.unit_code in risers:
-            reasons.append(f"排名较上季度上升{r.rank_change}位")
+            reasons.append(f"排名较{previous_label}上升{r.rank_change}位")
         if reasons and r.unit_code not in bottom:
             red.append(ListEntry(r, tuple(reasons)))
             continue
@@ -158,9 +161,9 @@ def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
             from_bottom = n - r.rank + 1
             reasons.append(f"综合排名第{r.rank}位（倒数第{from_bottom}位）")
         if r.unit_code in fallers and r.unit_code not in top:
-            reasons.append(f"排名较上季度下降{-(r.rank_change or 0)}位")
+            reasons.append(f"排名较{previous_label}下降{-(r.rank_change or 0)}位")
         if r.unit_code in bottom and r.unit_code in risers:
-            reasons.append(f"虽较上季度上升{r.rank_change}位，仍处末位区间")
+            reasons.append(f"虽较{previous_label}上升{r.rank_change}位，仍处末位区间")
         if reasons:
             black.append(ListEntry(r, tuple(reasons)))
     return RedBlackLists(tuple(red), tuple(black))
@@ -702,3 +705,119 @@ def trend(data: BulletinData, rows: list[RankRow]) -> list[TrendSeries]:
             )
         )
     return out
+
+
+# --- 名次稳健性 --------------------------------------------------------------------------------
+
+
+def fmt_share(share: float | None) -> str:
+    """A share of simulations as a whole percentage (half up): 0.925 → 93%."""
+    if share is None:
+        return "—"
+    return f"{math.floor(share * 100 + 0.5)}%"
+
+
+@dataclass(frozen=True)
+class RankInterval:
+    unit: RankRow
+    median: int
+    low: int  # 5th percentile rank
+    high: int  # 95th percentile rank
+    share_rank: float  # of simulations keeping the nominal rank
+    place: str  # nominal 红/黑榜 place in the analysis: red, black or ""
+    share_place: float
+
+    def overlaps(self, other: RankInterval) -> bool:
+        return self.low <= other.high and other.low <= self.high
+
+
+@dataclass(frozen=True)
+class Driver:
+    factor: str
+    label: str
+    s1: float | None
+    st: float | None
+
+
+@dataclass(frozen=True)
+class ListNote:
+    entry: ListEntry
+    kind: str  # red / black
+    share: float
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """The quarter's rank uncertainty (scores.rank_uncertainty) aligned with the ranking."""
+
+    intervals: tuple[RankInterval, ...]  # in the ranking's order
+    replications: int
+    seed: int
+    design: str
+    drivers: tuple[Driver, ...]  # largest total index first
+    base_samples: int
+
+    @property
+    def leader(self) -> RankInterval | None:
+        return self.intervals[0] if self.intervals else None
+
+    def overlapping_pairs(self) -> list[tuple[RankInterval, RankInterval]]:
+        """Units next to each other in the ranking whose 5–95 % rank intervals overlap."""
+        return [
+            (a, b)
+            for a, b in zip(self.intervals, self.intervals[1:], strict=False)
+            if a.overlaps(b)
+        ]
+
+    def list_notes(self, lists: RedBlackLists, below: float) -> list[ListNote]:
+        """红/黑榜 entries whose place holds in fewer than ``below`` of the simulations."""
+        by_code = {i.unit.unit_code: i for i in self.intervals}
+        notes = []
+        for kind, entries in (("red", lists.red), ("black", lists.black)):
+            for entry in entries:
+                interval = by_code.get(entry.unit.unit_code)
+                if interval is None or interval.place != kind:
+                    continue
+                if interval.share_place < below:
+                    notes.append(ListNote(entry, kind, interval.share_place))
+        return notes
+
+
+def rank_robustness(data: BulletinData, rows: list[RankRow]) -> Robustness | None:
+    """None when the quarter's robustness analysis has not run (or ranked other units)."""
+    frame = data.rank_uncertainty
+    if frame is None or frame.empty:
+        return None
+    by_code = {str(r.unit_code): r for r in frame.itertuples(index=False)}
+    intervals = []
+    for row in rows:
+        r = by_code.get(row.unit_code)
+        if r is None or _int(r.nominal_rank) != row.rank:
+            continue  # analysed before the ranking changed: not shown for this unit
+        intervals.append(
+            RankInterval(
+                unit=row,
+                median=int(r.median_rank),
+                low=int(r.rank_p05),
+                high=int(r.rank_p95),
+                share_rank=float(r.share_nominal_rank),
+                place=str(r.list_place or ""),
+                share_place=float(r.share_list_place),
+            )
+        )
+    if not intervals:
+        return None
+    first = frame.iloc[0]
+    sens = data.rank_sensitivity
+    drivers = tuple(
+        Driver(str(s.factor), str(s.factor_label), _num(s.s1), _num(s.st))
+        for s in sens.itertuples(index=False)
+    )
+    return Robustness(
+        intervals=tuple(intervals),
+        replications=int(first["replications"]),
+        seed=int(first["seed"]),
+        design=str(first["design"]),
+        drivers=drivers,
+        base_samples=int(sens["base_samples"].iloc[0]) if len(sens) else 0,
+    )

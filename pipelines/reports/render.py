@@ -23,7 +23,7 @@ from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
 from pipelines.reports import charts
 from pipelines.reports.content import BulletinContent
-from pipelines.reports.model import fmt_number, fmt_value, round2
+from pipelines.reports.model import fmt_number, fmt_share, fmt_value, round2
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
 from pipelines.validation.model import rule_label
 
@@ -72,6 +72,7 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = lambda v, d=2: fmt_number(round2(v) if d == 2 else v, d)
     env.filters["value"] = fmt_value
     env.filters["pct"] = lambda v, d=1: "—" if v is None else f"{v * 100:.{d}f}%"
+    env.filters["share"] = fmt_share
     env.filters["change"] = lambda v, unit="分": change_words(v, unit)
     env.filters["cn"] = cn_ordinal
     env.filters["dt"] = lambda v, f="%Y-%m-%d %H:%M": "—" if v is None else v.strftime(f)
@@ -114,6 +115,11 @@ def _page(content: BulletinContent) -> Page:
     page.charts["ranking"] = charts.ranking_bars(
         content.rows, content.lists, "chart-ranking", n.figure(), f"{q}综合得分排名"
     )
+    if content.robustness is not None:
+        page.charts["intervals"] = charts.rank_intervals(
+            content.robustness, "chart-rank-intervals", n.figure(), f"{q}综合排名的名次区间"
+        )
+        page.tables["intervals"] = n.table()
     page.tables["red"] = n.table()
     page.tables["black"] = n.table()
     page.tables["first_level"] = n.table()
@@ -153,6 +159,8 @@ def _page(content: BulletinContent) -> Page:
     page.tables["quality"] = n.table()
     page.tables["rejected"] = n.table()
     page.tables["method"] = n.table()
+    if content.robustness is not None and content.robustness.drivers:
+        page.tables["sensitivity"] = n.table()
     return page
 
 
@@ -164,6 +172,7 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
     page = _page(content)
     all_charts = [
         page.charts["ranking"],
+        *([page.charts["intervals"]] if "intervals" in page.charts else []),
         page.charts["heatmap"],
         *page.indicator_charts,
         *page.radar_charts,

@@ -415,6 +415,49 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
             for m in c.method
         ],
     )
+    if c.robustness is not None:
+        rob = c.robustness
+        place = {"red": "红榜", "black": "黑榜", "": ""}
+        _sheet(
+            wb,
+            "名次稳健性",
+            [
+                Column("排名", 6, INTEGER),
+                Column("单位编码", 10),
+                Column("单位", 24),
+                Column("名次中位数", 10, INTEGER),
+                Column("5%分位名次", 10, INTEGER),
+                Column("95%分位名次", 10, INTEGER),
+                Column("保持本名次的模拟占比", 14, PERCENT),
+                Column("榜单", 8),
+                Column("保持榜单位置的模拟占比", 14, PERCENT),
+            ],
+            [
+                [
+                    i.unit.rank,
+                    i.unit.unit_code,
+                    i.unit.unit_name,
+                    i.median,
+                    i.low,
+                    i.high,
+                    i.share_rank,
+                    place.get(i.place, ""),
+                    i.share_place,
+                ]
+                for i in rob.intervals
+            ],
+        )
+        if rob.drivers:
+            _sheet(
+                wb,
+                "名次敏感性",
+                [
+                    Column("评价设定", 16),
+                    Column("一阶指数", 10, SCORE),
+                    Column("总效应指数", 10, SCORE),
+                ],
+                [[d.label, d.s1, d.st] for d in rob.drivers],
+            )
     wb.properties.creator = "bizenv"
     wb.properties.title = title
     wb.properties.created = _naive(generated_at)

@@ -1,6 +1,8 @@
 """Automation: a sensor on the landing folder and the quarterly reporting schedule."""
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -27,6 +29,9 @@ from pipelines.resources import IntakeSettings
 # A file modified more recently than this may still be uploading; a later tick takes it.
 SETTLE_SECONDS = 10.0
 
+# The annual evaluation is partitioned by year; quarterly jobs and sensors leave it out.
+ANNUAL = dg.AssetSelection.groups("annual")
+
 
 def build_source_jobs(project: Project) -> dict[str, Any]:
     """One job per source: its intake → staging → warehouse chain and everything downstream
@@ -34,7 +39,8 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
     return {
         source: dg.define_asset_job(
             f"refresh_{source}",
-            selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream(),
+            selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream()
+            - ANNUAL,
             config=IN_PROCESS,
             description=(
                 f"{project.contract(source).title}有新版本时：归档、校验、入库及其全部下游。"
@@ -49,6 +55,13 @@ quarterly_reporting_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("indicators", "scoring", "reports"),
     config=IN_PROCESS,
     description="上一季度的指标、评分排名、季通报与数据表。",
+)
+
+annual_reporting_job = dg.define_asset_job(
+    "annual_reporting",
+    selection=ANNUAL,
+    config=IN_PROCESS,
+    description="上一年度的年度综合评价（年度排名、红黑榜、三挂钩等次）与年度报告、年度数据表。",
 )
 
 
@@ -120,7 +133,7 @@ def build_sensors(
         return dg.SensorResult(run_requests=requests, cursor=cursor)
 
     @dg.sensor(
-        asset_selection=dg.AssetSelection.all(),
+        asset_selection=dg.AssetSelection.all() - ANNUAL,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=(
@@ -167,11 +180,37 @@ def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
     return reporting_schedule
 
 
+def build_annual_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
+    """January, the day after the fourth quarter's bulletin: the previous year's evaluation."""
+    day = min(settings.report_day_after_quarter + 1, 28)
+
+    @dg.schedule(
+        name="annual_reporting_schedule",
+        cron_schedule=f"0 {settings.report_hour} {day} 1 *",
+        execution_timezone=TIMEZONE,
+        job=annual_reporting_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="每年 1 月（第四季度季通报生成的次日）生成上一年度的年度综合评价与年度报告。",
+    )
+    def annual_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        year = reported_year(context.scheduled_execution_time)
+        return dg.RunRequest(run_key=str(year), partition_key=str(year))
+
+    return annual_schedule
+
+
+def reported_year(when: datetime) -> int:
+    """The year an annual run at ``when`` (Asia/Shanghai) evaluates: the previous one."""
+    local = when.astimezone(ZoneInfo(TIMEZONE)) if when.tzinfo else when
+    return local.year - 1
+
+
 def build_automation_defs(project: Project) -> dg.Definitions:
     """Refresh jobs, the landing and correction sensors and the reporting schedule."""
     source_jobs = build_source_jobs(project)
+    settings = IntakeSettings.from_project(project)
     return dg.Definitions(
-        jobs=[*source_jobs.values(), quarterly_reporting_job],
+        jobs=[*source_jobs.values(), quarterly_reporting_job, annual_reporting_job],
         sensors=build_sensors(source_jobs),
-        schedules=[build_reporting_schedule(IntakeSettings.from_project(project))],
+        schedules=[build_reporting_schedule(settings), build_annual_schedule(settings)],
     )

@@ -30,6 +30,7 @@ WORKBOOK = dg.AssetKey(["reports", "workbook"])
 UPSTREAM = [
     dg.AssetKey(["scoring", "rankings"]),
     dg.AssetKey(["scoring", "indicator_scores"]),
+    dg.AssetKey(["scoring", "rank_uncertainty"]),
     dg.AssetKey(["warehouse", "satisfaction_responses"]),
 ]
 
