@@ -387,3 +387,37 @@ def test_shared_layer_has_one_view_per_source(con) -> None:
 )
 def test_lineage_follows_shared_views(text: str, tables: list[str]) -> None:
     assert source_tables(text) == tables
+
+
+def _approval_only(rows: list[dict[str, object]]) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    ensure_scores_schema(connection)
+    base = {"quarter": str(Q), "submission_hash": "h", "region_code": U1}
+    frame = pd.DataFrame([{**base, "source_row": i + 2, **r} for i, r in enumerate(rows)])
+    _insert(connection, "approval_cases", frame.astype({"suspended_days": "Int64"}))
+    prepare_calendar(connection, Q)
+    return connection
+
+
+def test_suspended_time_is_subtracted(framework) -> None:
+    # 2024-11-01 (Fri) → 2024-11-29 (Fri): 20 working days elapsed. Case x1: 6 of them were
+    # 公示/专家评审 → 14 net, within a promised 15 (late if gross); x2: no 特殊环节 (empty = 0)
+    # → 20, late; x3: 特殊环节 longer than the case (a data slip) → 0, on time.
+    construction = {"category": "工程建设项目审批", "promised_limit_days": 15}
+    nov = {"accepted_at": ts("2024-11-01 09:00"), "completed_at": ts("2024-11-29 10:00")}
+    con = _approval_only(
+        [
+            {"case_id": "x1", **construction, **nov, "suspended_days": 6},
+            {"case_id": "x2", **construction, **nov, "suspended_days": None},
+            {"case_id": "x3", **construction, **nov, "suspended_days": 25},
+        ]
+    )
+    days = run_indicator(con, framework.node("E02_01"), Q).iloc[0]
+    assert days["value"] == pytest.approx((14 + 20 + 0) / 3) and days["n_cases"] == 3
+    on_time = run_indicator(con, framework.node("E02_02"), Q).iloc[0]
+    assert on_time["value"] == pytest.approx(200 / 3) and on_time["n_cases"] == 3
+    view = con.execute(
+        "select case_id, elapsed_workdays, suspended_days, workdays, on_time "
+        "from shared.approval_cases order by case_id"
+    ).fetchall()
+    assert view == [("x1", 20, 6, 14, True), ("x2", 20, 0, 20, False), ("x3", 20, 25, 0, True)]

@@ -12,6 +12,7 @@
 --   completed_at     办结时间 (Asia/Shanghai wall time), >= accepted_at
 --   statutory_limit_days 法定时限 (working days)
 --   promised_limit_days 承诺时限 (working days), <= statutory
+--   suspended_days   特殊环节用时 (working days: 补正、公示、专家评审、听证…; empty = 0)
 --   material_count   申请材料数
 --   visit_count      跑动次数 (in-person visits)
 --   step_count       办理环节数
@@ -29,6 +30,7 @@ create table if not exists staging.approval_cases (
     completed_at timestamp,
     statutory_limit_days bigint,
     promised_limit_days bigint,
+    suspended_days bigint,
     material_count bigint,
     visit_count bigint,
     step_count bigint,
