@@ -421,3 +421,35 @@ def test_suspended_time_is_subtracted(framework) -> None:
         "from shared.approval_cases order by case_id"
     ).fetchall()
     assert view == [("x1", 20, 6, 14, True), ("x2", 20, 0, 20, False), ("x3", 20, 25, 0, True)]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "expected"),
+    [
+        ((1.0, 1.0, 2.0), (4.0 * 1 + 4.2 * 1 + 4.4 * 2) / 4),  # weighted: 4.25
+        ((1.0, None, 2.0), (4.0 + 4.2 + 4.4) / 3),  # an amount missing: plain mean 4.2
+        ((None, None, None), (4.0 + 4.2 + 4.4) / 3),  # column not filled: plain mean
+        ((0.0, 0.0, 0.0), (4.0 + 4.2 + 4.4) / 3),  # no new lending to weight by
+    ],
+)
+def test_sme_rate_weighted_by_new_lending(framework, amounts, expected: float) -> None:
+    connection = duckdb.connect()
+    ensure_scores_schema(connection)
+    rows = [
+        {
+            "quarter": str(Q),
+            "submission_hash": "h",
+            "source_row": i + 2,
+            "region_code": U1,
+            "stat_month": month,
+            "inclusive_sme_rate_pct": rate,
+            "new_sme_loans_100m": amount,
+        }
+        for i, (month, rate, amount) in enumerate(
+            zip(("2024-10", "2024-11", "2024-12"), (4.0, 4.2, 4.4), amounts, strict=True)
+        )
+    ]
+    _insert(connection, "loan_balances", pd.DataFrame(rows).astype({"new_sme_loans_100m": float}))
+    prepare_calendar(connection, Q)
+    (row,) = run_indicator(connection, framework.node("E06_04"), Q).itertuples()
+    assert row.value == pytest.approx(expected) and row.n_cases == 3

@@ -10,6 +10,7 @@
 --   inclusive_sme_loans_100m 普惠小微贷款余额 (100 million yuan)
 --   inclusive_sme_borrowers 普惠小微贷款户数
 --   inclusive_sme_rate_pct 新发放普惠小微贷款加权平均利率 (%)
+--   new_sme_loans_100m 新发放普惠小微贷款金额 (100 million yuan, the month's; optional: weights E06_04)
 --   first_time_borrowers 首贷户数
 create table if not exists staging.loan_balances (
     quarter varchar not null,
@@ -22,5 +23,6 @@ create table if not exists staging.loan_balances (
     inclusive_sme_loans_100m double,
     inclusive_sme_borrowers bigint,
     inclusive_sme_rate_pct double,
+    new_sme_loans_100m double,
     first_time_borrowers bigint
 )

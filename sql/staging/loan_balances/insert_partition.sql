@@ -10,6 +10,7 @@ insert into staging.loan_balances (
     inclusive_sme_loans_100m,
     inclusive_sme_borrowers,
     inclusive_sme_rate_pct,
+    new_sme_loans_100m,
     first_time_borrowers
 )
 select
@@ -23,5 +24,6 @@ select
     inclusive_sme_loans_100m,
     inclusive_sme_borrowers,
     inclusive_sme_rate_pct,
+    new_sme_loans_100m,
     first_time_borrowers
 from staged_rows
