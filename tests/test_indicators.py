@@ -7,6 +7,7 @@ Day holiday, 09-29 (Sun) and 10-12 (Sat) make-up workdays, 2025-01-01 holiday.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import duckdb
@@ -24,7 +25,12 @@ from pipelines.indicators import (
     refresh_indicator_values,
     run_indicator,
 )
-from pipelines.indicators.compute import shared_view_names, source_tables, used_parameters
+from pipelines.indicators.compute import (
+    leaf_parameters,
+    shared_view_names,
+    source_tables,
+    used_parameters,
+)
 from pipelines.indicators.store import read_partition
 from pipelines.quarters import Quarter
 from pipelines.scoring import Node
@@ -453,3 +459,42 @@ def test_sme_rate_weighted_by_new_lending(framework, amounts, expected: float) -
     prepare_calendar(connection, Q)
     (row,) = run_indicator(connection, framework.node("E06_04"), Q).itertuples()
     assert row.value == pytest.approx(expected) and row.n_cases == 3
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ((), {U1: 0.5, U2: 1.0}),  # default 0: a1 1 wd, a2 same day 0 → 0.5; b1 1 wd
+        ((("same_day_workdays", 0.5),), {U1: 0.75, U2: 1.0}),  # a2 counts 0.5 → (1 + 0.5) / 2
+        ((("same_day_workdays", 1.0),), {U1: 1.0, U2: 1.0}),
+    ],
+)
+def test_same_day_convention_is_a_leaf_setting(con, framework, setting, expected) -> None:
+    node = dataclasses.replace(framework.node("E01_01"), sql_parameters=setting)
+    frame = run_indicator(con, node, Q)
+    assert dict(zip(frame["unit_code"], frame["value"], strict=True)) == pytest.approx(expected)
+    assert frame["n_cases"].tolist() == [2, 1]
+
+
+def test_unknown_leaf_setting_is_a_clear_error(con, framework) -> None:
+    node = dataclasses.replace(framework.node("E01_01"), sql_parameters=(("same_day", 0.5),))
+    with pytest.raises(IndicatorSqlError, match="未知设置 same_day"):
+        run_indicator(con, node, Q)
+
+
+def test_sql_parameters_are_read_from_the_framework() -> None:
+    from pipelines.scoring.framework import framework_from_dict
+
+    leaf = {
+        "code": "A01_01",
+        "name": "用时",
+        "sql": "indicators/e01_01_startup_days.sql",
+        "direction": "lower_is_better",
+        "normalize": {"method": "frontier", "best": 0, "worst": 1},
+        "sql_parameters": {"same_day_workdays": 0.5},
+    }
+    first = {"code": "A01", "name": "甲", "children": [leaf]}
+    doc = {"name": "测试", "code": "T", "indicators": [first]}
+    node = framework_from_dict(doc).node("A01_01")
+    assert node.sql_parameters == (("same_day_workdays", 0.5),)
+    assert leaf_parameters(node) == {"same_day_workdays": 0.5}

@@ -39,6 +39,12 @@ class IndicatorSqlError(ValueError):
     """A leaf's SQL file is missing, fails, or returns the wrong columns (Chinese message)."""
 
 
+# Leaf settings a file may use, with their defaults; a leaf's ``sql_parameters`` overrides
+# them. same_day_workdays: what a case of 0 working days (受理 and 办结 the same day) counts
+# for in a mean duration (0 = the legal count, a lower bound; 0.5 = half a day).
+LEAF_PARAMETER_DEFAULTS: dict[str, float] = {"same_day_workdays": 0.0}
+
+
 def quarter_parameters(quarter: Quarter) -> dict[str, str]:
     """Every parameter an indicator SQL file may use."""
     return {
@@ -80,8 +86,21 @@ def used_parameters(text: str) -> list[str]:
     return list(dict.fromkeys(_PARAM_RE.findall(_code(text))))
 
 
-def bind(text: str, quarter: Quarter) -> dict[str, str]:
-    available = quarter_parameters(quarter)
+def leaf_parameters(node: Node) -> dict[str, float]:
+    """The leaf's SQL settings: the defaults, overridden by its ``sql_parameters``."""
+    unknown = [k for k, _ in node.sql_parameters if k not in LEAF_PARAMETER_DEFAULTS]
+    if unknown:
+        raise IndicatorSqlError(
+            f"指标 {node.code} 的 sql_parameters 含未知设置 {'、'.join(unknown)}；"
+            f"可用设置：{'、'.join(LEAF_PARAMETER_DEFAULTS)}"
+        )
+    return {**LEAF_PARAMETER_DEFAULTS, **dict(node.sql_parameters)}
+
+
+def bind(
+    text: str, quarter: Quarter, settings: dict[str, float] | None = None
+) -> dict[str, str | float]:
+    available: dict[str, str | float] = {**(settings or {}), **quarter_parameters(quarter)}
     params = used_parameters(text)
     unknown = [p for p in params if p not in available]
     if unknown:
@@ -93,15 +112,19 @@ def bind(text: str, quarter: Quarter) -> dict[str, str]:
 
 
 def shared_view_names() -> list[str]:
-    """The shared layer's views: ``sql/indicators/shared/<view>.sql`` (one per source)."""
+    """The shared layer's views: ``sql/indicators/shared/<view>.sql`` (one per source; the
+    ``create_*`` files make the schema and the macros)."""
     folder = SQL_DIR / SHARED_DIR
-    return sorted(p.stem for p in folder.glob("*.sql") if p.stem != _SHARED_SCHEMA)
+    return sorted(p.stem for p in folder.glob("*.sql") if not p.stem.startswith("create_"))
 
 
 def ensure_shared_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create schema ``shared`` and its views. They read the warehouse tables and table
-    ``work_calendar``, so call after both exist (``prepare_calendar`` does)."""
+    """(Re)create schema ``shared``, the leaves' macros and the views. The views read the
+    warehouse tables and table ``work_calendar``, so call after both exist
+    (``prepare_calendar`` does)."""
     con.execute(sql(f"{SHARED_DIR}/{_SHARED_SCHEMA}"))
+    for macro in sorted((SQL_DIR / SHARED_DIR).glob("create_macro_*.sql")):
+        con.execute(sql(f"{SHARED_DIR}/{macro.stem}"))
     for view in shared_view_names():
         con.execute(sql(f"{SHARED_DIR}/{view}"))
 
@@ -124,7 +147,7 @@ def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) 
     """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
     text = leaf_sql_text(node)
     try:
-        frame = con.execute(text, bind(text, quarter)).df()
+        frame = con.execute(text, bind(text, quarter, leaf_parameters(node))).df()
     except duckdb.Error as exc:
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）计算失败：{exc}") from exc
     if list(frame.columns) != OUTPUT_COLUMNS:
