@@ -19,6 +19,8 @@
 --   workdays             elapsed_workdays − suspended_days, at least 0 (integer)
 --   on_time              workdays <= promised_limit_days (null when either is null)
 --   at_most_one_visit    跑动次数 (visit_count) <= 1 (null when not given)
+--   no_visit             visit_count = 0, “一次不用跑” (null when not given)
+--   same_day             elapsed_workdays = 0: 办结 the day of 受理, 即办件 (null outside the calendar)
 create or replace view shared.approval_cases as
 with cases as (
     select
@@ -66,7 +68,9 @@ final as (
         suspended_days,
         workdays,
         workdays <= promised_limit_days as on_time,
-        visit_count <= 1 as at_most_one_visit
+        visit_count <= 1 as at_most_one_visit,
+        visit_count = 0 as no_visit,
+        elapsed_workdays = 0 as same_day
     from net
 )
 
