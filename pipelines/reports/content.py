@@ -26,6 +26,7 @@ from pipelines.reports.model import (
     data_quality,
     indicator_summaries,
     key_indicators,
+    method_change_notes,
     method_rows,
     rank_rows,
     red_black_lists,
@@ -57,6 +58,7 @@ class BulletinContent:
     quality: list[SourceQuality]
     cutoff: datetime | None
     method: list[MethodRow]
+    method_changes: list[str]  # leaf-set changes behind rank/score changes (ranking note)
     trend: list[TrendSeries]
     narrative: list[str]
 
@@ -117,6 +119,7 @@ def build_content(
         quality=quality,
         cutoff=data_cutoff(quality),
         method=method_rows(framework),
+        method_changes=method_change_notes(rows, framework),
         trend=trend(data, rows),
         narrative=narrative,
     )
