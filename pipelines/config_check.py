@@ -906,7 +906,7 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
 
     from pipelines.contracts import load_contract
     from pipelines.env import SQL_DIR
-    from pipelines.indicators.compute import SHARED_DIR
+    from pipelines.indicators.compute import SHARED_DIR, ensure_shared_views
     from pipelines.indicators.store import _SCORES_SCHEMA_FILES
     from pipelines.project import SourceSettings
     from pipelines.sqlfiles import sql
@@ -940,10 +940,8 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
     con.execute(sql("calendar/replace_work_calendar"))
     con.execute(sql("calendar/create_macro_workdays_between"))
     con.unregister("work_calendar_source")
-    # The shared layer's views over the declared sources (they read work_calendar too).
-    con.execute(sql(f"{SHARED_DIR}/create_schema_shared"))
-    for source in shared:
-        con.execute(sql(f"{SHARED_DIR}/{source}"))
+    # The shared layer's macros and views over the declared sources (they read work_calendar).
+    ensure_shared_views(con, shared)
     return con
 
 
@@ -952,10 +950,15 @@ def indicator_issues(
 ) -> list[ConfigIssue]:
     import duckdb
 
-    from pipelines.indicators.compute import OUTPUT_COLUMNS, quarter_parameters, used_parameters
+    from pipelines.indicators.compute import (
+        LEAF_PARAMETER_DEFAULTS,
+        OUTPUT_COLUMNS,
+        quarter_parameters,
+        used_parameters,
+    )
     from pipelines.project import builtin_sources
 
-    available = quarter_parameters(quarter)
+    quarter_available: dict[str, Any] = quarter_parameters(quarter)
     out: list[ConfigIssue] = []
     con = None
     try:
@@ -1033,6 +1036,14 @@ def indicator_issues(
                 elif not decl.valid:
                     blocked = True  # its declaration's own issues are reported above
             params = used_parameters(text)
+            # Quarter parameters and the leaf settings (defaults overridden by sql_parameters).
+            leaf_settings = {**LEAF_PARAMETER_DEFAULTS}
+            overrides = node.get("sql_parameters")
+            if isinstance(overrides, dict):
+                leaf_settings.update(
+                    {str(k): v for k, v in overrides.items() if k in LEAF_PARAMETER_DEFAULTS}
+                )
+            available = {**quarter_available, **leaf_settings}
             unknown = [p for p in params if p not in available]
             if unknown:
                 out.append(

@@ -28,7 +28,13 @@ from pipelines.registry import default_registry
 from pipelines.reports.config import BulletinConfig, ListRules, load_bulletin_config
 from pipelines.reports.content import BulletinContent, build_content
 from pipelines.reports.data import NoScoresError, scored_quarters
-from pipelines.reports.model import RankRow, red_black_lists, submission_deadline
+from pipelines.reports.model import (
+    RankRow,
+    method_change_notes,
+    rank_rows,
+    red_black_lists,
+    submission_deadline,
+)
 from pipelines.scoring import framework_from_dict, score, units_from_registry
 from pipelines.scoring.robustness import RobustnessSettings
 from pipelines.warehouse.store import ensure_schema
@@ -400,6 +406,34 @@ def test_rank_changes_follow_previous_quarter(content: BulletinContent) -> None:
     assert by_code["990103"].rank_change <= -3
 
 
+def test_same_leaf_set_is_not_flagged(content: BulletinContent) -> None:
+    assert not any(r.method_changed for r in content.rows) and content.method_changes == []
+
+
+def test_rank_change_with_a_different_leaf_set_is_flagged(content: BulletinContent) -> None:
+    # E03_02 had no value (missing → score null) for 南湖区 last quarter, and E04_01 has none
+    # this quarter: its rank and score changes compare different leaf sets.
+    scores = content.data.node_scores
+    unit = "990104"
+    gone = (
+        (scores["quarter"] == str(LATEST.previous()))
+        & (scores["unit_code"] == unit)
+        & (scores["node"] == "E03_02")
+    ) | (
+        (scores["quarter"] == str(LATEST))
+        & (scores["unit_code"] == unit)
+        & (scores["node"] == "E04_01")
+    )
+    data = replace(content.data, node_scores=scores.assign(score=scores["score"].mask(gone)))
+    rows = rank_rows(data, default_registry())
+    flagged = {r.unit_code: r for r in rows if r.method_changed}
+    assert list(flagged) == [unit]
+    assert flagged[unit].leaves_added == ("E03_02",)
+    assert flagged[unit].leaves_dropped == ("E04_01",)
+    (note,) = method_change_notes(rows, content.framework)
+    assert note == "南湖区：新增E03_02 首贷户数；不再计入E04_01 网上可办率"
+
+
 def _row(code: str, rank: int, previous: int | None, score: float = 50.0) -> RankRow:
     return RankRow(
         rank, code, f"单位{code}", code, score, previous, None if previous is None else score
@@ -527,4 +561,8 @@ def test_satisfaction_scaled_and_sorted(content: BulletinContent) -> None:
     frame = content.data.satisfaction
     top = frame[frame["department"] == rows[0].department].iloc[0]
     assert rows[0].score == pytest.approx(round(float(top["mean_overall"]) * 20, 2))
+    # The four sub-scores (服务态度, 办事效率, 政策落实, 廉洁自律), on the same 100 scale.
+    assert len(rows[0].sub_scores) == 4
+    assert rows[0].sub_scores[0] == pytest.approx(round(float(top["mean_attitude"]) * 20, 2))
+    assert rows[0].sub_scores[3] == pytest.approx(round(float(top["mean_integrity"]) * 20, 2))
     assert any(c.text == PWNED_COMMENT for c in content.comments)

@@ -188,7 +188,10 @@ def test_utility_connections_valid() -> None:
     assert df.loc[~power, "capacity_kw"].isna().all()
     assert (df["connection_fee_yuan"] >= 0).all()
     small_lv = (df["customer_class"] == "低压") & (df["capacity_kw"] <= 100)
-    assert (df.loc[small_lv, "connection_fee_yuan"] == 0).all()
+    # ≤ 100 kW 低压 connect at zero cost, except a few policy lapses in the weaker units
+    # (E04_06 零费用接入率 measures them).
+    free = df.loc[small_lv, "connection_fee_yuan"] == 0
+    assert 0.85 <= free.mean() < 1.0
     assert (df.loc[df["customer_class"] == "高压", "connection_fee_yuan"] > 0).all()
     days = (connected - applied).dt.total_seconds() / 86400
     kind = df["utility_type"] + df["customer_class"]
@@ -364,7 +367,8 @@ def test_demo_correction_is_later_and_bad(tmp_path: Path) -> None:
 
 
 def _changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[int]:
-    a, b = before.astype(object).to_numpy(), after.astype(object).to_numpy()
+    # pd.NA (empty optional integers) compares as NA: make every missing value NaN first.
+    a, b = (f.astype(object).where(f.notna(), np.nan).to_numpy() for f in (before, after))
     differ = (a != b) & ~(pd.isna(a) & pd.isna(b))
     return np.flatnonzero(differ.any(axis=1)).tolist()
 

@@ -58,3 +58,24 @@ def test_no_city_word_in_the_package(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     found = sorted(word for word in city_words() if word in text)
     assert found == [], f"{path.relative_to(PACKAGE_ROOT)}: {found}"
+
+
+def test_the_init_framework_is_the_demo_framework_without_its_names() -> None:
+    """``bizenv init`` scaffolds bizenv's default framework; the demo project uses the same
+    indicators (codes, SQL, directions, bounds, weights), so the two cannot drift apart."""
+    import yaml
+
+    def skeleton(node: dict) -> tuple:
+        keep = ("code", "sql", "direction", "normalize", "weight", "unit", "sql_parameters")
+        own = tuple((k, repr(node.get(k))) for k in keep)
+        return (own, tuple(skeleton(c) for c in node.get("children") or ()))
+
+    demo = yaml.safe_load((demo_project_dir() / "framework.yaml").read_text(encoding="utf-8"))
+    template_text = (PACKAGE_ROOT / "pipelines" / "project_template" / "framework.yaml").read_text(
+        encoding="utf-8"
+    )
+    template = yaml.safe_load(template_text.replace("${city}", "江海市"))
+    assert [skeleton(n) for n in template["indicators"]] == [
+        skeleton(n) for n in demo["indicators"]
+    ]
+    assert template["version"] == demo["version"]

@@ -183,11 +183,22 @@ def test_trace_total_to_warehouse_rows(pipeline_db) -> None:
     assert row["n_cases"] == len(startups)
     assert row["value"] == pytest.approx(durations.mean(), rel=1e-12)
 
-    # Leaf E07_03 (按承诺时限办结率) from the same rows.
-    on_time = _workdays(cases, "accepted_at", "completed_at") <= cases["promised_limit_days"]
+    # Leaf E07_03 (按承诺时限办结率) from the same rows: 其他政务服务 only.
+    other = cases[cases["category"] == "其他政务服务"]
+    on_time = _workdays(other, "accepted_at", "completed_at") <= other["promised_limit_days"]
     stored = trace[trace["indicator"] == "E07_03"].iloc[0]
     assert stored["value"] == pytest.approx(100 * on_time.mean(), rel=1e-12)
-    assert stored["n_cases"] == len(cases)
+    assert stored["n_cases"] == len(other)
+
+    # Leaf E02_02 (工程建设项目按承诺时限办结率): net of 特殊环节用时 (empty = 0).
+    building = cases[cases["category"] == "工程建设项目审批"]
+    suspended = building["suspended_days"].fillna(0)
+    assert (suspended > 0).any()  # the demo fills it for 工程建设项目审批
+    net = (_workdays(building, "accepted_at", "completed_at") - suspended).clip(lower=0)
+    stored = trace[trace["indicator"] == "E02_02"].iloc[0]
+    assert stored["value"] == pytest.approx(
+        100 * (net <= building["promised_limit_days"]).mean(), rel=1e-12
+    )
 
     # Leaf E06_03 (普惠小微环比增速) reads two loan partitions, each named by its hash.
     growth = trace[trace["indicator"] == "E06_03"].sort_values("input_quarter")

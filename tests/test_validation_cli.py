@@ -343,8 +343,8 @@ def test_template_department_list_and_default_name(
     wb = load_workbook(path)
     data = wb["数据"]
     by_col = _lists(data)
-    assert set(by_col) == {"B", "C", "E", "M"}  # 区划代码, 事项类别, 受理部门, 是否网办
-    assert by_col["M"] == '"是,否"'
+    assert set(by_col) == {"B", "C", "E", "N"}  # 区划代码, 事项类别, 受理部门, 是否网办
+    assert by_col["N"] == '"是,否"'
     dept_formula = by_col["E"]
     if dept_formula.startswith('"'):
         names = dept_formula.strip('"').split(",")

@@ -308,6 +308,12 @@ CASES: list[tuple[str, str, Mutation, set[tuple[int | None, str | None, str]]]] 
         cell(3, "评价部门", "某某局"),
         {(3, "评价部门", "department")},
     ),
+    (
+        "suspended_negative",
+        "approval_cases",
+        cell(3, "特殊环节用时(工作日)", "-1"),
+        {(3, "特殊环节用时(工作日)", "range")},
+    ),
     # --- headers (any source) ---
     (
         "missing_column",
@@ -360,6 +366,22 @@ def test_good_files_pass_csv_and_xlsx(tmp_path: Path, source: str) -> None:
         assert list(result.frame["source_row"]) == list(range(2, len(rows) + 2))
 
 
+def test_optional_column_may_be_left_out(tmp_path: Path) -> None:
+    # 特殊环节用时 (required: false) is new: a file in the earlier layout, without it, passes
+    # and reads it as empty (= 0); a required column left out is still an error.
+    head, rows = drop_column("特殊环节用时(工作日)")(good_table("approval_cases"))
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "a.csv", head, rows), quarter=QUARTER
+    )
+    assert result.errors == [] and result.valid
+    assert result.frame is not None and result.frame["suspended_days"].isna().all()
+    head, rows = drop_column("办理环节数")(good_table("approval_cases"))
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "b.csv", head, rows), quarter=QUARTER
+    )
+    assert triples(result) == {(None, "办理环节数", "missing_column")}
+
+
 def test_error_value_is_raw_and_message_names_it(tmp_path: Path) -> None:
     head, rows = cell(3, "申请材料数", " 三份 ")(good_table("approval_cases"))
     result = validate_file(
@@ -387,6 +409,7 @@ def test_typed_frame(tmp_path: Path) -> None:
     assert list(frame["region_code"]) == ["990102", "990121", "990171"]
     assert str(frame["material_count"].dtype) == "Int64"
     assert list(frame["is_online"]) == [True, False, True]
+    assert frame["suspended_days"].tolist()[0::2] == [0, 5] and pd.isna(frame["suspended_days"][1])
     assert list(frame.columns) == [
         "source_row",
         *[
@@ -401,6 +424,7 @@ def test_typed_frame(tmp_path: Path) -> None:
                 "completed_at",
                 "statutory_limit_days",
                 "promised_limit_days",
+                "suspended_days",
                 "material_count",
                 "visit_count",
                 "step_count",
@@ -618,9 +642,9 @@ def test_xlsx_native_cells(tmp_path: Path) -> None:
         out[1] = int(r[1]) if r is rows[0] else float(r[1])
         out[5] = datetime.fromisoformat(r[5])
         out[6] = datetime.fromisoformat(r[6])
-        out[7:12] = [int(v) for v in r[7:12]]
+        out[7:13] = [int(v) if v else None for v in r[7:13]]
         native.append(out)
-    path = write_xlsx(tmp_path / "a.xlsx", {"数据": [head, *native, [None] * 13]})
+    path = write_xlsx(tmp_path / "a.xlsx", {"数据": [head, *native, [None] * len(head)]})
     result = validate_file("approval_cases", path, quarter=QUARTER)
     assert result.valid, result.errors
     assert result.frame is not None and list(result.frame["region_code"])[:2] == [

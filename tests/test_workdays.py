@@ -178,6 +178,6 @@ def test_duckdb_agrees_with_python_on_random_pairs(con: duckdb.DuckDBPyConnectio
     )
     ensure_shared_views(con)
     by_view = con.execute(
-        "select workdays from shared.approval_cases order by cast(case_id as bigint)"
+        "select elapsed_workdays from shared.approval_cases order by cast(case_id as bigint)"
     ).df()
-    assert by_view["workdays"].tolist() == expected
+    assert by_view["elapsed_workdays"].tolist() == expected

@@ -14,6 +14,7 @@ carries durations in working days, so that a leaf is a filter and an aggregate.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -38,6 +39,12 @@ _COMMENT_RE = re.compile(r"--[^\n]*")
 
 class IndicatorSqlError(ValueError):
     """A leaf's SQL file is missing, fails, or returns the wrong columns (Chinese message)."""
+
+
+# Leaf settings a file may use, with their defaults; a leaf's ``sql_parameters`` overrides
+# them. same_day_workdays: what a case of 0 working days (受理 and 办结 the same day) counts
+# for in a mean duration (0 = the legal count, a lower bound; 0.5 = half a day).
+LEAF_PARAMETER_DEFAULTS: dict[str, float] = {"same_day_workdays": 0.0}
 
 
 def quarter_parameters(quarter: Quarter) -> dict[str, str]:
@@ -88,8 +95,21 @@ def used_parameters(text: str) -> list[str]:
     return list(dict.fromkeys(_PARAM_RE.findall(_code(text))))
 
 
-def bind(text: str, quarter: Quarter) -> dict[str, str]:
-    available = quarter_parameters(quarter)
+def leaf_parameters(node: Node) -> dict[str, float]:
+    """The leaf's SQL settings: the defaults, overridden by its ``sql_parameters``."""
+    unknown = [k for k, _ in node.sql_parameters if k not in LEAF_PARAMETER_DEFAULTS]
+    if unknown:
+        raise IndicatorSqlError(
+            f"指标 {node.code} 的 sql_parameters 含未知设置 {'、'.join(unknown)}；"
+            f"可用设置：{'、'.join(LEAF_PARAMETER_DEFAULTS)}"
+        )
+    return {**LEAF_PARAMETER_DEFAULTS, **dict(node.sql_parameters)}
+
+
+def bind(
+    text: str, quarter: Quarter, settings: dict[str, float] | None = None
+) -> dict[str, str | float]:
+    available: dict[str, str | float] = {**(settings or {}), **quarter_parameters(quarter)}
     params = used_parameters(text)
     unknown = [p for p in params if p not in available]
     if unknown:
@@ -100,23 +120,32 @@ def bind(text: str, quarter: Quarter) -> dict[str, str]:
     return {p: available[p] for p in params}
 
 
-def shared_view_names() -> list[str]:
-    """The shared layer's views of the enabled sources: ``sql/indicators/shared/<source>.sql``
-    (one per source; a source the project does not enable has no view)."""
+def shared_view_names(sources: Iterable[str] | None = None) -> list[str]:
+    """The shared layer's views of ``sources`` (default: the enabled sources):
+    ``sql/indicators/shared/<source>.sql``, one per source; a source without a file, or that
+    the project does not enable, has no view. The ``create_*`` files make the schema and the
+    macros."""
     from pipelines.contracts import enabled_sources
 
     folder = SQL_DIR / SHARED_DIR
-    enabled = set(enabled_sources())
+    wanted = set(enabled_sources() if sources is None else sources)
     return sorted(
-        p.stem for p in folder.glob("*.sql") if p.stem != _SHARED_SCHEMA and p.stem in enabled
+        p.stem
+        for p in folder.glob("*.sql")
+        if not p.stem.startswith("create_") and p.stem in wanted
     )
 
 
-def ensure_shared_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create schema ``shared`` and its views. They read the warehouse tables and table
-    ``work_calendar``, so call after both exist (``prepare_calendar`` does)."""
+def ensure_shared_views(
+    con: duckdb.DuckDBPyConnection, sources: Iterable[str] | None = None
+) -> None:
+    """(Re)create schema ``shared``, the leaves' macros and the views of ``sources`` (default:
+    the enabled ones). The views read the warehouse tables and table ``work_calendar``, so call
+    after both exist (``prepare_calendar`` does)."""
     con.execute(sql(f"{SHARED_DIR}/{_SHARED_SCHEMA}"))
-    for view in shared_view_names():
+    for macro in sorted((SQL_DIR / SHARED_DIR).glob("create_macro_*.sql")):
+        con.execute(sql(f"{SHARED_DIR}/{macro.stem}"))
+    for view in shared_view_names(sources):
         con.execute(sql(f"{SHARED_DIR}/{view}"))
 
 
@@ -138,7 +167,7 @@ def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) 
     """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
     text = leaf_sql_text(node)
     try:
-        frame = con.execute(text, bind(text, quarter)).df()
+        frame = con.execute(text, bind(text, quarter, leaf_parameters(node))).df()
     except duckdb.Error as exc:
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）计算失败：{exc}") from exc
     if list(frame.columns) != OUTPUT_COLUMNS:

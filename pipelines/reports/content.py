@@ -28,6 +28,7 @@ from pipelines.reports.model import (
     data_quality,
     indicator_summaries,
     key_indicators,
+    method_change_notes,
     method_rows,
     rank_robustness,
     rank_rows,
@@ -60,6 +61,7 @@ class BulletinContent:
     quality: list[SourceQuality]
     cutoff: datetime | None
     method: list[MethodRow]
+    method_changes: list[str]  # leaf-set changes behind rank/score changes (ranking note)
     trend: list[TrendSeries]
     narrative: list[str]
     robustness: Robustness | None = None
@@ -125,6 +127,7 @@ def build_content(
         quality=quality,
         cutoff=data_cutoff(quality),
         method=method_rows(framework),
+        method_changes=method_change_notes(rows, framework),
         trend=trend(data, rows),
         narrative=narrative,
         robustness=robustness,

@@ -58,6 +58,15 @@ class RankRow:
     score: float
     previous_rank: int | None
     previous_score: float | None
+    # Leaves scored for the unit this quarter and not the previous one, and the reverse: a
+    # change of the leaf set is a method change mixed into the rank and score changes.
+    leaves_added: tuple[str, ...] = ()
+    leaves_dropped: tuple[str, ...] = ()
+
+    @property
+    def method_changed(self) -> bool:
+        """The rank / score change compares different leaf sets (flag it in the bulletin)."""
+        return self.previous_rank is not None and bool(self.leaves_added or self.leaves_dropped)
 
     @property
     def rank_change(self) -> int | None:
@@ -71,11 +80,25 @@ class RankRow:
         return round2(self.score - self.previous_score)
 
 
+def scored_leaves(data: BulletinData, quarter: Quarter) -> dict[str, frozenset[str]]:
+    """Per unit, the leaves (nodes that are no node's parent) with a score in ``quarter``."""
+    frame = data.scores_of(quarter)
+    leaves = frame[~frame["node"].isin(set(frame["parent"].dropna()))]
+    leaves = leaves[leaves["score"].notna()]
+    return {
+        str(unit): frozenset(map(str, group["node"]))
+        for unit, group in leaves.groupby("unit_code", sort=False)
+    }
+
+
 def rank_rows(data: BulletinData, registry: Registry) -> list[RankRow]:
     names = {u.code: u for u in registry.units}
+    now = scored_leaves(data, data.quarter)
+    before = scored_leaves(data, data.quarter.previous())
     rows = []
     for r in data.rankings.itertuples(index=False):
         unit = names.get(str(r.unit_code))
+        this, last = now.get(str(r.unit_code), frozenset()), before.get(str(r.unit_code))
         rows.append(
             RankRow(
                 rank=int(r.rank),
@@ -85,9 +108,32 @@ def rank_rows(data: BulletinData, registry: Registry) -> list[RankRow]:
                 score=float(r.total_score),
                 previous_rank=_int(r.previous_rank),
                 previous_score=_num(r.previous_score),
+                leaves_added=tuple(sorted(this - last)) if last is not None else (),
+                leaves_dropped=tuple(sorted(last - this)) if last is not None else (),
             )
         )
     return rows
+
+
+def method_change_notes(rows: list[RankRow], framework: Framework) -> list[str]:
+    """One line per distinct leaf-set change: which units, which leaves came in or went out
+    (Chinese, for the note under the ranking table)."""
+
+    def named(codes: tuple[str, ...]) -> str:
+        return "、".join(f"{c} {framework.node(c).name}" if c in framework else c for c in codes)
+
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for r in rows:
+        if r.method_changed:
+            groups.setdefault((r.leaves_added, r.leaves_dropped), []).append(r.short_name)
+    notes = []
+    for (added, dropped), units in groups.items():
+        parts = [
+            f"新增{named(added)}" if added else "",
+            f"不再计入{named(dropped)}" if dropped else "",
+        ]
+        notes.append(f"{'、'.join(units)}：{'；'.join(p for p in parts if p)}")
+    return notes
 
 
 # --- 红黑榜 ----------------------------------------------------------------------------------
@@ -521,6 +567,12 @@ class SatisfactionRow:
     responses: int
     score: float  # mean 总体满意度 (1-5) × 20, on 100
     dissatisfied_share: float  # 0-1
+    # 服务态度, 办事效率, 政策落实, 廉洁自律: mean (1-5) × 20 (None when none answered)
+    sub_scores: tuple[float | None, ...] = (None, None, None, None)
+
+
+SUB_SCORES = ("服务态度", "办事效率", "政策落实", "廉洁自律")
+_SUB_SCORE_COLUMNS = ("mean_attitude", "mean_efficiency", "mean_policy", "mean_integrity")
 
 
 @dataclass(frozen=True)
@@ -538,15 +590,19 @@ def satisfaction_rows(data: BulletinData) -> list[SatisfactionRow]:
             int(r.responses),
             round2(float(r.mean_overall) * 20.0) or 0.0,
             float(r.dissatisfied) / float(r.responses) if r.responses else 0.0,
+            tuple(
+                None if (v := _num(getattr(r, c, None))) is None else round2(v * 20.0)
+                for c in _SUB_SCORE_COLUMNS
+            ),
         )
         for r in frame.itertuples(index=False)
         if r.responses
     ]
     items.sort(key=lambda t: (-t[2], -t[1], t[0]))
     out: list[SatisfactionRow] = []
-    for i, (dept, n, score, share) in enumerate(items):
+    for i, (dept, n, score, share, subs) in enumerate(items):
         rank = out[-1].rank if out and out[-1].score == score else i + 1
-        out.append(SatisfactionRow(rank, dept, n, score, share))
+        out.append(SatisfactionRow(rank, dept, n, score, share, subs))
     return out
 
 

@@ -23,7 +23,7 @@ from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
 from pipelines.reports import charts
 from pipelines.reports.content import BulletinContent
-from pipelines.reports.model import fmt_number, fmt_share, fmt_value, round2
+from pipelines.reports.model import SUB_SCORES, fmt_number, fmt_share, fmt_value, round2
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
 from pipelines.validation.model import rule_label
 
@@ -196,6 +196,7 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
         plotly_js=Markup(plotly_js()),
         chart_data=chart_data,
         zip=zip,
+        sub_scores=SUB_SCORES,
     )
 
 

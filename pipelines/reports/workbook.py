@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.reports.content import BulletinContent
+from pipelines.reports.model import SUB_SCORES
 from pipelines.reports.render import write_atomic
 from pipelines.validation.model import rule_label
 from pipelines.validation.report import PLAIN_NUMBER
@@ -304,9 +305,10 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
             Column("评价份数", 10, THOUSANDS),
             Column("满意度（百分制）", 14, SCORE),
             Column("不满意占比", 12, PERCENT),
+            *(Column(name, 10, SCORE) for name in SUB_SCORES),
         ],
         [
-            [r.rank, r.department, r.responses, r.score, r.dissatisfied_share]
+            [r.rank, r.department, r.responses, r.score, r.dissatisfied_share, *r.sub_scores]
             for r in c.satisfaction
         ],
     )

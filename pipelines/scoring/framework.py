@@ -66,6 +66,8 @@ class Node:
     direction: Direction | None = None
     normalize: Normalize | None = None
     sql: str | None = None
+    # Settings of the leaf's SQL bound as ``$name`` (e.g. same_day_workdays), name → number.
+    sql_parameters: tuple[tuple[str, float], ...] = ()
     aggregate: Aggregate = "arithmetic"
     min_coverage: float = DEFAULT_MIN_COVERAGE
     children: tuple[str, ...] = ()
@@ -181,6 +183,9 @@ def framework_from_dict(doc: Any, *, source: Path | None = None) -> Framework:
             direction=direction,
             normalize=normalize,
             sql=raw.get("sql"),
+            sql_parameters=tuple(
+                (str(k), float(v)) for k, v in (raw.get("sql_parameters") or {}).items()
+            ),
             aggregate=raw.get("aggregate", default_agg),
             min_coverage=float(raw.get("min_coverage", default_cov)),
             children=children,

@@ -22,7 +22,7 @@ class Table:
     raw: pd.DataFrame  # canonical columns (str) for every present contract column
     row_numbers: np.ndarray  # Excel row number per row of ``raw``
     headers: dict[str, str]  # canonical column -> header as written in the file
-    missing: list[str]  # canonical columns absent from the file
+    missing: list[str]  # required canonical columns absent from the file
     errors: list[ValidationError]
 
 
@@ -167,7 +167,10 @@ def shape_table(grid: Grid, contract: Contract) -> Table:
         headers[col.column] = text
         seen[col.column] = text
 
-    missing = [c.column for c in contract.columns if c.column not in columns]
+    # An optional column (required: false) may be left out of the file: it is read as empty
+    # (and typed as such); a left-out required column is an error.
+    absent = [c.column for c in contract.columns if c.column not in columns]
+    missing = [name for name in absent if contract.column(name).required]
     for name in missing:
         c = contract.column(name)
         errors.append(
@@ -189,7 +192,7 @@ def shape_table(grid: Grid, contract: Contract) -> Table:
         {name: body[pos].reset_index(drop=True) for name, pos in columns.items()},
         index=range(len(body)),
     )
-    for name in missing:
+    for name in absent:
         raw[name] = pd.Series([""] * len(body), dtype="str")
     raw = raw[[c.column for c in contract.columns]].astype("str")
     if not len(body) and not any(e.rule in {"csv_quote", "truncated_row"} for e in errors):
@@ -202,7 +205,7 @@ def shape_table(grid: Grid, contract: Contract) -> Table:
                 message="文件只有表头，没有数据行",
             )
         )
-    for name in missing:
+    for name in absent:
         headers[name] = contract.column(name).header
     return Table(
         raw=raw, row_numbers=rows.astype(np.int64), headers=headers, missing=missing, errors=errors

@@ -9,11 +9,13 @@
 --   manufacturing_loans_100m  制造业贷款余额 (100 million yuan)
 --   inclusive_sme_loans_100m  普惠小微贷款余额 (100 million yuan)
 --   inclusive_sme_rate_pct    新发放普惠小微贷款加权平均利率 (%)
+--   new_sme_loans_100m        新发放普惠小微贷款金额 (100 million yuan; optional, may be null)
+--   rate_weight_100m          new_sme_loans_100m where the month has a rate, else null
 create or replace view shared.loan_balances as
 with balances as (
     select
         quarter, region_code, stat_month, total_loans_100m, manufacturing_loans_100m,
-        inclusive_sme_loans_100m, inclusive_sme_rate_pct
+        inclusive_sme_loans_100m, inclusive_sme_rate_pct, new_sme_loans_100m
     from warehouse.loan_balances
 ),
 
@@ -26,7 +28,9 @@ final as (
         total_loans_100m,
         manufacturing_loans_100m,
         inclusive_sme_loans_100m,
-        inclusive_sme_rate_pct
+        inclusive_sme_rate_pct,
+        new_sme_loans_100m,
+        case when inclusive_sme_rate_pct is not null then new_sme_loans_100m end as rate_weight_100m
     from balances
 )
 
