@@ -45,6 +45,8 @@ class ArchivedFile:
     received_at: datetime
     size_bytes: int
     data_rows: int | None
+    # Who sent it, when known (the portal's user name); None for files landed otherwise.
+    submitted_by: str | None = None
 
     def to_json_dict(self) -> dict[str, object]:
         record = asdict(self)
@@ -218,11 +220,13 @@ def archive_file(
     quarter: Quarter,
     *,
     received_at: datetime | None = None,
+    submitted_by: str | None = None,
 ) -> ArchivedFile:
     """Copy one landed file into the archive (once per content) and record its metadata.
 
-    A content seen before keeps its first record (and so its received time); a new content
-    is received now, or at ``received_at`` for a historical import."""
+    A content seen before keeps its first record (and so its received time and sender); a
+    new content is received now, or at ``received_at`` (a historical import, or the portal's
+    confirmation time), sent by ``submitted_by`` when known."""
     submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
@@ -240,6 +244,7 @@ def archive_file(
         received_at=received_at or now_shanghai(),
         size_bytes=obj.stat().st_size,
         data_rows=count_data_rows(obj),
+        submitted_by=submitted_by,
     )
     _atomic_write_text(meta_path, json.dumps(archived.to_json_dict(), ensure_ascii=False, indent=2))
     return archived
