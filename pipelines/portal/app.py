@@ -123,6 +123,7 @@ def session_secret(workdir: Workdir) -> str:
 
 def create_app(config: PortalConfig) -> Starlette:
     workdir = config.workdir.ensure()
+    uploads.remove_stale(workdir)
     audit = AuditLog(workdir.root / "portal" / "audit.jsonl")
     throttle = LoginThrottle()
     templates = Jinja2Templates(directory=str(HERE / "templates"))

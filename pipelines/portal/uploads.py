@@ -218,6 +218,7 @@ def create_pending(
     ``validate_file`` as ``bizenv check`` runs it), write the rejection report of a failing
     file, and record the verdict last (the verdict page exists once ``meta.json`` does)."""
     from pipelines.validation import write_rejection_report
+    from pipelines.validation.model import rule_label
 
     token = secrets.token_hex(16)
     folder = pending_root(workdir) / token
@@ -231,7 +232,7 @@ def create_pending(
         "rows": result.rows,
         "error_count": len(result.errors),
         "failing_rows": result.failing_rows,
-        "by_rule": result.errors_by_rule(),
+        "by_rule": [[rule_label(r), r, n] for r, n in result.errors_by_rule().items()],
         "errors": [e.to_json_dict() for e in result.errors[:VERDICT_ERRORS]],
         "report_html": None,
         "report_csv": None,
@@ -256,6 +257,26 @@ def create_pending(
     tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, folder / "meta.json")
     return Pending(folder, record)
+
+
+def remove_stale(workdir: Workdir, max_age_seconds: float = 86_400) -> int:
+    """Drop unconfirmed uploads and spooled partial files older than ``max_age_seconds``."""
+    import time
+
+    removed = 0
+    now = time.time()
+    spool = workdir.root / "portal" / "spool"
+    for folder in (pending_root(workdir), spool):
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            if now - entry.stat().st_mtime > max_age_seconds:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def load_pending(workdir: Workdir, token: str) -> Pending | None:
