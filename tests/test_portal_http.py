@@ -466,3 +466,32 @@ def test_office_sees_the_matrix_and_every_department(client: TestClient, env: Po
     assert status.status_code == 200 and "<td>shuju</td>" in status.text
     # The office views, it does not submit.
     assert client.get(f"/submit/{SOURCE}").status_code == 403
+
+
+def test_status_links_the_pipelines_rejection_report_to_its_department_only(
+    client: TestClient, env: PortalEnv
+) -> None:
+    """A file that reached the landing folder another way (SFTP) and was rejected by the
+    pipeline: the submitting department sees 退回 and its report; another department cannot."""
+    import shutil
+
+    from pipelines.orchestration import run_quarter
+
+    folder = env.workdir.landing / str(QUARTER) / SOURCE
+    folder.mkdir(parents=True)
+    shutil.copy(env.bad, folder / "办件_sftp.xlsx")
+    assert not run_quarter(QUARTER, "in_process", sources=(SOURCE,))
+    login(client, "shuju")
+    status = client.get(f"/status?quarter={QUARTER}").text
+    assert '<td class="status">退回</td>' in status
+    assert "<td>3</td>" in status  # error count
+    link = re.search(rf'href="(/rejection/{SOURCE}/{QUARTER}/[0-9a-f]{{12}}\.html)"', status)
+    assert link is not None
+    report = client.get(link.group(1))
+    assert report.status_code == 200
+    for row in env.bad_rows:
+        assert str(row) in report.text
+    assert client.get(link.group(1)[: -len("html")] + "csv").status_code == 200
+    with TestClient(portal_app(env), follow_redirects=False) as other:
+        login(other, "gongdian")
+        assert other.get(link.group(1)).status_code == 403

@@ -395,8 +395,9 @@ def create_app(config: PortalConfig) -> Starlette:
         def check(path: Path) -> Any:
             from pipelines.validation import validate_file
 
+            previous = previous_rows(workdir, source, q)
             with validation_lock:
-                return validate_file(source, path, quarter=q)
+                return validate_file(source, path, quarter=q, previous_rows=previous)
 
         pending = await run_in_threadpool(uploads.create_pending, workdir, received, meta, check)
         audit.append(
@@ -661,6 +662,23 @@ def create_app(config: PortalConfig) -> Starlette:
     app.state.audit = audit
     app.state.throttle = throttle
     return app
+
+
+def previous_rows(workdir: Workdir, source: str, quarter: Quarter) -> int | None:
+    """Rows of the previous quarter's accepted version (``bizenv check --previous-rows``), so
+    the portal also runs the volume check the pipeline runs; None when unknown or the
+    warehouse is busy with a run."""
+    import duckdb
+
+    from pipelines.warehouse.store import previous_accepted_rows
+
+    if not workdir.warehouse.is_file():
+        return None
+    try:
+        with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+            return previous_accepted_rows(con, source, str(quarter.previous()))
+    except duckdb.Error:
+        return None
 
 
 def _now() -> Any:
