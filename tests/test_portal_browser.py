@@ -67,6 +67,7 @@ def test_department_flow_in_chromium(server: tuple[str, PortalEnv], tmp_path: Pa
     from playwright.sync_api import sync_playwright
 
     from pipelines.contracts import contract
+    from pipelines.intake.archive import is_submission_file
     from pipelines.orchestration import run_quarter
 
     base, env = server
@@ -142,7 +143,11 @@ def test_department_flow_in_chromium(server: tuple[str, PortalEnv], tmp_path: Pa
             shot(page, "05_status_received")
 
             # The landing sensor's run, in-process.
-            landed = list((env.workdir.landing / str(QUARTER) / SOURCE).iterdir())
+            landed = [
+                p
+                for p in (env.workdir.landing / str(QUARTER) / SOURCE).iterdir()
+                if is_submission_file(p)
+            ]
             assert len(landed) == 1
             assert run_quarter(QUARTER, "in_process", sources=(SOURCE,))
             page.reload()

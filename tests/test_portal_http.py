@@ -24,7 +24,14 @@ from portal_fixtures import (
 )
 from starlette.testclient import TestClient
 
+from pipelines.automation import scan_landing
 from pipelines.env import Workdir
+from pipelines.intake.archive import (
+    archive_file,
+    file_sha256,
+    is_submission_file,
+    sender_sidecar,
+)
 from pipelines.portal import uploads
 from pipelines.portal.app import LoginThrottle
 from pipelines.portal.audit import AuditLog, verify_chain
@@ -78,7 +85,8 @@ def post_upload(
 
 
 def landed(env: PortalEnv) -> list[Path]:
-    return sorted(p for p in env.workdir.landing.rglob("*") if p.is_file())
+    """What the landing sensor would take as submissions (not the hidden sender sidecars)."""
+    return sorted(p for p in env.workdir.landing.rglob("*") if is_submission_file(p))
 
 
 def audit_events(env: PortalEnv) -> list[str]:
@@ -248,15 +256,28 @@ def test_good_file_confirmed_lands_under_a_server_name_with_sender_and_time(
     assert path.parent == env.workdir.landing / str(QUARTER) / SOURCE
     assert re.fullmatch(rf"{SOURCE}_{QUARTER}_\d{{14}}_[0-9a-f]{{8}}\.xlsx", path.name)
     assert path.read_bytes() == env.good.read_bytes()
+    sidecar = json.loads(sender_sidecar(path).read_text(encoding="utf-8"))
+    assert sidecar["submitted_by"] == "shuju" and sidecar["sha256"] == file_sha256(path)
+    stamp = path.name.split("_")[-2]
+    assert sidecar["received_at"].startswith(f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T")
+    # Shown at once, before the sensor has run.
+    status = client.get(confirmed.headers["location"])
+    assert file_sha256(path)[:12] in status.text
+    assert "已接收，待校验" in status.text and "<td>shuju</td>" in status.text
+    # The landing sensor sees a new version (the portal has not archived it) ...
+    (change,) = scan_landing(env.workdir.landing, None, env.workdir.archive).changes
+    assert (change.source, change.quarter, change.path) == (SOURCE, QUARTER, path)
+    # ... and the archive records the portal's sender and confirmation time, whatever time
+    # the intake asset archives it at.
+    archived = archive_file(path, env.workdir.archive, SOURCE, QUARTER)
+    assert archived.submitted_by == "shuju"
+    assert archived.received_at.isoformat() == sidecar["received_at"]
     (meta_path,) = (env.workdir.archive / "submissions" / SOURCE / str(QUARTER)).glob("*.json")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    assert meta["submitted_by"] == "shuju"
-    assert meta["file_name"] == path.name
-    stamp = path.name.split("_")[-2]
-    assert meta["received_at"].startswith(f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T")
+    assert meta["submitted_by"] == "shuju" and meta["file_name"] == path.name
+    assert scan_landing(env.workdir.landing, None, env.workdir.archive).changes == []
     status = client.get(confirmed.headers["location"])
-    assert meta["submission_hash"][:12] in status.text
-    assert "已接收，待校验" in status.text and "<td>shuju</td>" in status.text
+    assert status.text.count("<td>shuju</td>") == 1  # one version, not two
     # The pending copy is gone: confirming twice is impossible.
     assert client.get(response.headers["location"]).status_code == 404
     assert "upload_confirmed" in audit_events(env)

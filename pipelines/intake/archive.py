@@ -213,6 +213,23 @@ def is_archived(archive_root: Path, source: str, quarter: Quarter, submission_ha
     return metadata_path(archive_root, source, quarter, submission_hash).exists()
 
 
+def sender_sidecar(path: Path) -> Path:
+    """``.<file>.sender.json`` beside a landed file: who sent it and when, written by the
+    portal before the file appears (hidden, so never taken for a submission)."""
+    return path.parent / f".{path.name}.sender.json"
+
+
+def _sender(path: Path, submission_hash: str) -> tuple[datetime, str] | None:
+    """(received_at, submitted_by) from the file's sidecar, if it describes these bytes."""
+    try:
+        record = json.loads(sender_sidecar(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("sha256") != submission_hash:
+        return None
+    return datetime.fromisoformat(record["received_at"]), str(record["submitted_by"])
+
+
 def archive_file(
     path: Path,
     archive_root: Path,
@@ -225,8 +242,9 @@ def archive_file(
     """Copy one landed file into the archive (once per content) and record its metadata.
 
     A content seen before keeps its first record (and so its received time and sender); a
-    new content is received now, or at ``received_at`` (a historical import, or the portal's
-    confirmation time), sent by ``submitted_by`` when known."""
+    new content is received now, or at ``received_at`` (a historical import), sent by
+    ``submitted_by`` when known. A file the portal landed carries both in its sidecar
+    (``sender_sidecar``): the department's confirmation time and user name."""
     submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
@@ -234,6 +252,9 @@ def archive_file(
         return ArchivedFile(
             **{**record, "received_at": datetime.fromisoformat(record["received_at"])}
         )
+    sender = _sender(path, submission_hash)
+    if sender is not None:
+        received_at, submitted_by = sender
     archived = ArchivedFile(
         submission_hash=submission_hash,
         source=source,

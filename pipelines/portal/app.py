@@ -457,20 +457,20 @@ def create_app(config: PortalConfig) -> Starlette:
         if not pending.meta["verdict"]["valid"]:
             raise Forbidden("校验未通过的文件不能报送，请按退回报告修改后重新上传")
         when = _now()
-        archived = await run_in_threadpool(uploads.confirm_pending, pending, workdir, when)
+        landed = await run_in_threadpool(uploads.confirm_pending, pending, workdir, when)
         audit.append(
             "upload_confirmed",
             user=user.username,
             department=user.department,
             address=_address(request),
-            source=archived.source,
-            quarter=archived.quarter,
-            sha256=archived.submission_hash,
-            landing=Path(archived.landing_path).name,
+            source=landed.source,
+            quarter=landed.quarter,
+            sha256=landed.sha256,
+            landing=landed.path.name,
+            received_at=landed.received_at.isoformat(),
         )
         return RedirectResponse(
-            f"/status?quarter={archived.quarter}&sent={archived.submission_hash[:12]}",
-            status_code=303,
+            f"/status?quarter={landed.quarter}&sent={landed.sha256[:12]}", status_code=303
         )
 
     async def status_page(request: Request) -> Response:

@@ -1,5 +1,6 @@
 """What the portal shows about submissions: every version of a source and quarter, from the
-archive's metadata records (always readable, hold the sender) joined with the intake records
+archive's metadata records (always readable, hold the sender), the portal's sidecars of
+files landed but not yet archived, joined with the intake records
 of the warehouse (status, errors, rejection report, version in force) when it can be read."""
 
 from __future__ import annotations
@@ -66,6 +67,22 @@ def _archive_records(workdir: Workdir, source: str, quarter: Quarter) -> dict[st
     return records
 
 
+def _landed_by_portal(workdir: Workdir, source: str, quarter: Quarter) -> dict[str, dict]:
+    """Files the portal placed in the landing folder that the archive may not hold yet (the
+    sensor has not run): their sidecars, keyed by hash, with the landed file's name."""
+    folder = workdir.landing / str(quarter) / source
+    records = {}
+    if folder.is_dir():
+        for path in folder.glob(".*.sender.json"):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            record["file_name"] = path.name[1 : -len(".sender.json")]
+            records[record["sha256"]] = record
+    return records
+
+
 def _intake_rows(workdir: Workdir, source: str, quarter: Quarter) -> dict[str, dict]:
     if not workdir.warehouse.is_file():
         return {}
@@ -103,7 +120,10 @@ def versions(
 ) -> tuple[list[Version], bool]:
     """(versions oldest first, whether the warehouse could be read)."""
     deadline = submission_deadline(quarter, deadline_days)
-    archived = _archive_records(workdir, source, quarter)
+    archived = {
+        **_landed_by_portal(workdir, source, quarter),
+        **_archive_records(workdir, source, quarter),
+    }
     try:
         intake = _intake_rows(workdir, source, quarter)
         readable = True

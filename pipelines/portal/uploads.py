@@ -25,7 +25,7 @@ from typing import Any
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from pipelines.env import Workdir
-from pipelines.intake.archive import ArchivedFile, archive_file
+from pipelines.intake.archive import sender_sidecar
 from pipelines.quarters import Quarter
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -294,26 +294,43 @@ def landing_name(source: str, quarter: str, when: datetime, sha256: str, suffix:
     return f"{source}_{quarter}_{when:%Y%m%d%H%M%S}_{sha256[:8]}{suffix}"
 
 
-def confirm_pending(pending: Pending, workdir: Workdir, when: datetime) -> ArchivedFile:
-    """Place the file in ``landing/<quarter>/<source>/`` (written as a hidden ``.part`` and
-    renamed, so the sensor never sees half a file) and archive it now, as sent by the user:
-    the archive's first sight, and so the version's received time, is the confirmation."""
+@dataclass(frozen=True)
+class Landed:
+    path: Path
+    source: str
+    quarter: str
+    sha256: str
+    received_at: datetime
+
+
+def confirm_pending(pending: Pending, workdir: Workdir, when: datetime) -> Landed:
+    """Place the file in ``landing/<quarter>/<source>/`` under a server-chosen name, with its
+    sender sidecar (who, when, which bytes) written first and the file itself written as a
+    hidden ``.part`` and renamed, so the sensor never sees half a file or a file without its
+    sender. The landing sensor archives it as a new version; the archive takes the received
+    time (the confirmation) and the sender from the sidecar.
+
+    (Archiving here instead would hide the file from the sensor, which skips versions the
+    archive already holds.)"""
     meta = pending.meta
     quarter = Quarter.parse(meta["quarter"])
     folder = workdir.landing / str(quarter) / meta["source"]
     folder.mkdir(parents=True, exist_ok=True)
     name = landing_name(meta["source"], str(quarter), when, meta["sha256"], meta["suffix"])
     dest = folder / name
+    sidecar = sender_sidecar(dest)
+    record = {
+        "sha256": meta["sha256"],
+        "submitted_by": meta["username"],
+        "department": meta["department"],
+        "received_at": when.isoformat(),
+        "client_name": meta["client_name"],
+    }
+    tmp_sidecar = folder / f".{name}.sender.tmp"
+    tmp_sidecar.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp_sidecar, sidecar)
     tmp = folder / f".{name}.part"
     shutil.copyfile(pending.file, tmp)
     os.replace(tmp, dest)
-    archived = archive_file(
-        dest,
-        workdir.archive,
-        meta["source"],
-        quarter,
-        received_at=when,
-        submitted_by=meta["username"],
-    )
     shutil.rmtree(pending.folder, ignore_errors=True)
-    return archived
+    return Landed(dest, meta["source"], str(quarter), meta["sha256"], when)
