@@ -9,7 +9,9 @@ Received time: when the archive first saw the file's content (Asia/Shanghai), re
 the metadata record at archiving and never changed afterwards. The file's own modification
 time is not used: upload tools (WinSCP, ``rsync -t``, ``scp -p``) keep the sender's dates. A
 historical file is registered with its real date through ``received_at`` (``bizenv import
---received-at``, ``bizenv run --received-at``).
+--received-at``, ``bizenv run --received-at``). A file the portal landed has a hidden sidecar
+``.<file>.sender.json`` (sha256, user, confirmation time): its version is received at the
+department's confirmation and records ``submitted_by``.
 """
 
 from __future__ import annotations
