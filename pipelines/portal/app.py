@@ -280,13 +280,14 @@ def create_app(config: PortalConfig) -> Starlette:
             return RedirectResponse("/office", status_code=303)
         p = project()
         q = quarter_param(p, request.query_params.get("quarter"))
+        all_users = users()
         rows = []
         for source in allowed_sources(p, user):
             spec = p.contract(source)
             found, _ = status_mod.versions(
                 workdir, source, q, p.settings.deadline_days_after_quarter
             )
-            mine = [v for v in found if _sender_department(v, users()) in (user.department, None)]
+            mine = [v for v in found if _sender_department(v, all_users) in (user.department, None)]
             rows.append(
                 {
                     "source": source,
