@@ -91,11 +91,9 @@ def _intake_rows(workdir: Workdir, source: str, quarter: Quarter) -> dict[str, d
     except duckdb.Error as exc:
         raise WarehouseBusy(str(exc)) from exc
     try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'intake' and table_name = 'submissions'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        from pipelines.reports.data import existing_tables
+
+        if "intake.submissions" not in existing_tables(con):
             return {}
         frame = con.execute(
             sql("intake/select_portal_versions"), {"source": source, "quarter": str(quarter)}
