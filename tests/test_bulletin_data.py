@@ -253,7 +253,7 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
         h = f"{source[:4]}{quarter}".ljust(64, "0")
         con.execute(
             "insert into intake.submissions values (?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, "
-            "'accepted', 0, 0, null, null, ?::timestamptz, ?::timestamptz)",
+            "'accepted', 0, 0, null, null, ?::timestamptz, ?::timestamptz, ?)",
             [
                 h,
                 source,
@@ -266,13 +266,15 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
                 100 + i,
                 received,
                 received,
+                "shuju" if source == "approval_cases" else None,  # sent through the portal
             ],
         )
     # loan_balances: a rejected correction (hostile file name and message) and a superseded one.
     rej = f"rej{quarter}".ljust(64, "1")
     con.execute(
         "insert into intake.submissions values (?, 'loan_balances', ?, ?, '/l', '/a', "
-        "?::timestamptz, 10, 50, 'rejected', 3, 2, '/r.html', '/r.csv', ?::timestamptz, null)",
+        "?::timestamptz, 10, 50, 'rejected', 3, 2, '/r.html', '/r.csv', ?::timestamptz, "
+        "null, null)",
         [
             rej,
             str(quarter),
@@ -284,7 +286,7 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     sup = f"sup{quarter}".ljust(64, "2")
     con.execute(
         "insert into intake.submissions values (?, 'loan_balances', ?, 'old.csv', '/l', '/a', "
-        "?::timestamptz, 10, 50, 'superseded', null, null, null, null, null, null)",
+        "?::timestamptz, 10, 50, 'superseded', null, null, null, null, null, null, null)",
         [sup, str(quarter), f"{end.isoformat()} 08:00:00+08"],
     )
     for row, rule, message in (
@@ -534,6 +536,9 @@ def test_data_quality_marks_late_and_rejected(content: BulletinContent) -> None:
     by_source = {q.source: q for q in content.quality}
     assert by_source["utility_connections"].on_time is False
     assert by_source["approval_cases"].on_time is True
+    # The portal's sender of the version in force; unknown for files landed otherwise.
+    assert by_source["approval_cases"].sender == "shuju"
+    assert by_source["utility_connections"].sender is None
     loans = by_source["loan_balances"]
     assert loans.versions == 3 and loans.superseded == 1
     (rejected,) = loans.rejected

@@ -115,6 +115,14 @@ def test_rejected_versions_show_chinese_rule_names(html: str) -> None:
     assert "range：" not in table.group(0) and "region：" not in table.group(0)
 
 
+def test_quality_table_names_the_portal_sender(html: str) -> None:
+    table = re.search(r'<table id="table-quality".*?</table>', html, re.S)
+    assert table is not None
+    rows = dict(re.findall(r'<tr data-source="(\w+)">(.*?)</tr>', table.group(0), re.S))
+    assert "报送人：shuju" in rows["approval_cases"]
+    assert "报送人" not in rows["utility_connections"]
+
+
 def test_written_files_are_world_readable(workdir: Workdir, html: str) -> None:
     folder = workdir.reports / str(LATEST)
     for path in [*folder.iterdir(), workdir.reports / "index.html"]:

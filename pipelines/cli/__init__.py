@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("pipelines.cli.run", "运行一个季度的流水线（可只运行一个数据源及其下游）"),
     "backfill": ("pipelines.cli.backfill", "按季度顺序回填一段时间的全部资产"),
     "dev": ("pipelines.cli.dev", "打开 Dagster 界面（dagster dev）"),
+    "portal": ("pipelines.cli.portal", "启动报送门户（部门在线报送与自查）；portal user 管理账号"),
 }
 
 

@@ -9,7 +9,9 @@ Received time: when the archive first saw the file's content (Asia/Shanghai), re
 the metadata record at archiving and never changed afterwards. The file's own modification
 time is not used: upload tools (WinSCP, ``rsync -t``, ``scp -p``) keep the sender's dates. A
 historical file is registered with its real date through ``received_at`` (``bizenv import
---received-at``, ``bizenv run --received-at``).
+--received-at``, ``bizenv run --received-at``). A file the portal landed has a hidden sidecar
+``.<file>.sender.json`` (sha256, user, confirmation time): its version is received at the
+department's confirmation and records ``submitted_by``.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class ArchivedFile:
     received_at: datetime
     size_bytes: int
     data_rows: int | None
+    # Who sent it, when known (the portal's user name); None for files landed otherwise.
+    submitted_by: str | None = None
 
     def to_json_dict(self) -> dict[str, object]:
         record = asdict(self)
@@ -211,6 +215,23 @@ def is_archived(archive_root: Path, source: str, quarter: Quarter, submission_ha
     return metadata_path(archive_root, source, quarter, submission_hash).exists()
 
 
+def sender_sidecar(path: Path) -> Path:
+    """``.<file>.sender.json`` beside a landed file: who sent it and when, written by the
+    portal before the file appears (hidden, so never taken for a submission)."""
+    return path.parent / f".{path.name}.sender.json"
+
+
+def _sender(path: Path, submission_hash: str) -> tuple[datetime, str] | None:
+    """(received_at, submitted_by) from the file's sidecar, if it describes these bytes."""
+    try:
+        record = json.loads(sender_sidecar(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("sha256") != submission_hash:
+        return None
+    return datetime.fromisoformat(record["received_at"]), str(record["submitted_by"])
+
+
 def archive_file(
     path: Path,
     archive_root: Path,
@@ -218,11 +239,14 @@ def archive_file(
     quarter: Quarter,
     *,
     received_at: datetime | None = None,
+    submitted_by: str | None = None,
 ) -> ArchivedFile:
     """Copy one landed file into the archive (once per content) and record its metadata.
 
-    A content seen before keeps its first record (and so its received time); a new content
-    is received now, or at ``received_at`` for a historical import."""
+    A content seen before keeps its first record (and so its received time and sender); a
+    new content is received now, or at ``received_at`` (a historical import), sent by
+    ``submitted_by`` when known. A file the portal landed carries both in its sidecar
+    (``sender_sidecar``): the department's confirmation time and user name."""
     submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
@@ -230,6 +254,9 @@ def archive_file(
         return ArchivedFile(
             **{**record, "received_at": datetime.fromisoformat(record["received_at"])}
         )
+    sender = _sender(path, submission_hash)
+    if sender is not None:
+        received_at, submitted_by = sender
     archived = ArchivedFile(
         submission_hash=submission_hash,
         source=source,
@@ -240,6 +267,7 @@ def archive_file(
         received_at=received_at or now_shanghai(),
         size_bytes=obj.stat().st_size,
         data_rows=count_data_rows(obj),
+        submitted_by=submitted_by,
     )
     _atomic_write_text(meta_path, json.dumps(archived.to_json_dict(), ensure_ascii=False, indent=2))
     return archived

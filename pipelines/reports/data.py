@@ -153,6 +153,7 @@ def load_bulletin_data(
             "data_rows",
             "error_count",
             "in_force",
+            "submitted_by",
         ],
     )
     rejection_rules = _frame(

@@ -644,6 +644,7 @@ class SourceQuality:
     superseded: int
     rejected: tuple[RejectedVersion, ...] = field(default_factory=tuple)
     required: bool = True
+    sender: str | None = None  # who sent the version in force (portal user), when known
 
     @property
     def status(self) -> str:
@@ -718,9 +719,17 @@ def data_quality(data: BulletinData, deadline_days: int) -> list[SourceQuality]:
                 superseded=int((mine["status"] == "superseded").sum()),
                 rejected=tuple(rejected),
                 required=spec.required,
+                sender=_sender(current),
             )
         )
     return out
+
+
+def _sender(current: object) -> str | None:
+    if current is None:
+        return None
+    value = current.get("submitted_by")  # type: ignore[attr-defined]
+    return value if isinstance(value, str) and value else None
 
 
 def data_cutoff(quality: list[SourceQuality]) -> datetime | None:

@@ -22,6 +22,7 @@ _SCHEMA_FILES: tuple[str, ...] = (
     "staging/create_schema_staging",
     "warehouse/create_schema_warehouse",
     "intake/create_submissions",
+    "intake/add_submitted_by",
     "intake/create_validation_errors",
     "intake/create_view_submissions_in_force",
 )
@@ -70,6 +71,7 @@ def register_submission(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) 
             "received_at": archived.received_at,
             "size_bytes": archived.size_bytes,
             "data_rows": archived.data_rows,
+            "submitted_by": archived.submitted_by,
         },
     )
 
