@@ -279,7 +279,11 @@ def check_timestamps_ordered(ctx: CheckContext, spec: dict[str, Any]) -> list[Va
             header = ctx.headers[column]
 
             def message(
-                i: int, value: str, before_cols: np.ndarray = before_cols, header: str = header
+                i: int,
+                value: str,
+                before_cols: np.ndarray = before_cols,
+                raw_before: dict[str, np.ndarray] = raw_before,
+                header: str = header,
             ) -> str:
                 before = str(before_cols[i])
                 return spec["message"].format(
