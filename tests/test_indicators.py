@@ -219,7 +219,11 @@ def framework():
 
 
 def test_every_leaf_has_an_expectation(framework) -> None:
-    assert sorted(framework.leaf_codes) == sorted(EXPECTED)
+    from test_indicators_firm_sources import EXPECTED as FIRM_SOURCES
+
+    assert sorted(framework.leaf_codes) == sorted(
+        set(EXPECTED) | {code for code, _quarter in FIRM_SOURCES}
+    )
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))
@@ -317,6 +321,7 @@ def test_quarter_parameters() -> None:
         "quarter": "2025Q1",
         "previous_quarter": "2024Q4",
         "year_ago_quarter": "2024Q1",
+        "year_start_quarter": "2025Q1",
     }
 
 

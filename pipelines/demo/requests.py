@@ -76,7 +76,7 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     start = 0
     for i, (p, c) in enumerate(zip(profiles, counts, strict=True)):
         panel_codes, panel_names = firm_panel(seed, p.code, panel_size(seed, p.code, scale))
-        weights = np.arange(1, len(panel_codes) + 1) ** -(0.6 + 0.4 * effects[i])
+        weights = np.arange(1, len(panel_codes) + 1) ** -(0.35 + 0.4 * effects[i])
         pick = rng.choice(len(panel_codes), c, p=weights / weights.sum())
         credit[start : start + c] = panel_codes[pick]
         names[start : start + c] = panel_names[pick]

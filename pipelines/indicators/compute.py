@@ -10,6 +10,7 @@ resolved against the project folder first, then against the package's ``sql/``) 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -34,11 +35,13 @@ class IndicatorSqlError(ValueError):
 
 
 def quarter_parameters(quarter: Quarter) -> dict[str, str]:
-    """Every parameter an indicator SQL file may use."""
+    """The quarter parameters an indicator SQL file may use (``year_start_quarter``: Q1 of
+    the quarter's year, for year-to-date figures)."""
     return {
         "quarter": str(quarter),
         "previous_quarter": str(quarter.previous()),
         "year_ago_quarter": str(quarter.same_quarter_last_year()),
+        "year_start_quarter": f"{quarter.year}Q1",
     }
 
 
@@ -81,8 +84,11 @@ def used_parameters(text: str) -> list[str]:
     return list(dict.fromkeys(_PARAM_RE.findall(_code(text))))
 
 
-def bind(text: str, quarter: Quarter) -> dict[str, str]:
-    available = quarter_parameters(quarter)
+def bind(
+    text: str, quarter: Quarter, parameters: Mapping[str, float] | None = None
+) -> dict[str, str | float]:
+    """The values of the parameters ``text`` uses: the quarter's and the framework's."""
+    available: dict[str, str | float] = {**(parameters or {}), **quarter_parameters(quarter)}
     params = used_parameters(text)
     unknown = [p for p in params if p not in available]
     if unknown:
@@ -93,11 +99,17 @@ def bind(text: str, quarter: Quarter) -> dict[str, str]:
     return {p: available[p] for p in params}
 
 
-def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) -> pd.DataFrame:
-    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
+def run_indicator(
+    con: duckdb.DuckDBPyConnection,
+    node: Node,
+    quarter: Quarter,
+    parameters: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``.
+    ``parameters``: the framework's named numbers (``Framework.parameters``)."""
     text = leaf_sql_text(node)
     try:
-        frame = con.execute(text, bind(text, quarter)).df()
+        frame = con.execute(text, bind(text, quarter, parameters)).df()
     except duckdb.Error as exc:
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）计算失败：{exc}") from exc
     if list(frame.columns) != OUTPUT_COLUMNS:
@@ -123,7 +135,7 @@ def compute_indicator_values(
     """
     parts = []
     for leaf in framework.leaves():
-        frame = run_indicator(con, leaf, quarter)
+        frame = run_indicator(con, leaf, quarter, framework.parameters)
         frame.insert(1, "indicator", leaf.code)
         parts.append(frame)
     if not parts:
