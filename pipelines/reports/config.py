@@ -37,6 +37,9 @@ class BulletinConfig:
     dissatisfied_at_most: int = 2
     comments_departments: int = 3
     comments_per_department: int = 3
+    # Firm names and credit codes masked (江海**科技有限公司, 9132****1234): an edition that
+    # leaves the office. Internal editions (the default) show them in full.
+    mask_firms: bool = False
 
 
 def _int(raw: dict[str, Any], key: str, default: int, where: str) -> int:
@@ -95,4 +98,12 @@ def load_bulletin_config(path: Path | None = None) -> BulletinConfig:
         dissatisfied_at_most=_int(raw, "dissatisfied_at_most", 2, ""),
         comments_departments=_int(raw, "comments_departments", 3, ""),
         comments_per_department=_int(raw, "comments_per_department", 3, ""),
+        mask_firms=_bool(raw, "mask_firms", False),
     )
+
+
+def _bool(raw: dict[str, Any], key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise BulletinConfigError(f"通报配置 {key} 应为 true 或 false（现为 {value!r}）")
+    return value

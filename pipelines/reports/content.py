@@ -11,6 +11,7 @@ from pipelines.quarters import Quarter
 from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import BulletinConfig, BulletinConfigError, load_bulletin_config
 from pipelines.reports.data import BulletinData, load_bulletin_data
+from pipelines.reports.firm_sections import FirmSections, build_firm_sections
 from pipelines.reports.model import (
     Comment,
     IndicatorSummary,
@@ -59,6 +60,8 @@ class BulletinContent:
     method: list[MethodRow]
     trend: list[TrendSeries]
     narrative: list[str]
+    # 八至十 and 附录三 (pipelines.reports.firm_sections); None when the framework has none.
+    firms: FirmSections | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -99,6 +102,7 @@ def build_content(
     )
     quality = data_quality(data, config.deadline_days_after_quarter)
     narrative = overview(quarter, registry, framework, rows, keys, lists, satisfaction, quality)
+    firms = build_firm_sections(con, data, framework, registry, masked=config.mask_firms)
     return BulletinContent(
         quarter=quarter,
         city=registry.city_name,
@@ -119,4 +123,5 @@ def build_content(
         method=method_rows(framework),
         trend=trend(data, rows),
         narrative=narrative,
+        firms=firms if firms.any else None,
     )
