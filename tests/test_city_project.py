@@ -128,7 +128,7 @@ def test_the_own_indicator_is_scored_and_the_missing_source_leaves_values_missin
         hotline = dict(
             con.execute(
                 "select unit_code, value from scores.indicator_values "
-                "where quarter = ? and indicator = 'E09_01'",
+                "where quarter = ? and indicator = 'E20_01'",
                 [Q2],
             ).fetchall()
         )
