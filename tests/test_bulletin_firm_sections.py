@@ -222,3 +222,15 @@ def test_narrative_numbers_equal_the_tables(page: object) -> None:
     first_unit = _texts(page, "#table-payouts tbody td.unit")[0]
     first_score = _texts(page, "#table-payouts tbody td.score")[0]
     assert f"{first_unit}最高（{first_score}分）" in text
+
+
+def test_mask_firms_setting_is_a_boolean(tmp_path: Path) -> None:
+    from pipelines.reports.config import BulletinConfigError
+
+    path = tmp_path / "bulletin.yaml"
+    path.write_text("mask_firms: true\n", encoding="utf-8")
+    assert load_bulletin_config(path).mask_firms is True
+    assert load_bulletin_config().mask_firms is False  # the demo project's internal edition
+    path.write_text("mask_firms: 是\n", encoding="utf-8")
+    with pytest.raises(BulletinConfigError, match="mask_firms 应为 true 或 false"):
+        load_bulletin_config(path)
