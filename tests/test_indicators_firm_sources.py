@@ -294,3 +294,12 @@ def test_departments_view_ranks_handling_departments(con) -> None:
     assert justice.mean_rank == pytest.approx(6 / 5)
     assert frame["department"].tolist() == ["市司法局", "市工业和信息化局", "市自然资源和规划局"]
     assert frame["overall_rank"].tolist() == [1, 2, 3]
+
+
+def test_year_to_date_lineage_names_every_quarter_of_the_year(framework) -> None:
+    from pipelines.indicators import indicator_sources
+
+    sources = indicator_sources(framework, Q3)
+    yellow = sources[sources["indicator"] == "E10_01"]
+    assert set(yellow["input_quarter"]) == {"2025Q1", "2025Q2", "2025Q3"}
+    assert set(yellow["source_table"]) == {"inspections"}

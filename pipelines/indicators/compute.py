@@ -156,6 +156,8 @@ def indicator_sources(framework: Framework, quarter: Quarter) -> pd.DataFrame:
         text = _code(leaf_sql_text(leaf))
         tables = list(dict.fromkeys(_TABLE_RE.findall(text)))
         quarters = [available[p] for p in used_parameters(text) if p in available]
+        if "year_start_quarter" in used_parameters(text):  # year to date: every quarter
+            quarters += [f"{quarter.year}Q{q}" for q in range(1, quarter.q + 1)]
         for table in tables:
             for input_quarter in dict.fromkeys(quarters):
                 rows.append((leaf.code, leaf.sql or "", table, input_quarter))
