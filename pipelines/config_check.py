@@ -1043,7 +1043,10 @@ def indicator_issues(
                 leaf_settings.update(
                     {str(k): v for k, v in overrides.items() if k in LEAF_PARAMETER_DEFAULTS}
                 )
-            available = {**quarter_available, **leaf_settings}
+            framework_parameters = doc.get(["parameters"])
+            if not isinstance(framework_parameters, dict):
+                framework_parameters = {}
+            available = {**quarter_available, **framework_parameters, **leaf_settings}
             unknown = [p for p in params if p not in available]
             if unknown:
                 out.append(

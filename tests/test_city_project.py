@@ -57,7 +57,7 @@ def edit_project(project: Path) -> None:
     """What the city's analyst does after ``bizenv init``."""
     shutil.copyfile(FIXTURE / "regions.yaml", project / "regions.yaml")
     with (project / "departments.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("  - {code: D28, name: 市政务服务便民热线, aliases: [12345热线]}\n")
+        handle.write("  - {code: D40, name: 市便民服务热线中心}\n")
     shutil.copytree(FIXTURE / "sources", project / "sources", dirs_exist_ok=True)
     shutil.copytree(FIXTURE / "indicators", project / "indicators", dirs_exist_ok=True)
     framework = (project / "framework.yaml").read_text(encoding="utf-8").rstrip("\n")
@@ -65,7 +65,7 @@ def edit_project(project: Path) -> None:
     (project / "framework.yaml").write_text(framework + "\n" + extra, encoding="utf-8")
     sources = (project / "sources.yaml").read_text(encoding="utf-8")
     sources = sources.replace("  loan_balances:\n", "  loan_balances:\n    required: false\n") + (
-        "  hotline_tickets:\n    submitters: [市政务服务便民热线]\n    required: true\n"
+        "  hotline_tickets:\n    submitters: [市便民服务热线中心]\n    required: true\n"
     )
     (project / "sources.yaml").write_text(sources, encoding="utf-8")
 
@@ -128,7 +128,7 @@ def test_the_own_indicator_is_scored_and_the_missing_source_leaves_values_missin
         hotline = dict(
             con.execute(
                 "select unit_code, value from scores.indicator_values "
-                "where quarter = ? and indicator = 'E09_01'",
+                "where quarter = ? and indicator = 'E20_01'",
                 [Q2],
             ).fetchall()
         )

@@ -57,7 +57,7 @@ OWN_SUITE = """\
 }
 """
 OWN_SQL = """\
--- E09_01 12345 涉企工单满意率（%）
+-- E21_01 12345 涉企工单满意率（%）
 -- Columns:
 --   unit_code  区划代码 of the unit
 --   value      share of satisfied tickets (percent)
@@ -80,11 +80,11 @@ final as (
 select * from final order by unit_code
 """
 OWN_FRAMEWORK_NODE = """
-  - code: E09
+  - code: E21
     name: 12345 热线
     lead: 市营商环境建设局
     children:
-      - code: E09_01
+      - code: E21_01
         name: 12345 涉企工单满意率
         unit: "%"
         sql: indicators/e09_01_hotline.sql
@@ -320,7 +320,7 @@ CASES: dict[str, Case] = {
         "indicators/e09_01_hotline.sql",
         "satisfed",
         1,
-        "E09_01",
+        "E21_01",
         "列名或表名无法解析",
     ),
     "unknown_sql_parameter": (
@@ -330,7 +330,7 @@ CASES: dict[str, Case] = {
         "indicators/e09_01_hotline.sql",
         "$qtr",
         1,
-        "E09_01",
+        "E21_01",
         "未知参数 $qtr",
     ),
     "indicator_reads_staging": (
@@ -342,7 +342,7 @@ CASES: dict[str, Case] = {
         "indicators/e09_01_hotline.sql",
         "from staging.complaints_12345",
         1,
-        "E09_01",
+        "E21_01",
         "staging 中是尚未通过校验的版本，指标只能读取 warehouse.complaints_12345",
     ),
     "contract_quarter_column_optional": (

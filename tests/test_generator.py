@@ -331,7 +331,7 @@ def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
     files = generate_landing(tmp_path / "a", scale=0.02, quarters=quarters)
     generate_landing(tmp_path / "b", scale=0.02, quarters=quarters)
     assert _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
-    assert len(files) == 8 and all(isinstance(f, GeneratedFile) for f in files)
+    assert len(files) == 14 and all(isinstance(f, GeneratedFile) for f in files)
     readme = (tmp_path / "a" / "README_示例数据.txt").read_text(encoding="utf-8")
     assert "示例数据" in readme and "示例市" in readme
     for f in files:
@@ -340,7 +340,7 @@ def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
         assert 0 < (received.date() - f.quarter.end).days <= 15
     # Rerun with another seed in the same folder: files replaced, nothing stale left.
     generate_landing(tmp_path / "a", seed=1, scale=0.02, quarters=quarters)
-    assert len([p for p in (tmp_path / "a").rglob("*") if p.is_file()]) == 9
+    assert len([p for p in (tmp_path / "a").rglob("*") if p.is_file()]) == 15
 
 
 def test_demo_correction_is_later_and_bad(tmp_path: Path) -> None:
@@ -494,13 +494,13 @@ def test_cli_writes_landing_tree(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["generate", "--out", str(out), "--scale", "0.01", "--seed", "5"]) == 0
     files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     data = [p for p in files if p.name != "README_示例数据.txt"]
-    assert len(data) == len(DEMO_QUARTERS) * len(SOURCES) == 24
+    assert len(data) == len(DEMO_QUARTERS) * len(SOURCES) == 42
     assert {(p.parts[0], p.parts[1]) for p in data} == {
         (str(q), s) for q in DEMO_QUARTERS for s in SOURCES
     }
     assert all(len(p.parts) == 3 for p in data)
     printed = capsys.readouterr().out
-    assert re.search(rf"已生成 24 个报送文件，共 \d+ 行 → {re.escape(str(out))}", printed)
+    assert re.search(rf"已生成 42 个报送文件，共 \d+ 行 → {re.escape(str(out))}", printed)
 
 
 def test_cli_fault_and_correction(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ FORMATS = {
     "utility_connections": "xlsx",
     "loan_balances": "csv-gbk",
     "satisfaction_responses": "csv-utf8",
+    "enterprise_requests": "csv-utf8-bom",
+    "inspections": "xlsx",
+    "policy_payouts": "csv-gbk",
 }
 
 

@@ -22,6 +22,9 @@ DEMO_SOURCES: tuple[str, ...] = (
     "utility_connections",
     "loan_balances",
     "satisfaction_responses",
+    "enterprise_requests",
+    "inspections",
+    "policy_payouts",
 )
 
 _LAZY = {

@@ -26,7 +26,17 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.contracts import UnknownSourceError, contract
-from pipelines.demo import DEFAULT_SEED, DEMO_QUARTERS, approval, loans, satisfaction, utility
+from pipelines.demo import (
+    DEFAULT_SEED,
+    DEMO_QUARTERS,
+    approval,
+    inspections,
+    loans,
+    payouts,
+    requests,
+    satisfaction,
+    utility,
+)
 from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.faults import FAULT_SOURCES, FAULTS, FaultError, FaultSpec, inject_fault
 from pipelines.demo.profiles import rng_for
@@ -63,6 +73,9 @@ _GENERATORS: dict[str, Callable[..., pd.DataFrame]] = {
     "utility_connections": utility.generate,
     "loan_balances": loans.generate,
     "satisfaction_responses": satisfaction.generate,
+    "enterprise_requests": requests.generate,
+    "inspections": inspections.generate,
+    "policy_payouts": payouts.generate,
 }
 
 
@@ -112,14 +125,21 @@ def file_format(source: str, quarter: Quarter, rows: int) -> str:
     - 水电气报装: Excel, except 2024Q3 when the power company's old system sent GBK CSV.
     - 金融机构贷款: Excel (30 rows).
     - 企业满意度测评: GBK CSV from the survey platform in Q1/Q3, Excel otherwise.
+    - 涉企诉求: UTF-8 CSV with BOM (the 12345 platform's export).
+    - 涉企执法检查: Excel (司法局's summary of every department's inspections).
+    - 惠企政策兑现: Excel, except GBK CSV in Q4 (财政局's year-end export).
     Large files (more than XLSX_ROW_LIMIT rows) go as UTF-8 CSV with BOM instead of Excel.
     """
     if source == "approval_cases":
         fmt = "csv-utf8-bom" if quarter.q in (1, 3) else "csv-utf8"
     elif source == "utility_connections":
         fmt = "csv-gbk" if quarter == Quarter(2024, 3) else "xlsx"
-    elif source == "loan_balances":
+    elif source in ("loan_balances", "inspections"):
         fmt = "xlsx"
+    elif source == "enterprise_requests":
+        fmt = "csv-utf8-bom"
+    elif source == "policy_payouts":
+        fmt = "csv-gbk" if quarter.q == 4 else "xlsx"
     else:
         fmt = "csv-gbk" if quarter.q in (1, 3) else "xlsx"
     if fmt == "xlsx" and rows > XLSX_ROW_LIMIT:

@@ -14,7 +14,7 @@ carries durations in working days, so that a leaf is a filter and an aggregate.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import duckdb
@@ -48,11 +48,13 @@ LEAF_PARAMETER_DEFAULTS: dict[str, float] = {"same_day_workdays": 0.0}
 
 
 def quarter_parameters(quarter: Quarter) -> dict[str, str]:
-    """Every parameter an indicator SQL file may use."""
+    """The quarter parameters an indicator SQL file may use (``year_start_quarter``: Q1 of
+    the quarter's year, for year-to-date figures)."""
     return {
         "quarter": str(quarter),
         "previous_quarter": str(quarter.previous()),
         "year_ago_quarter": str(quarter.same_quarter_last_year()),
+        "year_start_quarter": f"{quarter.year}Q1",
     }
 
 
@@ -107,9 +109,11 @@ def leaf_parameters(node: Node) -> dict[str, float]:
 
 
 def bind(
-    text: str, quarter: Quarter, settings: dict[str, float] | None = None
+    text: str, quarter: Quarter, parameters: Mapping[str, float] | None = None
 ) -> dict[str, str | float]:
-    available: dict[str, str | float] = {**(settings or {}), **quarter_parameters(quarter)}
+    """The values of the parameters ``text`` uses: the quarter's, the framework's and the
+    leaf's settings."""
+    available: dict[str, str | float] = {**(parameters or {}), **quarter_parameters(quarter)}
     params = used_parameters(text)
     unknown = [p for p in params if p not in available]
     if unknown:
@@ -163,11 +167,20 @@ def source_tables(text: str) -> list[str]:
     return list(dict.fromkeys(tables))
 
 
-def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) -> pd.DataFrame:
-    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
+def run_indicator(
+    con: duckdb.DuckDBPyConnection,
+    node: Node,
+    quarter: Quarter,
+    parameters: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``.
+    ``parameters``: the framework's named numbers (``Framework.parameters``); the leaf's own
+    settings (``sql_parameters``) are added."""
     text = leaf_sql_text(node)
     try:
-        frame = con.execute(text, bind(text, quarter, leaf_parameters(node))).df()
+        frame = con.execute(
+            text, bind(text, quarter, {**(parameters or {}), **leaf_parameters(node)})
+        ).df()
     except duckdb.Error as exc:
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）计算失败：{exc}") from exc
     if list(frame.columns) != OUTPUT_COLUMNS:
@@ -193,7 +206,7 @@ def compute_indicator_values(
     """
     parts = []
     for leaf in framework.leaves():
-        frame = run_indicator(con, leaf, quarter)
+        frame = run_indicator(con, leaf, quarter, framework.parameters)
         frame.insert(1, "indicator", leaf.code)
         parts.append(frame)
     if not parts:
@@ -214,6 +227,8 @@ def indicator_sources(framework: Framework, quarter: Quarter) -> pd.DataFrame:
         text = _code(leaf_sql_text(leaf))
         tables = source_tables(text)
         quarters = [available[p] for p in used_parameters(text) if p in available]
+        if "year_start_quarter" in used_parameters(text):  # year to date: every quarter
+            quarters += [f"{quarter.year}Q{q}" for q in range(1, quarter.q + 1)]
         for table in tables:
             for input_quarter in dict.fromkeys(quarters):
                 rows.append((leaf.code, leaf.sql or "", table, input_quarter))

@@ -20,7 +20,7 @@ from pipelines.quarters import Quarter
 from pipelines.scoring import Framework
 from pipelines.sqlfiles import sql
 from pipelines.warehouse.store import ensure_schema, transaction
-from pipelines.workdays import ensure_calendar
+from pipelines.workdays import covered_years, ensure_calendar
 
 _SCORES_SCHEMA_FILES: tuple[str, ...] = (
     "scores/create_schema_scores",
@@ -71,6 +71,11 @@ def prepare_calendar(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[
     # Whole years, so that the table is the same for every quarter of a year.
     start = date(min(d for d in (first, quarter.start) if d is not None).year, 1, 1)
     end = date(max(d for d in (last, quarter.end) if d is not None).year, 12, 31)
+    # And the year before when the calendar knows it: requests and payouts of a first
+    # quarter were accepted or approved in December.
+    first_year, last_year = covered_years()
+    if first_year <= start.year - 1 <= last_year:
+        start = date(start.year - 1, 1, 1)
     ensure_calendar(con, start, end)
     ensure_shared_views(con)
     return start, end

@@ -78,6 +78,9 @@ class BulletinConfig:
     # replications is noted as sensitive to the method.
     list_place_note_below: float = 0.8
     annual: AnnualConfig = field(default_factory=AnnualConfig)
+    # Firm names and credit codes masked (江海**科技有限公司, 9132****1234): an edition that
+    # leaves the office. Internal editions (the default) show them in full.
+    mask_firms: bool = False
 
 
 def _int(raw: dict[str, Any], key: str, default: int, where: str) -> int:
@@ -138,6 +141,7 @@ def load_bulletin_config(path: Path | None = None) -> BulletinConfig:
         comments_per_department=_int(raw, "comments_per_department", 3, ""),
         list_place_note_below=_share(raw, "list_place_note_below", 0.8),
         annual=_annual(raw.get("annual")),
+        mask_firms=_bool(raw, "mask_firms", False),
     )
 
 
@@ -217,3 +221,10 @@ def _share(raw: dict[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise BulletinConfigError(f"通报配置 {key} 应为 0 至 1 之间的数（现为 {value!r}）")
     return float(value)
+
+
+def _bool(raw: dict[str, Any], key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise BulletinConfigError(f"通报配置 {key} 应为 true 或 false（现为 {value!r}）")
+    return value

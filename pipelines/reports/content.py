@@ -11,6 +11,7 @@ from pipelines.quarters import Quarter
 from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import BulletinConfig, BulletinConfigError, load_bulletin_config
 from pipelines.reports.data import BulletinData, load_bulletin_data
+from pipelines.reports.firm_sections import FirmSections, build_firm_sections
 from pipelines.reports.model import (
     Comment,
     IndicatorSummary,
@@ -67,6 +68,8 @@ class BulletinContent:
     robustness: Robustness | None = None
     robustness_text: str = ""
     list_notes: tuple[ListNote, ...] = ()
+    # 八至十 and 附录三 (pipelines.reports.firm_sections); None when the framework has none.
+    firms: FirmSections | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -109,6 +112,7 @@ def build_content(
     narrative = overview(quarter, registry, framework, rows, keys, lists, satisfaction, quality)
     robustness = rank_robustness(data, rows)
     notes = tuple(robustness.list_notes(lists, config.list_place_note_below)) if robustness else ()
+    firms = build_firm_sections(con, data, framework, registry, masked=config.mask_firms)
     return BulletinContent(
         quarter=quarter,
         city=registry.city_name,
@@ -133,4 +137,5 @@ def build_content(
         robustness=robustness,
         robustness_text=robustness_sentence(robustness),
         list_notes=notes,
+        firms=firms if firms.any else None,
     )

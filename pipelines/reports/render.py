@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
-from pipelines.reports import charts
+from pipelines.reports import charts, firm_charts
 from pipelines.reports.content import BulletinContent
 from pipelines.reports.model import SUB_SCORES, fmt_number, fmt_share, fmt_value, round2
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
@@ -105,6 +105,7 @@ class Page:
     charts: dict[str, charts.Chart] = field(default_factory=dict)
     indicator_charts: list[charts.Chart] = field(default_factory=list)
     radar_charts: list[charts.Chart] = field(default_factory=list)
+    firm: firm_charts.FirmPage | None = None  # 八至十 and 附录三 (firm_charts)
 
 
 def _page(content: BulletinContent) -> Page:
@@ -156,11 +157,15 @@ def _page(content: BulletinContent) -> Page:
             content.satisfaction, "chart-satisfaction", n.figure(), "部门企业满意度"
         )
     page.tables["comments"] = n.table()
+    if content.firms is not None:
+        page.firm = firm_charts.number_chapters(content.firms, n)
     page.tables["quality"] = n.table()
     page.tables["rejected"] = n.table()
     page.tables["method"] = n.table()
     if content.robustness is not None and content.robustness.drivers:
         page.tables["sensitivity"] = n.table()
+    if content.firms is not None and page.firm is not None:
+        firm_charts.number_appendix(content.firms, n, page.firm)
     return page
 
 
@@ -181,6 +186,8 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
     ]
     if "satisfaction" in page.charts:
         all_charts.append(page.charts["satisfaction"])
+    if page.firm is not None:
+        all_charts.extend(page.firm.all_charts)
     chart_data = Markup(
         "[" + ",".join(f'{{"id":{json.dumps(c.div_id)},"spec":{c.spec}}}' for c in all_charts) + "]"
     )

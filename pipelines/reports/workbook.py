@@ -460,6 +460,10 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
                 ],
                 [[d.label, d.s1, d.st] for d in rob.drivers],
             )
+    if c.firms is not None:  # 八至十 and 亮灯清单 (pipelines.reports.workbook_firms)
+        from pipelines.reports.workbook_firms import add_firm_sheets
+
+        add_firm_sheets(wb, c.firms)
     wb.properties.creator = "bizenv"
     wb.properties.title = title
     wb.properties.created = _naive(generated_at)

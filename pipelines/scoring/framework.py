@@ -85,6 +85,9 @@ class Framework:
     scale: tuple[float, float]
     _nodes: Mapping[str, Node] = field(repr=False)
     source: Path | None = None
+    # Named numbers the leaves' SQL may bind as $name (e.g. 亮灯 thresholds, a payout time
+    # limit): part of the framework because they change values and scores, like bounds.
+    parameters: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     def nodes(self) -> Iterator[Node]:
         """All nodes, root first, depth-first in file order."""
@@ -206,7 +209,12 @@ def framework_from_dict(doc: Any, *, source: Path | None = None) -> Framework:
         description=doc.get("description"),
     )
     return Framework(
-        name=str(doc["name"]), root=root_code, scale=scale, _nodes=nodes, source=source
+        name=str(doc["name"]),
+        root=root_code,
+        scale=scale,
+        _nodes=nodes,
+        source=source,
+        parameters=dict(doc.get("parameters") or {}),
     )
 
 

@@ -251,3 +251,92 @@ def check_volume(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationErro
             "请确认文件是否导出完整",
         )
     ]
+
+
+# --- order of a row's timestamps -------------------------------------------------------
+
+
+@register("timestamps_ordered")
+def check_timestamps_ordered(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    """Each of ``columns`` (timestamps, in process order) at or after the latest earlier
+    non-empty one of the same row. One error per offending cell, reported at that cell and
+    naming the earlier column it precedes; empty cells are skipped (the suite's business)."""
+    columns = [c for c in spec["columns"] if c not in ctx.skip_columns]
+    errors: list[ValidationError] = []
+    if len(columns) < 2:
+        return errors
+    values = ctx.frame[columns].apply(lambda s: s.astype("datetime64[us]"))
+    # Latest earlier non-empty timestamp and the column it came from, column by column.
+    latest = values[columns[0]].copy()
+    latest_col = pd.Series(columns[0], index=values.index, dtype=object).where(latest.notna())
+    for column in columns[1:]:
+        current = values[column]
+        bad_mask = (current < latest).fillna(False).to_numpy(dtype=bool)
+        bad = np.flatnonzero(bad_mask)
+        if len(bad):
+            before_cols = latest_col.to_numpy()
+            raw_before = {c: ctx.raw[c].to_numpy() for c in set(before_cols[bad])}
+            header = ctx.headers[column]
+
+            def message(
+                i: int,
+                value: str,
+                before_cols: np.ndarray = before_cols,
+                raw_before: dict[str, np.ndarray] = raw_before,
+                header: str = header,
+            ) -> str:
+                before = str(before_cols[i])
+                return spec["message"].format(
+                    header=header,
+                    value=value,
+                    header_before=ctx.headers[before],
+                    value_before=str(raw_before[before][i]).strip(),
+                )
+
+            errors.extend(ctx.cell_errors(bad, column, spec["rule"], message))
+        later = current.notna() & ~(current < latest).fillna(False)
+        latest = current.where(later, latest)
+        latest_col = latest_col.where(~later, column)
+    return errors
+
+
+# --- a cell empty exactly when another column has a value ----------------------------
+
+
+@register("blank_exactly_when")
+def check_blank_exactly_when(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    """``column`` must be empty exactly in the rows where ``when_column`` equals
+    ``when_value`` (e.g. 申报时间 empty exactly for 免申即享). Rows with an empty
+    ``when_column`` are left to the suite's required rule."""
+    column, when_column, when_value = spec["column"], spec["when_column"], spec["when_value"]
+    if {column, when_column} & ctx.skip_columns:
+        return []
+    blank = (ctx.raw[column].fillna("").str.strip() == "").to_numpy(dtype=bool)
+    when = ctx.frame[when_column]
+    known = when.notna().to_numpy(dtype=bool)
+    matches = (when == when_value).fillna(False).to_numpy(dtype=bool)
+    filled_bad = np.flatnonzero(known & matches & ~blank)
+    blank_bad = np.flatnonzero(known & ~matches & blank)
+    header, when_header = ctx.headers[column], ctx.headers[when_column]
+    when_values = when.to_numpy()
+    errors = ctx.cell_errors(
+        filled_bad,
+        column,
+        spec["rule"],
+        lambda _i, value: spec["message_filled"].format(
+            header=header, value=value, when_header=when_header, when_value=when_value
+        ),
+    )
+    errors += ctx.cell_errors(
+        blank_bad,
+        column,
+        spec["rule"],
+        lambda i, value: spec["message_blank"].format(
+            header=header,
+            value=value,
+            when_header=when_header,
+            when_value=when_value,
+            when_value_actual=when_values[i],
+        ),
+    )
+    return errors

@@ -21,6 +21,8 @@ DATETIME_FORMATS = (
     "%Y/%m/%d %H:%M",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
 )
 
 TYPE_LABELS: dict[str, str] = {

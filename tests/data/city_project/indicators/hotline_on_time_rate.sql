@@ -1,4 +1,4 @@
--- E09_01 12345热线涉企工单按时办结率 (%): tickets closed on time / tickets closed, per unit.
+-- E20_01 12345热线涉企工单按时办结率 (%): tickets closed on time / tickets closed, per unit.
 -- Columns: unit_code, value (percent), n_cases (tickets closed in the quarter).
 with tickets as (
     select
