@@ -18,6 +18,7 @@ from pipelines.intake.archive import (
     is_submission_file,
     parse_landing_path,
 )
+from pipelines.intake.landing import entry_note
 from pipelines.quarters import Quarter, QuarterError
 
 
@@ -32,7 +33,7 @@ class LandedChange:
 @dataclass(frozen=True)
 class LandingScan:
     changes: list[LandedChange]
-    misplaced: list[str]  # Chinese messages for files in a wrong place
+    misplaced: list[str]  # Chinese messages for files in a wrong place or refused
     cursor: str
 
 
@@ -66,9 +67,16 @@ def scan_landing(
     paths = sorted(landing.rglob("*")) if landing.is_dir() else []
     for path in paths:
         try:
-            if not is_submission_file(path):
-                continue
             key = str(path.relative_to(landing))
+            if path.is_dir() and not path.is_symlink():
+                continue
+            # Symbolic links, devices, pipes, hidden and lock files: reported once, never taken.
+            note = entry_note(path, key)
+            if note is not None or not is_submission_file(path):
+                still_misplaced.add(key)
+                if key not in known_misplaced and note is not None:
+                    misplaced.append(note)
+                continue
             try:
                 quarter, source = parse_landing_path(landing, path)
             except LandingPathError as exc:

@@ -8,9 +8,7 @@ by ``Plotly.newPlot`` into a div with a fixed id. Jinja2 autoescape is on: depar
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -19,6 +17,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from pipelines import tempfiles
 from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
 from pipelines.reports import charts
@@ -41,16 +40,7 @@ def workbook_file_name(city: str, quarter: Quarter) -> str:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write to a temporary file beside ``target`` and rename: never a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    tempfiles.write_atomic(target, data, 0o644)
 
 
 @cache

@@ -23,6 +23,7 @@ _SCHEMA_FILES: tuple[str, ...] = (
     "intake/create_submissions",
     "intake/create_validation_errors",
     "intake/create_view_submissions_in_force",
+    "intake/create_receipts",
     *(
         f"{schema}/{source}/create_table"
         for source in SOURCES
