@@ -40,17 +40,27 @@ def parse_quarter(text: str) -> Quarter:
     return quarter
 
 
+def begin(workdir: Workdir) -> None:
+    """Refuse an unusable work directory and sweep what a crashed run left behind."""
+    from pipelines.instance import start_session
+
+    for line in start_session(workdir):
+        print(line)
+
+
 def run_and_report(workdir: Workdir, quarter: Quarter, executor: str, source: str | None) -> bool:
-    from pipelines.orchestration import refresh_job, run_quarter, status_lines
+    from pipelines.orchestration import outcome_lines, refresh_job, run_quarter, status_lines
 
     started = time.monotonic()
     if source is None:
-        ok = run_quarter(quarter, executor)
+        outcome = run_quarter(quarter, executor)
     else:
-        ok = run_quarter(quarter, executor, job_name=refresh_job(source))
-    print(f"  {quarter} {'完成' if ok else '失败'}（{time.monotonic() - started:.1f} 秒）")
+        outcome = run_quarter(quarter, executor, job_name=refresh_job(source))
+    print(f"  {quarter} {'完成' if outcome else '失败'}（{time.monotonic() - started:.1f} 秒）")
+    for line in outcome_lines(outcome):
+        print(line)
     print("\n".join(status_lines(workdir, quarter, SOURCES if source is None else (source,))))
-    return ok
+    return outcome.success
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -73,4 +83,5 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
     workdir = configure_environment(args.workdir)
     print(f"运行 {quarter}（{quarter.label_zh}）· 工作目录 {workdir.root}")
+    begin(workdir)
     return 0 if run_and_report(workdir, quarter, args.executor, args.source) else 1
