@@ -27,12 +27,13 @@ def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise Terminated()
 
 
-def _finish(code: int) -> int:
-    """Exit code ``code``; when a run's worker thread is still inside Dagster or DuckDB (an
-    interrupted run), leave at once instead of waiting for it."""
+def _finish(code: int, *, now: bool = False) -> int:
+    """Exit code ``code``; after an interrupted run (``now``) or while a run's worker thread
+    is still inside Dagster or DuckDB, leave at once instead of finalizing the interpreter
+    around half-used native objects."""
     sys.stdout.flush()
     sys.stderr.flush()
-    if any(t.daemon and t.is_alive() for t in threading.enumerate()):
+    if now or any(t.daemon and t.is_alive() for t in threading.enumerate()):
         os._exit(code)
     return code
 
@@ -54,7 +55,10 @@ def run_command(run: Callable[[argparse.Namespace], int | None], args: argparse.
             f"{cause}：正在进行的运行已标记为失败并释放仓库槽位；再次运行同一命令即可继续",
             file=sys.stderr,
         )
-        return _finish(143 if terminated else 130)
+        # Imported only if a run was started (``bizenv check`` never imports Dagster).
+        orchestration = sys.modules.get("pipelines.orchestration")
+        during_run = orchestration is not None and isinstance(exc, orchestration.RunInterrupted)
+        return _finish(143 if terminated else 130, now=during_run)
     except Exception as exc:  # every other failure: a message, never a traceback
         print(f"错误：{describe(exc)}", file=sys.stderr)
         return _finish(1)
