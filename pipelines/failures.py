@@ -79,15 +79,25 @@ def explain_error_info(info: object) -> str:
         current = getattr(current, "cause", None) or getattr(current, "context", None)
     # The innermost error names what failed; a Chinese message anywhere is bizenv's own.
     for item in chain:
-        first = _first_line(getattr(item, "message", ""))
+        first = _first_line(_without_class(item))
         if _CHINESE.search(first):
-            return first.split(": ", 1)[1] if first.startswith(item.cls_name + ":") else first
+            return first
     for item in reversed(chain):
-        explained = explain_text(item.cls_name, item.message)
+        explained = explain_text(item.cls_name, _without_class(item))
         if not explained.startswith("未预期的错误"):
             return explained
     innermost = chain[-1]
-    return explain_text(innermost.cls_name, innermost.message)
+    return explain_text(innermost.cls_name, _without_class(innermost))
+
+
+def _without_class(info: object) -> str:
+    """The error's message without the ``ClassName: `` Dagster puts in front of it."""
+    message: str = getattr(info, "message", "")
+    prefix = f"{getattr(info, 'cls_name', '')}: "
+    head, sep, rest = message.partition(": ")
+    if sep and (head == prefix[:-2] or head.endswith("." + prefix[:-2])):
+        return rest
+    return message
 
 
 _FAILURE_TYPES = {
@@ -118,15 +128,16 @@ def event_message(event: dg.DagsterEvent) -> str | None:
 def failure_messages(events: Iterable[dg.DagsterEvent]) -> list[str]:
     """One Chinese line per failing step (and per run-level failure), in order, deduplicated."""
     lines: list[str] = []
+    said: set[str] = set()
     for event in events:
         if event.event_type not in _FAILURE_TYPES:
             continue
         message = event_message(event)
-        if not message:
+        key = _first_line(message or "")
+        if not key or key in said:  # a run failure repeating a step's error
             continue
-        line = f"{_step_label(event.step_key)}：{message}"
-        if line not in lines:
-            lines.append(line)
+        said.add(key)
+        lines.append(f"{_step_label(event.step_key)}：{message}")
     return lines
 
 

@@ -42,8 +42,8 @@ def run_command(run: Callable[[argparse.Namespace], int | None], args: argparse.
     """Run one subcommand; turn every failure into a Chinese message and an exit code."""
     from pipelines.cli import UsageError
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         return int(run(args) or 0)
     except UsageError:
@@ -62,6 +62,9 @@ def run_command(run: Callable[[argparse.Namespace], int | None], args: argparse.
     except Exception as exc:  # every other failure: a message, never a traceback
         print(f"错误：{describe(exc)}", file=sys.stderr)
         return _finish(1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def describe(exc: BaseException) -> str:
