@@ -117,9 +117,11 @@ def test_corrupt_warehouse_resource_does_not_retry(
 
     monkeypatch.setattr(duckdb, "connect", counting)
     resource = WarehouseDuckDB(database=str(bad))
-    with pytest.raises(CorruptWarehouseError, match="不是有效的 DuckDB 文件"):
-        with resource.get_connection():
-            pass
+    with (
+        pytest.raises(CorruptWarehouseError, match="不是有效的 DuckDB 文件"),
+        resource.get_connection(),
+    ):
+        pass
     assert len(calls) == 1
 
 
