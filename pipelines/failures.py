@@ -17,8 +17,13 @@ import dagster as dg
 
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
+_CHECK_FAILED = "DagsterAssetCheckFailedError"
 # (substring of the error text, Chinese explanation); the first match wins.
 _KNOWN: tuple[tuple[str, str], ...] = (
+    (
+        _CHECK_FAILED,
+        "未通过数据规范校验（阻断性检查），未入库，在用版本不变；错误见退回报告",
+    ),
     ("No space left on device", "磁盘空间不足，无法写入"),
     ("database or disk is full", "磁盘空间不足，无法写入"),
     ("File too large", "文件超过系统允许的大小（磁盘配额或 ulimit -f），无法写入"),
@@ -52,6 +57,8 @@ def explain_text(cls_name: str, message: str) -> str:
     haystack = f"{cls_name}: {message}"
     for needle, explanation in _KNOWN:
         if needle in haystack:
+            if needle == _CHECK_FAILED:  # the status lines and the report say which errors
+                return explanation
             return f"{explanation}（{cls_name}: {first}）"
     return f"未预期的错误（{cls_name}: {first}）"
 
