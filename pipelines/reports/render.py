@@ -194,7 +194,34 @@ def write_summary(content: BulletinContent, directory: Path, generated_at: datet
         "red": [e.unit.unit_name for e in content.lists.red],
         "black": [e.unit.unit_name for e in content.lists.black],
         "generated_at": generated_at.isoformat(timespec="seconds"),
+        # The bulletin's data version; the workbook's is recorded when it is written.
+        "data_version": content.data_version,
+        "workbook_data_version": _read_summary(directory).get("workbook_data_version"),
     }
+    return _write_summary_file(directory, summary)
+
+
+def record_workbook_version(content: BulletinContent, directory: Path) -> Path:
+    """Note in the summary which data version the workbook just written shows."""
+    summary = _read_summary(directory)
+    summary["workbook_data_version"] = content.data_version
+    return _write_summary_file(directory, summary)
+
+
+def versions_agree(summary: dict[str, object]) -> bool:
+    """Whether the quarter's bulletin and workbook show the same data (unknown: agree)."""
+    bulletin, workbook = summary.get("data_version"), summary.get("workbook_data_version")
+    return bulletin is None or workbook is None or bulletin == workbook
+
+
+def _read_summary(directory: Path) -> dict[str, object]:
+    try:
+        return json.loads((directory / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_summary_file(directory: Path, summary: dict[str, object]) -> Path:
     target = directory / SUMMARY_FILE
     write_atomic(target, (json.dumps(summary, ensure_ascii=False, indent=1) + "\n").encode())
     return target
@@ -209,6 +236,11 @@ class IndexEntry:
     bulletin: str  # relative link
     workbook: str | None
     summary: dict[str, object]
+
+    @property
+    def consistent(self) -> bool:
+        """The bulletin and the workbook show the same data version."""
+        return versions_agree(self.summary)
 
 
 def index_entries(reports_dir: Path) -> list[IndexEntry]:
