@@ -221,3 +221,30 @@ def test_status_lines_show_refused_entries(workdir: Workdir) -> None:
     lines = status_lines(workdir, Q, [SOURCE])
     assert lines[0].endswith("未收到文件")
     assert "x.csv：是符号链接，已拒收" in lines[1]
+
+
+def test_sensor_launches_a_resent_version_once(tmp_path: Path) -> None:
+    """Archived bytes sent again under another name are a new receipt: one launch, with a run
+    key of its own; files intake already received launch nothing."""
+    from pipelines.intake.marks import mark_received
+
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    folder = landing / str(Q) / SOURCE
+    folder.mkdir(parents=True)
+    first = folder / "贷款_A.csv"
+    first.write_text("区划代码\n990102\n", encoding="utf-8")
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    archived = archive_file(first, archive, SOURCE, Q)
+    mark_received(archive, landing, first, SOURCE, Q, archived.submission_hash)
+    assert scan_landing(landing, None, archive).changes == []  # received by an earlier run
+
+    again = folder / "贷款_A_重新报送.csv"
+    shutil.copy2(first, again)
+    scan = scan_landing(landing, None, archive)
+    (change,) = scan.changes
+    assert change.path == again and change.submission_hash == archived.submission_hash
+    assert change.resent_receipt is not None
+    assert change.run_key != f"{SOURCE}:{Q}:{archived.submission_hash}"
+    # Once intake has received it, the next tick launches nothing.
+    mark_received(archive, landing, again, SOURCE, Q, archived.submission_hash)
+    assert scan_landing(landing, None, archive).changes == []

@@ -10,6 +10,7 @@ from pipelines.contracts import SOURCES, contract
 from pipelines.env import DUCKDB_POOL, TIMEZONE
 from pipelines.intake.archive import archive_file
 from pipelines.intake.landing import scan_source_folder
+from pipelines.intake.marks import mark_received
 from pipelines.intake.receipts import Receipt, receive
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
@@ -54,7 +55,11 @@ def build_submission_asset(source: str) -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             ensure_schema(con)
             for path, item in zip(files, archived, strict=True):
-                if receive(con, layout.root, path, item, seen_at) is Receipt.RESENT:
+                receipt = receive(con, layout.root, path, item, seen_at)
+                mark_received(
+                    layout.archive, layout.landing, path, source, quarter, item.submission_hash
+                )
+                if receipt is Receipt.RESENT:
                     context.log.info(
                         f"{quarter} {spec.title}: {path.name} 是已收到版本"
                         f"（{item.submission_hash[:12]}）的重新报送，按最新收到的版本处理"
