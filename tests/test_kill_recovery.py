@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -133,3 +134,64 @@ def test_kill_9_at_archive_staging_and_promotion_then_rerun_reaches_the_clean_st
     assert instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).claimed_slots == []
     statuses = {run.status for run in instance.get_runs()}
     assert statuses == {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_run_waiting_for_the_slot_ends_cleanly_on_a_signal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: signal.Signals, code: int
+) -> None:
+    """A run waiting for the warehouse slot (held by a living run: this test process) reacts
+    to SIGTERM/SIGINT at once: its run is marked failed, its claims are freed, exit 143/130."""
+    from pipelines.env import configure_environment
+    from pipelines.instance import process_tags
+
+    for name in ("BIZENV_HOME", "BIZENV_DUCKDB", "DAGSTER_HOME"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    root = tmp_path / "work"
+    configure_environment(root)
+    instance = _instance(root)
+    holder = instance.create_run_for_job(
+        _holder_job, status=dg.DagsterRunStatus.STARTED, tags=process_tags(root)
+    )
+    instance.event_log_storage.claim_concurrency_slot(DUCKDB_POOL, holder.run_id, "held")
+
+    proc = subprocess.Popen(
+        [str(BIZENV), *_run_args(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=PROJECT_ROOT,
+    )
+    try:
+        waiting = None
+        for _ in range(600):  # until the CLI's run waits for the slot
+            info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
+            waiting = next((s.run_id for s in info.pending_steps), None)
+            if waiting or proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert waiting is not None, proc.communicate()
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code, out + err
+    assert "标记为失败" in err and "Traceback" not in err
+    run = instance.get_run_by_id(waiting)
+    assert run is not None and run.status == dg.DagsterRunStatus.FAILURE
+    info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
+    assert [s.run_id for s in info.pending_steps] == []
+    assert [s.run_id for s in info.claimed_slots] == [holder.run_id]  # the living run keeps it
+
+
+@dg.op
+def _holder_op() -> None:
+    return None
+
+
+@dg.job
+def _holder_job() -> None:
+    _holder_op()

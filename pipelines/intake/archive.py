@@ -154,7 +154,11 @@ def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
     if not stat.S_ISREG(os.fstat(src_fd).st_mode):
         os.close(src_fd)
         raise NotRegularFileError(f"{src.name}：不是普通文件，已拒收")
-    fd, tmp = make_temp(objects, "incoming")
+    try:
+        fd, tmp = make_temp(objects, "incoming")
+    except BaseException:
+        os.close(src_fd)
+        raise
     digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as out, os.fdopen(src_fd, "rb") as handle:
