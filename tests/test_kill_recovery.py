@@ -154,7 +154,9 @@ def test_a_run_waiting_for_the_slot_ends_cleanly_on_a_signal(
     holder = instance.create_run_for_job(
         _holder_job, status=dg.DagsterRunStatus.STARTED, tags=process_tags(root)
     )
-    instance.event_log_storage.claim_concurrency_slot(DUCKDB_POOL, holder.run_id, "held")
+    instance.event_log_storage.set_concurrency_slots(DUCKDB_POOL, 1)  # the pool's default limit
+    claim = instance.event_log_storage.claim_concurrency_slot(DUCKDB_POOL, holder.run_id, "held")
+    assert claim.is_claimed
 
     proc = subprocess.Popen(
         [str(BIZENV), *_run_args(root)],
@@ -168,7 +170,9 @@ def test_a_run_waiting_for_the_slot_ends_cleanly_on_a_signal(
         waiting = None
         for _ in range(600):  # until the CLI's run waits for the slot
             info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
-            waiting = next((s.run_id for s in info.pending_steps), None)
+            waiting = next(
+                (s.run_id for s in info.pending_steps if s.run_id != holder.run_id), None
+            )
             if waiting or proc.poll() is not None:
                 break
             time.sleep(0.5)
@@ -183,7 +187,7 @@ def test_a_run_waiting_for_the_slot_ends_cleanly_on_a_signal(
     run = instance.get_run_by_id(waiting)
     assert run is not None and run.status == dg.DagsterRunStatus.FAILURE
     info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
-    assert [s.run_id for s in info.pending_steps] == []
+    assert [s.run_id for s in info.pending_steps if s.run_id != holder.run_id] == []
     assert [s.run_id for s in info.claimed_slots] == [holder.run_id]  # the living run keeps it
 
 
