@@ -16,7 +16,13 @@ import pytest
 from pipelines.cli import main
 from pipelines.env import Workdir
 from pipelines.failures import explain_exception, explain_text, failure_messages
-from pipelines.orchestration import run_quarter, status_lines
+from pipelines.orchestration import (
+    REPORT_ASSETS,
+    RunOutcome,
+    outcome_lines,
+    run_quarter,
+    status_lines,
+)
 from pipelines.quarters import Quarter
 from pipelines.resources import CorruptWarehouseError, WarehouseDuckDB
 
@@ -175,3 +181,19 @@ def test_demo_in_a_read_only_work_directory(
     err = capsys.readouterr().err
     assert code == 1 and "只读" in err and "Traceback" not in err
     assert shutil.rmtree is not None
+
+
+@pytest.mark.parametrize(
+    ("materialized", "note"),
+    [
+        (frozenset(), True),  # a source rejected: the bulletin was not rebuilt — say so
+        (frozenset(REPORT_ASSETS), False),
+    ],
+)
+def test_outcome_lines_give_the_reason_and_whether_the_bulletin_was_rebuilt(
+    materialized: frozenset[dg.AssetKey], note: bool
+) -> None:
+    outcome = RunOutcome(False, "r", ("staging/loan_balances：未通过数据规范校验",), materialized)
+    lines = outcome_lines(outcome)
+    assert lines[0] == "    原因：staging/loan_balances：未通过数据规范校验"
+    assert any("未重建季通报" in line for line in lines) is note
