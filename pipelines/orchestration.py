@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.cli.errors import RUN_THREAD_PREFIX
 from pipelines.contracts import contract
 from pipelines.env import Workdir
 from pipelines.failures import explain_exception, run_failure_messages
@@ -109,7 +110,7 @@ def run_quarter(
     if threading.current_thread() is not threading.main_thread():
         work()
     else:
-        worker = threading.Thread(target=work, name=f"bizenv-run-{quarter}", daemon=True)
+        worker = threading.Thread(target=work, name=f"{RUN_THREAD_PREFIX}{quarter}", daemon=True)
         worker.start()
         try:
             while worker.is_alive():

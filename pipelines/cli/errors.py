@@ -16,6 +16,7 @@ from collections.abc import Callable
 from types import FrameType
 
 _received: list[int] = []
+RUN_THREAD_PREFIX = "bizenv-run-"  # the worker thread of pipelines.orchestration.run_quarter
 
 
 class Terminated(KeyboardInterrupt):
@@ -33,7 +34,7 @@ def _finish(code: int, *, now: bool = False) -> int:
     around half-used native objects."""
     sys.stdout.flush()
     sys.stderr.flush()
-    if now or any(t.daemon and t.is_alive() for t in threading.enumerate()):
+    if now or any(t.name.startswith(RUN_THREAD_PREFIX) for t in threading.enumerate()):
         os._exit(code)
     return code
 
