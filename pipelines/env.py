@@ -102,7 +102,17 @@ concurrency:
     # pool `duckdb_warehouse`, and no pool runs more than one step at a time.
     default_limit: 1
     granularity: op
+# When the daemon runs (`bizenv dev`), it fails runs whose worker process died and frees the
+# pool slots of ended runs; without the daemon, `bizenv run`/`backfill`/`demo` sweep at start
+# (pipelines/instance.py), so a run killed with `kill -9` never blocks the next one.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 30
 """
+_LOCAL_INSTANCE_MARKER = _LOCAL_INSTANCE_YAML.splitlines()[0]
 
 
 def configure_environment(root: Path | None = None) -> Workdir:
@@ -123,6 +133,10 @@ def configure_environment(root: Path | None = None) -> Workdir:
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
     instance_yaml = dagster_home / "dagster.yaml"
-    if not instance_yaml.exists():
+    # Written when missing, and rewritten when an older bizenv wrote it (never a hand-made one).
+    current = instance_yaml.read_text(encoding="utf-8") if instance_yaml.exists() else None
+    if current is None or (
+        current != _LOCAL_INSTANCE_YAML and current.startswith(_LOCAL_INSTANCE_MARKER)
+    ):
         instance_yaml.write_text(_LOCAL_INSTANCE_YAML, encoding="utf-8")
     return workdir

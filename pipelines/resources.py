@@ -25,7 +25,7 @@ class WarehouseDuckDB(DuckDBResource):
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = backoff(
-            fn=duckdb.connect,
+            fn=_connect_once_if_corrupt,
             retry_on=(RuntimeError, duckdb.IOException),
             kwargs={
                 "database": self.database,
@@ -38,6 +38,24 @@ class WarehouseDuckDB(DuckDBResource):
             yield connection
         finally:
             connection.close()
+
+
+class CorruptWarehouseError(dg.Failure):
+    """The warehouse path holds a file that is not a DuckDB database: reported at once, never
+    retried (the backoff retries only a lock held by another process)."""
+
+
+def _connect_once_if_corrupt(**kwargs: object) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(**kwargs)  # type: ignore[arg-type]
+    except duckdb.IOException as exc:
+        if "not a valid DuckDB database file" in str(exc):
+            raise CorruptWarehouseError(
+                description=f"数据仓库文件 {kwargs.get('database')} 不是有效的 DuckDB 文件"
+                "（可能已损坏或被其他文件替换）；请从备份恢复，或移走该文件后重新运行全部季度",
+                allow_retries=False,
+            ) from exc
+        raise
 
 
 class WorkdirResource(dg.ConfigurableResource):

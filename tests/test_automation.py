@@ -48,10 +48,15 @@ def test_scan_reports_new_changed_and_ignores_identical(tmp_path: Path) -> None:
 
 def test_scan_skips_versions_already_archived(tmp_path: Path) -> None:
     from pipelines.intake.archive import archive_file
+    from pipelines.intake.marks import mark_received
 
     landing, archive = tmp_path / "landing", tmp_path / "archive"
     done = drop(landing, "2025Q2/loan_balances/贷款.csv", "a\n1\n")
-    archive_file(done, archive, "loan_balances", Quarter(2025, 2))
+    # What the intake asset does for every file it takes: archive it and mark the receipt.
+    archived = archive_file(done, archive, "loan_balances", Quarter(2025, 2))
+    mark_received(
+        archive, landing, done, "loan_balances", Quarter(2025, 2), archived.submission_hash
+    )
     new = drop(landing, "2025Q2/approval_cases/办件.csv", "a\n1\n")
     scan = scan_landing(landing, None, archive)
     assert [c.path for c in scan.changes] == [new]

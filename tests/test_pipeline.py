@@ -97,7 +97,7 @@ def test_quarters_load_and_bad_resubmission_keeps_previous_version(
         [file_sha256(bad_path)],
     )[0]
     assert status == "rejected"
-    report = pd.read_csv(report_csv, encoding="utf-8-sig", dtype=str)
+    report = pd.read_csv(workdir.root / report_csv, encoding="utf-8-sig", dtype=str)
     assert set(report["行号"].astype(int)) >= {p + 2 for p in bad_positions}
     assert (report["列名"] == "接通时间").any()
 

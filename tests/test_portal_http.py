@@ -32,6 +32,7 @@ from pipelines.intake.archive import (
     is_submission_file,
     sender_sidecar,
 )
+from pipelines.intake.marks import mark_received
 from pipelines.portal import uploads
 from pipelines.portal.app import LoginThrottle
 from pipelines.portal.audit import AuditLog, verify_chain
@@ -270,6 +271,10 @@ def test_good_file_confirmed_lands_under_a_server_name_with_sender_and_time(
     # ... and the archive records the portal's sender and confirmation time, whatever time
     # the intake asset archives it at.
     archived = archive_file(path, env.workdir.archive, SOURCE, QUARTER)
+    # What the intake asset does next: record the receipt (the sensor then skips the file).
+    mark_received(
+        env.workdir.archive, env.workdir.landing, path, SOURCE, QUARTER, archived.submission_hash
+    )
     assert archived.submitted_by == "shuju"
     assert archived.received_at.isoformat() == sidecar["received_at"]
     (meta_path,) = (env.workdir.archive / "submissions" / SOURCE / str(QUARTER)).glob("*.json")

@@ -105,20 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(only=chosen)
     args = parser.parse_args(args_list)
     module = importlib.import_module(COMMANDS[args.command][0])
+    from pipelines.cli.errors import run_command
     from pipelines.project import ProjectError
 
     try:
         use_project(getattr(args, "project", None))
-        return int(module.run(args) or 0)
+        return run_command(module.run, args)
     except UsageError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except ProjectError as exc:
         print(f"项目配置错误：{exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("已中断", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.cli import UsageError
+from pipelines.cli.run import begin
 from pipelines.contracts import contract, enabled_sources
 from pipelines.demo import DEMO_QUARTERS
 from pipelines.env import Workdir, configure_environment, default_workdir
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     workdir = prepare_workdir(args.workdir or default_workdir())
     city = default_registry().city_name
     print(f"示例数据（{city}，虚构）· 项目 {current_project().root} · 工作目录 {workdir.root}")
+    begin(workdir)
 
     print("① 生成各部门报送文件 …")
     files = generate_landing(workdir.landing, seed=args.seed, scale=args.scale)
@@ -102,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  [{index}/{len(DEMO_QUARTERS)}] {quarter} {mark}（{time.monotonic() - t0:.1f} 秒）"
         )
+        for message in ok.messages:
+            print(f"    原因：{message}")
         print("\n".join(status_lines(workdir, quarter, enabled_sources())))
 
     last = DEMO_QUARTERS[-1]
@@ -114,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
     # data-quality appendix lists the rejected version.
     run_quarter(last, args.executor, job_name=refresh_job(CORRECTION_SOURCE), tags=DEMO_TAGS)
     print("\n".join(status_lines(workdir, last, (CORRECTION_SOURCE,))))
-    run_quarter(last, args.executor, asset_selection=REPORT_ASSETS, tags=DEMO_TAGS)
+    rebuilt = run_quarter(last, args.executor, asset_selection=REPORT_ASSETS, tags=DEMO_TAGS)
+    for message in rebuilt.messages:
+        print(f"    原因：{message}")
 
     # The annual evaluation of the demo's one full year.
     annual_ok = run_year(DEMO_QUARTERS[0].year, args.executor, tags=DEMO_TAGS)
@@ -147,5 +153,7 @@ def _print_summary(workdir: Workdir) -> None:
     print(f"   DuckDB 仓库：{workdir.warehouse}")
     print(f"   归档目录：{workdir.archive}")
     for quarter, source, file_name, _, _, report, _ in reports:
-        print(f"   退回报告：{quarter} {contract(source).title} {file_name} → {report}")
+        print(
+            f"   退回报告：{quarter} {contract(source).title} {file_name} → {workdir.root / report}"
+        )
     print(f"   Dagster 运行记录：{workdir.dagster_home}（make dev 打开界面查看）")

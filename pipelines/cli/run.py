@@ -55,6 +55,14 @@ def received_at_tags(text: str | None) -> dict[str, str]:
         raise UsageError(str(exc)) from None
 
 
+def begin(workdir: Workdir) -> None:
+    """Refuse an unusable work directory and sweep what a crashed run left behind."""
+    from pipelines.instance import start_session
+
+    for line in start_session(workdir):
+        print(line)
+
+
 def run_and_report(
     workdir: Workdir,
     quarter: Quarter,
@@ -62,20 +70,19 @@ def run_and_report(
     source: str | None,
     tags: dict[str, str] | None = None,
 ) -> bool:
-    from pipelines.orchestration import refresh_job, run_quarter, status_lines
+    from pipelines.orchestration import outcome_lines, refresh_job, run_quarter, status_lines
 
     started = time.monotonic()
     if source is None:
-        ok = run_quarter(quarter, executor, tags=tags)
+        outcome = run_quarter(quarter, executor, tags=tags)
     else:
-        ok = run_quarter(quarter, executor, job_name=refresh_job(source), tags=tags)
-    print(f"  {quarter} {'完成' if ok else '失败'}（{time.monotonic() - started:.1f} 秒）")
-    print(
-        "\n".join(
-            status_lines(workdir, quarter, enabled_sources() if source is None else (source,))
-        )
-    )
-    return ok
+        outcome = run_quarter(quarter, executor, job_name=refresh_job(source), tags=tags)
+    print(f"  {quarter} {'完成' if outcome else '失败'}（{time.monotonic() - started:.1f} 秒）")
+    for line in outcome_lines(outcome):
+        print(line)
+    sources = enabled_sources() if source is None else (source,)
+    print("\n".join(status_lines(workdir, quarter, sources)))
+    return outcome.success
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -108,4 +115,5 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
     workdir = configure_environment(args.workdir)
     print(f"运行 {quarter}（{quarter.label_zh}）· 工作目录 {workdir.root}")
+    begin(workdir)
     return 0 if run_and_report(workdir, quarter, args.executor, args.source, tags) else 1

@@ -20,20 +20,26 @@ import csv
 import hashlib
 import json
 import os
-import tempfile
+import stat
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipelines.env import TIMEZONE
+from pipelines.paths import to_stored
 from pipelines.quarters import Quarter, QuarterError
+from pipelines.tempfiles import make_temp
 
 _CHUNK = 1 << 20
 
 
 class LandingPathError(ValueError):
     """A file in the landing folder that is not at ``<quarter>/<source>/<file>``."""
+
+
+class NotRegularFileError(ValueError):
+    """A landing entry that is a symbolic link or not a regular file: never archived."""
 
 
 @dataclass(frozen=True)
@@ -63,16 +69,18 @@ def is_submission_file(path: Path) -> bool:
     name = path.name
     return (
         path.is_file()
+        and not path.is_symlink()
         and not name.startswith((".", "~$"))
         and path.suffix.lower() not in (".part", ".tmp", ".crdownload")
     )
 
 
 def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:
-    folder = landing / str(quarter) / source
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if is_submission_file(p))
+    """The regular files intake archives (see ``pipelines.intake.landing`` for the notes on
+    every entry it refuses or skips)."""
+    from pipelines.intake.landing import scan_source_folder
+
+    return scan_source_folder(landing, source, quarter).files
 
 
 def parse_landing_path(landing: Path, path: Path) -> tuple[Quarter, str]:
@@ -172,11 +180,25 @@ def count_data_rows(path: Path) -> int | None:
 def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
     """Copy ``src`` into the archive while hashing the bytes copied, so the stored object is
     exactly what was hashed even if the landing file changes meanwhile."""
-    objects.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=objects, prefix=".incoming-")
+    # Never follow a symbolic link (it could point anywhere on the machine), and take only a
+    # regular file, checked on the opened descriptor (no race with a swapped path).
+    try:
+        src_fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if src.is_symlink():
+            raise NotRegularFileError(f"{src.name}：是符号链接，已拒收") from exc
+        raise
+    if not stat.S_ISREG(os.fstat(src_fd).st_mode):
+        os.close(src_fd)
+        raise NotRegularFileError(f"{src.name}：不是普通文件，已拒收")
+    try:
+        fd, tmp = make_temp(objects, "incoming")
+    except BaseException:
+        os.close(src_fd)
+        raise
     digest = hashlib.sha256()
     try:
-        with os.fdopen(fd, "wb") as out, src.open("rb") as handle:
+        with os.fdopen(fd, "wb") as out, os.fdopen(src_fd, "rb") as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
@@ -195,8 +217,7 @@ def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
 
 
 def _atomic_write_text(dest: Path, text: str) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+    fd, tmp = make_temp(dest.parent, "incoming")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -246,7 +267,8 @@ def archive_file(
     A content seen before keeps its first record (and so its received time and sender); a
     new content is received now, or at ``received_at`` (a historical import), sent by
     ``submitted_by`` when known. A file the portal landed carries both in its sidecar
-    (``sender_sidecar``): the department's confirmation time and user name."""
+    (``sender_sidecar``): the department's confirmation time and user name. Paths in the
+    record are relative to the work directory (``archive_root``'s parent)."""
     submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
@@ -262,8 +284,8 @@ def archive_file(
         source=source,
         quarter=str(quarter),
         file_name=path.name,
-        landing_path=str(path),
-        archive_path=str(obj),
+        landing_path=to_stored(archive_root.parent, path),
+        archive_path=to_stored(archive_root.parent, obj),
         received_at=received_at or now_shanghai(),
         size_bytes=obj.stat().st_size,
         data_rows=count_data_rows(obj),

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.env import Workdir
+from pipelines.paths import from_stored
 from pipelines.quarters import Quarter
 from pipelines.reports.model import SHANGHAI, submission_deadline
 from pipelines.sqlfiles import sql
@@ -138,8 +139,13 @@ def versions(
                 submitted_by=a.get("submitted_by"),
                 status=str(i.get("status") or "received"),
                 error_count=i.get("error_count"),
-                report_html=Path(i["report_html"]) if i.get("report_html") else None,
-                report_csv=Path(i["report_csv"]) if i.get("report_csv") else None,
+                # Stored relative to the work directory (pipelines.paths).
+                report_html=from_stored(workdir.root, i["report_html"])
+                if i.get("report_html")
+                else None,
+                report_csv=from_stored(workdir.root, i["report_csv"])
+                if i.get("report_csv")
+                else None,
                 in_force=bool(i.get("in_force")),
                 deadline=deadline,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,6 +71,30 @@ class BulletinContent:
     list_notes: tuple[ListNote, ...] = ()
     # 八至十 and 附录三 (pipelines.reports.firm_sections); None when the framework has none.
     firms: FirmSections | None = None
+
+    @property
+    def data_version(self) -> str:
+        """A fingerprint of the figures this content shows (scores, rankings, lists,
+        indicators, satisfaction, data quality): the bulletin, the workbook and the summary
+        of one quarter carry it, so a reader can tell whether they come from the same data
+        (e.g. a run killed between writing the bulletin and the workbook)."""
+        shown = (
+            self.quarter,
+            self.rows,
+            self.lists,
+            self.first_level,
+            self.second_level,
+            self.keys,
+            self.profiles,
+            self.satisfaction,
+            self.comments,
+            self.quality,
+            self.cutoff,
+            self.method,
+            self.trend,
+            self.narrative,
+        )
+        return hashlib.sha256(repr(shown).encode("utf-8")).hexdigest()[:12]
 
     @property
     def has_previous(self) -> bool:

@@ -8,9 +8,7 @@ by ``Plotly.newPlot`` into a div with a fixed id. Jinja2 autoescape is on: depar
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -19,6 +17,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from pipelines import tempfiles
 from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
 from pipelines.reports import charts, firm_charts
@@ -41,16 +40,7 @@ def workbook_file_name(city: str, quarter: Quarter) -> str:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write to a temporary file beside ``target`` and rename: never a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    tempfiles.write_atomic(target, data, 0o644)
 
 
 @cache
@@ -221,7 +211,34 @@ def write_summary(content: BulletinContent, directory: Path, generated_at: datet
         "red": [e.unit.unit_name for e in content.lists.red],
         "black": [e.unit.unit_name for e in content.lists.black],
         "generated_at": generated_at.isoformat(timespec="seconds"),
+        # The bulletin's data version; the workbook's is recorded when it is written.
+        "data_version": content.data_version,
+        "workbook_data_version": _read_summary(directory).get("workbook_data_version"),
     }
+    return _write_summary_file(directory, summary)
+
+
+def record_workbook_version(content: BulletinContent, directory: Path) -> Path:
+    """Note in the summary which data version the workbook just written shows."""
+    summary = _read_summary(directory)
+    summary["workbook_data_version"] = content.data_version
+    return _write_summary_file(directory, summary)
+
+
+def versions_agree(summary: dict[str, object]) -> bool:
+    """Whether the quarter's bulletin and workbook show the same data (unknown: agree)."""
+    bulletin, workbook = summary.get("data_version"), summary.get("workbook_data_version")
+    return bulletin is None or workbook is None or bulletin == workbook
+
+
+def _read_summary(directory: Path) -> dict[str, object]:
+    try:
+        return json.loads((directory / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_summary_file(directory: Path, summary: dict[str, object]) -> Path:
     target = directory / SUMMARY_FILE
     write_atomic(target, (json.dumps(summary, ensure_ascii=False, indent=1) + "\n").encode())
     return target
@@ -236,6 +253,11 @@ class IndexEntry:
     bulletin: str  # relative link
     workbook: str | None
     summary: dict[str, object]
+
+    @property
+    def consistent(self) -> bool:
+        """The bulletin and the workbook show the same data version."""
+        return versions_agree(self.summary)
 
 
 def index_entries(reports_dir: Path) -> list[IndexEntry]:

@@ -105,6 +105,7 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
         ("统计期", f"{c.quarter.start.isoformat()} 至 {c.quarter.end.isoformat()}"),
         ("数据截至", _naive(c.cutoff)),
         ("生成时间", _naive(generated_at)),
+        ("数据版本", c.data_version),
         ("说明", "得分为未四舍五入值，显示保留两位小数；排名变化正数为上升、负数为下降。"),
     ]
     if c.synthetic:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pipelines.contracts import contract
 from pipelines.env import TIMEZONE
 from pipelines.registry import default_registry
+from pipelines.tempfiles import write_atomic
 from pipelines.validation.model import ValidationResult, rule_label
 
 HTML_MAX_ERRORS = 1000
@@ -58,16 +57,9 @@ def rule_with_id(rule: str) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; reports are read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # The temporary name is short whatever the target's name (a long department file name
+    # must not exceed the file system's limit); 0644: reports are read by others.
+    write_atomic(path, data, 0o644)
 
 
 def render_csv(result: ValidationResult) -> bytes:
@@ -87,7 +79,12 @@ def render_csv(result: ValidationResult) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def render_html(result: ValidationResult, title_extra: dict[str, str] | None = None) -> str:
+def render_html(
+    result: ValidationResult,
+    title_extra: dict[str, str] | None = None,
+    *,
+    csv_name: str | None = None,
+) -> str:
     c = contract(result.source)
     extra = dict(title_extra or {})
     received = extra.pop("接收时间", None) or datetime.now(ZoneInfo(TIMEZONE)).strftime(
@@ -140,7 +137,7 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
         parts.append("<h2>错误明细</h2>")
         shown = result.errors[:HTML_MAX_ERRORS]
         if len(result.errors) > HTML_MAX_ERRORS:
-            parts.append(f'<p class="note">{escape(_capped_note(result))}</p>')
+            parts.append(f'<p class="note">{escape(_capped_note(result, csv_name))}</p>')
         parts.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in CSV_COLUMNS) + "</tr>")
         for e in shown:
             parts.append(
@@ -161,27 +158,38 @@ def render_html(result: ValidationResult, title_extra: dict[str, str] | None = N
     return "\n".join(parts) + "\n"
 
 
-def _capped_note(result: ValidationResult) -> str:
+def _capped_note(result: ValidationResult, csv_name: str | None = None) -> str:
+    csv_name = csv_name or report_paths(result, Path())[1].name
     return (
         f"共 {len(result.errors)} 处错误，本页列出前 {HTML_MAX_ERRORS} 处，"
-        f"全部错误见同名 CSV 文件（{report_paths(result, Path())[1].name}）"
+        f"全部错误见同名 CSV 文件（{csv_name}）"
     )
 
 
-def report_paths(result: ValidationResult, out_dir: Path) -> tuple[Path, Path]:
-    """(html, csv) paths of the rejection report of ``result`` in ``out_dir``."""
-    stem = result.path.stem or result.source
+def report_paths(
+    result: ValidationResult, out_dir: Path, stem: str | None = None
+) -> tuple[Path, Path]:
+    """(html, csv) paths of the rejection report of ``result`` in ``out_dir``; ``stem``
+    (default: the file's stem) names them."""
+    stem = stem or result.path.stem or result.source
     return out_dir / f"{stem}.rejection.html", out_dir / f"{stem}.rejection.csv"
 
 
 def write_rejection_report(
-    result: ValidationResult, out_dir: Path, *, title_extra: dict[str, str] | None = None
+    result: ValidationResult,
+    out_dir: Path,
+    *,
+    title_extra: dict[str, str] | None = None,
+    stem: str | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``<file stem>.rejection.html`` and ``.rejection.csv`` into ``out_dir``.
+    """Write ``<stem>.rejection.html`` and ``.rejection.csv`` into ``out_dir`` (``stem``
+    defaults to the file's stem; the pipeline names reports by the version's hash, never by
+    the department's file name, which may be as long as the file system allows).
 
     ``title_extra`` adds lines to the title block (e.g. {"文件哈希": "...", "接收时间": "..."}).
     """
-    html_path, csv_path = report_paths(result, Path(out_dir))
+    html_path, csv_path = report_paths(result, Path(out_dir), stem)
     _atomic_write(csv_path, render_csv(result))
-    _atomic_write(html_path, render_html(result, title_extra).encode("utf-8"))
+    html = render_html(result, title_extra, csv_name=csv_path.name)
+    _atomic_write(html_path, html.encode("utf-8"))
     return html_path, csv_path

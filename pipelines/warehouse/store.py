@@ -25,6 +25,7 @@ _SCHEMA_FILES: tuple[str, ...] = (
     "intake/add_submitted_by",
     "intake/create_validation_errors",
     "intake/create_view_submissions_in_force",
+    "intake/create_receipts",
 )
 
 

@@ -27,11 +27,13 @@ repeats as (
     from current_requests as c
     inner join known_requests as k
         on
-            k.credit_code = c.credit_code
-            and k.category = c.category
-            and k.ticket_id <> c.ticket_id
-            and (k.accepted_at < c.accepted_at
-                or (k.accepted_at = c.accepted_at and k.ticket_id < c.ticket_id))
+            c.credit_code = k.credit_code
+            and c.category = k.category
+            and c.ticket_id <> k.ticket_id
+            and (
+                c.accepted_at > k.accepted_at
+                or (c.accepted_at = k.accepted_at and c.ticket_id > k.ticket_id)
+            )
             and k.accepted_at >= c.accepted_at - interval 90 day
 ),
 
@@ -41,7 +43,7 @@ final as (
         100.0 * avg(case when r.ticket_id is not null then 1.0 else 0.0 end) as value,
         count(*) as n_cases
     from current_requests as c
-    left join repeats as r on r.ticket_id = c.ticket_id
+    left join repeats as r on c.ticket_id = r.ticket_id
     group by c.region_code
 )
 

@@ -29,7 +29,8 @@ final as (
         region_code as unit_code,
         100.0 * avg(
             case
-                when n_inspections >= $inspection_yellow_at
+                when
+                    n_inspections >= $inspection_yellow_at
                     and n_inspections < $inspection_red_at then 1.0
                 else 0.0
             end

@@ -9,7 +9,13 @@
 --   departments   执法部门, distinct, in order of first inspection, joined by '、'
 --   dates         检查日期 (YYYY-MM-DD) in order, joined by '、'
 with inspections as (
-    select credit_code, firm_name, region_code, inspecting_dept, inspected_on, inspection_id
+    select
+        credit_code,
+        firm_name,
+        region_code,
+        inspecting_dept,
+        inspected_on,
+        inspection_id
     from warehouse.inspections
     where quarter between $year_start_quarter and $quarter and credit_code is not null
 ),
@@ -27,7 +33,10 @@ firms as (
 ),
 
 first_visits as (
-    select credit_code, inspecting_dept, min(inspected_on) as first_on
+    select
+        credit_code,
+        inspecting_dept,
+        min(inspected_on) as first_on
     from inspections
     group by credit_code, inspecting_dept
 ),
@@ -46,12 +55,13 @@ final as (
         f.firm_name,
         f.unit_code,
         f.inspections,
-        case when f.inspections >= $red_at then '红灯' else '黄灯' end as light,
+        case when f.inspections >= $red_at then '红灯' else '黄灯' end as light,  -- noqa: RF02
         d.departments,
         f.dates
     from firms as f
-    inner join departments as d on d.credit_code = f.credit_code
-    where f.inspections >= $yellow_at
+    inner join departments as d on f.credit_code = d.credit_code
+    where f.inspections >= $yellow_at  -- noqa: RF02
 )
 
-select * from final order by inspections desc, unit_code, credit_code
+select * from final
+order by inspections desc, unit_code asc, credit_code asc

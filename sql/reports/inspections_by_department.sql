@@ -6,7 +6,10 @@
 --   lit_inspections  of those, inspections of firms lit in the year to date
 --   lit_firms        distinct lit firms the department inspected in the year to date
 with year_to_date as (
-    select credit_code, inspecting_dept, quarter
+    select
+        credit_code,
+        inspecting_dept,
+        quarter
     from warehouse.inspections
     where quarter between $year_start_quarter and $quarter and credit_code is not null
 ),
@@ -26,8 +29,9 @@ final as (
             as lit_inspections,
         count(distinct l.credit_code) as lit_firms
     from year_to_date as y
-    left join lit as l on l.credit_code = y.credit_code
+    left join lit as l on y.credit_code = l.credit_code
     group by y.inspecting_dept
 )
 
-select * from final order by lit_firms desc, inspections desc, department
+select * from final
+order by lit_firms desc, inspections desc, department asc

@@ -38,11 +38,13 @@ repeats as (
     from current_requests as c
     inner join known_requests as k
         on
-            k.credit_code = c.credit_code
-            and k.category = c.category
-            and k.ticket_id <> c.ticket_id
-            and (k.accepted_at < c.accepted_at
-                or (k.accepted_at = c.accepted_at and k.ticket_id < c.ticket_id))
+            c.credit_code = k.credit_code
+            and c.category = k.category
+            and c.ticket_id <> k.ticket_id
+            and (
+                c.accepted_at > k.accepted_at
+                or (c.accepted_at = k.accepted_at and c.ticket_id > k.ticket_id)
+            )
             and k.accepted_at >= c.accepted_at - interval 90 day
 ),
 
@@ -62,7 +64,7 @@ timed as (
     left join calendar as contacted on contacted.day = cast(c.contacted_at as date)
     left join calendar as assigned on assigned.day = cast(c.assigned_at as date)
     left join calendar as fed_back on fed_back.day = cast(c.feedback_at as date)
-    left join repeats as r on r.ticket_id = c.ticket_id
+    left join repeats as r on c.ticket_id = r.ticket_id
 ),
 
 rates as (

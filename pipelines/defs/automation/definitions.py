@@ -122,7 +122,7 @@ def build_sensors(
         changes, cursor, latest = _scan(context)
         requests = [
             dg.RunRequest(
-                run_key=f"{change.source}:{change.quarter}:{change.submission_hash}",
+                run_key=change.run_key,
                 job_name=source_jobs[change.source].name,
                 partition_key=change.quarter.partition_key,
                 tags={"bizenv/source": change.source, "bizenv/file": change.path.name[:63]},

@@ -1,17 +1,23 @@
 """Intake: every file in ``landing/<quarter>/<source>/`` is archived and registered."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.env import DUCKDB_POOL
-from pipelines.intake.archive import archive_file, landing_files, received_at_from_tags
+from pipelines.env import DUCKDB_POOL, TIMEZONE
+from pipelines.intake.archive import archive_file, received_at_from_tags
+from pipelines.intake.landing import scan_source_folder
+from pipelines.intake.marks import mark_received
+from pipelines.intake.receipts import Receipt, receive
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
 from pipelines.registry import Registry
 from pipelines.resources import WorkdirResource
 from pipelines.sqlfiles import sql
-from pipelines.warehouse.store import ensure_schema, register_submission, select_candidate
+from pipelines.warehouse.store import ensure_schema, select_candidate
 
 
 def submitter_tags(submitters: tuple[str, ...], registry: Registry) -> dict[str, str]:
@@ -42,16 +48,28 @@ def build_submission_asset(project: Project, source: str) -> dg.AssetsDefinition
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
         layout = workdir.layout
-        files = landing_files(layout.landing, source, quarter)
+        folder = scan_source_folder(layout.landing, source, quarter)
+        files = folder.files
+        for note in folder.notes:
+            context.log.warning(note)
         received_at = received_at_from_tags(context.run.tags)
         archived = [
             archive_file(path, layout.archive, source, quarter, received_at=received_at)
             for path in files
         ]
+        seen_at = datetime.now(ZoneInfo(TIMEZONE))
         with duckdb.get_connection() as con:
             ensure_schema(con)
-            for item in archived:
-                register_submission(con, item)
+            for path, item in zip(files, archived, strict=True):
+                receipt = receive(con, layout.root, path, item, seen_at)
+                mark_received(
+                    layout.archive, layout.landing, path, source, quarter, item.submission_hash
+                )
+                if receipt is Receipt.RESENT:
+                    context.log.info(
+                        f"{quarter} {spec.title}: {path.name} 是已收到版本"
+                        f"（{item.submission_hash[:12]}）的重新报送，按最新收到的版本处理"
+                    )
             candidate = select_candidate(con, source, str(quarter))
             versions = con.execute(
                 sql("intake/select_versions"), {"source": source, "quarter": str(quarter)}
@@ -74,6 +92,7 @@ def build_submission_asset(project: Project, source: str) -> dg.AssetsDefinition
             metadata={
                 "quarter": str(quarter),
                 "files_in_landing": len(files),
+                "refused_or_skipped": "\n".join(folder.notes) or "无",
                 "versions": len(versions),
                 "candidate_file": candidate.file_name,
                 "candidate_hash": candidate.submission_hash,

@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.paths import from_stored, to_stored
 from pipelines.project import Project
 from pipelines.registry import default_registry
 from pipelines.resources import IntakeSettings, WorkdirResource
@@ -87,7 +88,9 @@ def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
         hash_ = candidate.submission_hash
 
         # Stage 1: read, match headers, type. The typed rows are staged whatever the outcome.
-        parsed = parse_submission(source, Path(candidate.archive_path), registry=registry)
+        layout = workdir.layout
+        archived = from_stored(layout.root, candidate.archive_path)
+        parsed = parse_submission(source, archived, registry=registry)
         with duckdb.get_connection() as con:
             staged_rows = store.stage_rows(con, source, q, hash_, parsed.frame)
             store.record_errors(con, source, q, hash_, "parse", parsed.errors)
@@ -125,15 +128,18 @@ def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
         )
         report_html = report_csv = None
         if not result.valid:
+            # Named by the version's hash, not by the department's file name (which may be as
+            # long as the file system allows); stored relative to the work directory.
             html, csv = write_rejection_report(
                 result,
-                workdir.layout.rejections / q / source / hash_[:12],
+                layout.rejections / q / source / hash_[:12],
                 title_extra={
                     "接收时间": candidate.received_at.strftime("%Y-%m-%d %H:%M"),
                     "文件哈希": hash_,
                 },
+                stem=f"{source}_{hash_[:12]}",
             )
-            report_html, report_csv = str(html), str(csv)
+            report_html, report_csv = to_stored(layout.root, html), to_stored(layout.root, csv)
         with duckdb.get_connection() as con:
             store.record_errors(con, source, q, hash_, "contract", contract_errors)
             store.update_status(
@@ -165,8 +171,8 @@ def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
                 markdown_table(preview, limit=20)
             )
         if report_html:
-            check_metadata["rejection_report"] = dg.MetadataValue.path(report_html)
-            check_metadata["rejection_report_csv"] = dg.MetadataValue.path(report_csv)
+            check_metadata["rejection_report"] = dg.MetadataValue.path(str(html))
+            check_metadata["rejection_report_csv"] = dg.MetadataValue.path(str(csv))
         yield dg.AssetCheckResult(
             check_name=CHECK_NAME,
             asset_key=key,
