@@ -16,6 +16,7 @@ import dagster as dg
 from pipelines.defs.automation.definitions import build_automation_defs
 from pipelines.defs.indicators.assets import build_indicator_defs
 from pipelines.defs.intake.assets import build_submission_assets
+from pipelines.defs.rectification.assets import build_rectification_defs
 from pipelines.defs.reports.assets import build_report_defs
 from pipelines.defs.scoring.assets import build_scoring_defs
 from pipelines.defs.validation.assets import build_staging_assets
@@ -54,6 +55,7 @@ def _build(project: Project) -> dg.Definitions:
         ),
         build_indicator_defs(project),
         build_scoring_defs(project),
+        build_rectification_defs(project),
         build_report_defs(project),
         build_automation_defs(project),
         dg.Definitions(jobs=[quarterly_pipeline_job], resources=default_resources(project)),

@@ -17,7 +17,7 @@ import pytest
 from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.env import DUCKDB_POOL, PROJECT_ROOT, Workdir
 
-STAGE_GROUPS = {"intake", "validation", "warehouse", "indicators", "scoring", "reports"}
+STAGE_GROUPS = {"intake", "validation", "warehouse", "indicators", "scoring", "rectification", "reports"}
 SOURCE_STAGES = ("intake", "staging", "warehouse")
 
 
