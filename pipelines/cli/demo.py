@@ -29,6 +29,7 @@ from pipelines.orchestration import (
     status_lines,
 )
 from pipelines.project import current_project
+from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 from pipelines.sqlfiles import sql
 
@@ -99,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
             f"  [{index}/{len(DEMO_QUARTERS)}] {quarter} {mark}（{time.monotonic() - t0:.1f} 秒）"
         )
         print("\n".join(status_lines(workdir, quarter, enabled_sources())))
+        # --- 整改台账 (issue 10): the departments' progress ledger of the next quarter --------
+        _land_demo_ledger(workdir, quarter, args.seed)
 
     last = DEMO_QUARTERS[-1]
     print(f"③ 部门补报：{last} {contract(CORRECTION_SOURCE).title}更正版（含错误）")
@@ -122,6 +125,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"   季通报索引：{bulletin.index}")
     print(f"总用时 {time.monotonic() - started:.1f} 秒")
     return 0
+
+
+# --- 整改台账 (issue 10) ---------------------------------------------------------------------
+
+
+def _land_demo_ledger(workdir: Workdir, scored: Quarter, seed: int) -> None:
+    """After ``scored`` is scored, the lead departments fill in the ledger of the next quarter
+    (its open tasks) and it lands like any submission."""
+    from pipelines.demo.ledger import write_demo_ledger
+
+    following = scored.next()
+    if following not in DEMO_QUARTERS or "rectification_progress" not in enabled_sources():
+        return
+    written = write_demo_ledger(
+        workdir.warehouse, workdir.landing, following, seed=seed, synthetic=True
+    )
+    if written is None:
+        return
+    path, received_at, rows = written
+    register_historical(workdir, path, received_at)
+    print(f"      整改进展台账 {following}：{rows} 个在办任务 → {path.name}")
+
+
+# --- end 整改台账 ---------------------------------------------------------------------------
 
 
 def _print_summary(workdir: Workdir) -> None:
