@@ -35,6 +35,7 @@ from pipelines.reports.model import (
     unit_profiles,
 )
 from pipelines.reports.narrative import overview
+from pipelines.reports.rectification import RectificationChapter, load_chapter
 from pipelines.scoring import Framework, FrameworkError, load_framework
 
 
@@ -59,6 +60,8 @@ class BulletinContent:
     method: list[MethodRow]
     trend: list[TrendSeries]
     narrative: list[str]
+    # 八、整改落实情况 (issue 10; None when the warehouse has no rectification tables)
+    rectification: RectificationChapter | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -119,4 +122,5 @@ def build_content(
         method=method_rows(framework),
         trend=trend(data, rows),
         narrative=narrative,
+        rectification=load_chapter(con, quarter),
     )

@@ -25,6 +25,7 @@ from pipelines.reports import charts
 from pipelines.reports.content import BulletinContent
 from pipelines.reports.model import fmt_number, fmt_value, round2
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
+from pipelines.reports.rectification import on_time_bars
 from pipelines.validation.model import rule_label
 
 TEMPLATES_DIR = REPORTS_DIR / "templates"
@@ -150,6 +151,20 @@ def _page(content: BulletinContent) -> Page:
             content.satisfaction, "chart-satisfaction", n.figure(), "部门企业满意度"
         )
     page.tables["comments"] = n.table()
+    # --- 八、整改落实情况 (issue 10) ---
+    if content.rectification is not None:
+        page.tables["rect_outcomes"] = n.table()
+        if any(d.rate is not None for d in content.rectification.departments):
+            page.charts["rect_on_time"] = on_time_bars(
+                content.rectification.departments,
+                "chart-rect-on-time",
+                n.figure(),
+                "各牵头单位整改按期完成率",
+            )
+        page.tables["rect_rework"] = n.table()
+        page.tables["rect_overdue"] = n.table()
+        page.tables["rect_opened"] = n.table()
+    # --- end 整改落实情况 ---
     page.tables["quality"] = n.table()
     page.tables["rejected"] = n.table()
     page.tables["method"] = n.table()
@@ -172,6 +187,8 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
     ]
     if "satisfaction" in page.charts:
         all_charts.append(page.charts["satisfaction"])
+    if "rect_on_time" in page.charts:
+        all_charts.append(page.charts["rect_on_time"])
     chart_data = Markup(
         "[" + ",".join(f'{{"id":{json.dumps(c.div_id)},"spec":{c.spec}}}' for c in all_charts) + "]"
     )
