@@ -122,5 +122,5 @@ def build_content(
         method=method_rows(framework),
         trend=trend(data, rows),
         narrative=narrative,
-        rectification=load_chapter(con, quarter),
+        rectification=load_chapter(con, quarter, deadline_days=config.deadline_days_after_quarter),
     )

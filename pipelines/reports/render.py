@@ -161,6 +161,7 @@ def _page(content: BulletinContent) -> Page:
                 n.figure(),
                 "各牵头单位整改按期完成率",
             )
+        page.tables["rect_duties"] = n.table()
         page.tables["rect_rework"] = n.table()
         page.tables["rect_overdue"] = n.table()
         page.tables["rect_opened"] = n.table()
