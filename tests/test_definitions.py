@@ -17,7 +17,15 @@ import pytest
 from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.env import DUCKDB_POOL, PROJECT_ROOT, Workdir
 
-STAGE_GROUPS = {"intake", "validation", "warehouse", "indicators", "scoring", "rectification", "reports"}
+STAGE_GROUPS = {
+    "intake",
+    "validation",
+    "warehouse",
+    "indicators",
+    "scoring",
+    "rectification",
+    "reports",
+}
 SOURCE_STAGES = ("intake", "staging", "warehouse")
 
 

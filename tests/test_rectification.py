@@ -28,9 +28,7 @@ UNIT_NAMES = {u: f"单位{u[-1]}" for u in UNITS}
 
 
 def scores(values: dict[str, float | None], node: str = "N1") -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {"unit_code": list(values), "node": node, "score": list(values.values())}
-    )
+    frame = pd.DataFrame({"unit_code": list(values), "node": node, "score": list(values.values())})
     frame["score"] = frame["score"].astype("float64")
     frame["rank"] = frame["score"].rank(method="min", ascending=False)
     frame["value"] = frame["score"] / 10
