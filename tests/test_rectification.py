@@ -251,3 +251,33 @@ def test_closed_task_is_not_open_later(con) -> None:
         "select task_id, is_open, closed_quarter from scores.rectification_task_status"
     ).fetchall()
     assert ("ZG-2024Q1-110105-N1", False, "2024Q2") in status
+
+
+# --- the asset in the project's definitions -------------------------------------------------
+
+
+def test_asset_reads_previous_quarter_and_is_rederived_by_a_correction() -> None:
+    from pipelines.definitions import defs
+    from pipelines.defs.automation.definitions import correction_backfill
+    from pipelines.defs.rectification.assets import RECTIFICATION_TASKS
+
+    graph = defs().resolve_asset_graph()
+    node = graph.get(RECTIFICATION_TASKS)
+    assert node.group_name == "rectification"
+    parents = {k.to_user_string() for k in node.parent_keys}
+    assert {
+        "rectification/rectification_tasks",
+        "scoring/indicator_scores",
+        "warehouse/rectification_progress",
+    } <= parents
+    # The previous quarter only.
+    mapping = graph.get_partition_mapping(RECTIFICATION_TASKS, RECTIFICATION_TASKS)
+    assert (mapping.start_offset, mapping.end_offset) == (-1, -1)
+    request = correction_backfill(graph, "approval_cases", Quarter(2024, 3), Quarter(2025, 2))
+    keys = request.asset_graph_subset.get_partitions_subset(RECTIFICATION_TASKS)
+    assert sorted(keys.get_partition_keys()) == [
+        "2024-07-01",
+        "2024-10-01",
+        "2025-01-01",
+        "2025-04-01",
+    ]
