@@ -90,7 +90,7 @@ def write_ledger(
         ]
     )
     if synthetic:
-        info.append(["说明", "本台账由示例市的虚构数据生成，仅供演示（示例数据）。"])
+        info.append(["说明", "本台账由虚构的示例数据生成，仅供演示（示例数据）。"])
     info.append([])
     info.append(["表头", "是否锁定", "说明"])
     for cell in info[info.max_row]:
