@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
     print("④ 结果")
     _print_summary(workdir)
+    _print_rectification_summary(workdir)
     bulletin = latest_bulletin_paths(workdir)
     if bulletin is not None:
         print(f"   最新季通报：{bulletin.html}")
@@ -146,6 +147,23 @@ def _land_demo_ledger(workdir: Workdir, scored: Quarter, seed: int) -> None:
     path, received_at, rows = written
     register_historical(workdir, path, received_at)
     print(f"      整改进展台账 {following}：{rows} 个在办任务 → {path.name}")
+
+
+def _print_rectification_summary(workdir: Workdir) -> None:
+    from pipelines.rectification.config import OUTCOMES
+    from pipelines.rectification.store import table_exists
+
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        if not table_exists(con, "scores", "rectification_events"):
+            return
+        rows = con.execute(sql("rectification/select_outcome_counts")).fetchall()
+    counts = {(q, o): n for q, o, n in rows}
+    print("   整改台账（scores.rectification_events_current，各季度任务结果）")
+    print("   季度    " + "".join(f"{o:>8}" for o in OUTCOMES))
+    for quarter in DEMO_QUARTERS:
+        cells = "".join(f"{counts.get((str(quarter), o), 0):>10}" for o in OUTCOMES)
+        print(f"   {quarter!s:<8}{cells}")
+    print("   查看任务历史：bizenv ledger status --quarter 季度 [--department 部门]")
 
 
 # --- end 整改台账 ---------------------------------------------------------------------------
