@@ -3,7 +3,6 @@
 tasks. The asset depends on its previous quarter, so backfills (and the correction sensor's
 backfill of every later quarter) re-derive outcomes in quarter order."""
 
-
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
