@@ -203,3 +203,25 @@ def test_ledger_cli(warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["ledger", "export", "--quarter", "2024Q2", "--workdir", root]) == 2
     assert main(["ledger", "status", "--department", "不存在局", "--workdir", root]) == 2
     assert "不在部门名录" in capsys.readouterr().err
+
+
+def test_demo_ledger_behaviour(warehouse: Path) -> None:
+    """The demo's filled ledgers: reproducible, dates exactly for 已完成 and inside the
+    quarter, and a neglected task stays 未启动 quarter after quarter (it runs overdue)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tasks = open_tasks(con, Q1)
+    many = pd.concat(
+        [tasks.assign(task_id=tasks["task_id"] + f"-{i}") for i in range(40)], ignore_index=True
+    )
+    first = fill_ledger(many, Q1, seed=7)
+    pd.testing.assert_frame_equal(first, fill_ledger(many, Q1, seed=7))
+    done = first["status"] == "已完成"
+    assert (first["completed_at"].notna() == done).all()
+    assert (
+        first.loc[done, "completed_at"].between(pd.Timestamp(Q1.start), pd.Timestamp(Q1.end)).all()
+    )
+    assert set(first["status"]) == {"未启动", "推进中", "已完成"}
+    later = fill_ledger(many, Quarter(2024, 3), seed=7)
+    neglected = first["status"] == "未启动"
+    assert (later.loc[neglected, "status"] == "未启动").all()
+    assert (later["status"] != first["status"]).any()  # the others vary by quarter
