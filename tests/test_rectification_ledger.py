@@ -200,6 +200,7 @@ def test_ledger_cli(warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     printed = capsys.readouterr().out
     assert "ZG-2024Q1-990121-N1" in printed and "ZG-2024Q1-990102-N2" not in printed
     assert "2024Q1  新立" in printed
+    assert printed.splitlines()[0].endswith("（示例数据）")
     assert main(["ledger", "export", "--quarter", "2024Q2", "--workdir", root]) == 2
     assert main(["ledger", "status", "--department", "不存在局", "--workdir", root]) == 2
     assert "不在部门名录" in capsys.readouterr().err

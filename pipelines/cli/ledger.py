@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "export":
             assert quarter is not None
             return _export(con, quarter, department, args.out, registry.synthetic)
-        return _status(con, quarter, department)
+        return _status(con, quarter, department, registry.synthetic)
 
 
 def _export(
@@ -110,7 +110,12 @@ def _export(
     return 0
 
 
-def _status(con: duckdb.DuckDBPyConnection, quarter: Quarter | None, department: str | None) -> int:
+def _status(
+    con: duckdb.DuckDBPyConnection,
+    quarter: Quarter | None,
+    department: str | None,
+    synthetic: bool,
+) -> int:
     from pipelines.quarters import Quarter
     from pipelines.rectification.ledger import status_lines
     from pipelines.rectification.store import task_history
@@ -125,5 +130,8 @@ def _status(con: duckdb.DuckDBPyConnection, quarter: Quarter | None, department:
     if history.empty:
         who = f"{department}" if department else ""
         raise UsageError(f"{who}截至{quarter.label_zh}没有整改记录")
-    print("\n".join(status_lines(history, quarter)))
+    lines = status_lines(history, quarter)
+    if synthetic:
+        lines[0] += "（示例数据）"
+    print("\n".join(lines))
     return 0
