@@ -200,7 +200,8 @@ def test_ledger_cli(warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     printed = capsys.readouterr().out
     assert "ZG-2024Q1-990121-N1" in printed and "ZG-2024Q1-990102-N2" not in printed
     assert "2024Q1  新立" in printed
-    assert printed.splitlines()[0].endswith("（示例数据）")
+    summary = next(line for line in printed.splitlines() if "整改任务：共" in line)
+    assert summary.endswith("（示例数据）")
     assert main(["ledger", "export", "--quarter", "2024Q2", "--workdir", root]) == 2
     assert main(["ledger", "status", "--department", "不存在局", "--workdir", root]) == 2
     assert "不在部门名录" in capsys.readouterr().err
@@ -226,3 +227,26 @@ def test_demo_ledger_behaviour(warehouse: Path) -> None:
     neglected = first["status"] == "未启动"
     assert (later.loc[neglected, "status"] == "未启动").all()
     assert (later["status"] != first["status"]).any()  # the others vary by quarter
+
+
+def test_check_cli_verifies_a_ledger_against_the_workdir(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``bizenv check rectification_progress FILE --workdir W`` reads W's tasks (read-only)."""
+    root = str(warehouse.parent.parent)
+    rows = filled(warehouse)
+    rows.loc[rows.index[0], "lead_department"] = "市数据局"
+    path = write_ledger(
+        rows, tmp_path / "2024Q2" / "台账.xlsx", quarter=Q1, department="汇总", synthetic=True
+    )
+    assert main(["check", SOURCE, str(path), "--workdir", root]) == 1
+    out = capsys.readouterr().out
+    assert "任务不属于本单位" in out or "牵头单位是“市税务局”" in out
+    good = write_ledger(
+        filled(warehouse),
+        tmp_path / "2024Q2" / "好.xlsx",
+        quarter=Q1,
+        department="汇总",
+        synthetic=True,
+    )
+    assert main(["check", SOURCE, str(good), "--workdir", root]) == 0

@@ -263,7 +263,7 @@ def check_volume(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationErro
 
 def _ledger_tasks(ctx: CheckContext, rule: str) -> pd.DataFrame | list[ValidationError]:
     """All tasks in the warehouse, or the file-level error saying why they cannot be read."""
-    from pipelines.rectification.store import all_tasks, ensure_rectification_schema
+    from pipelines.rectification.store import all_tasks, table_exists
 
     if ctx.warehouse is None or ctx.quarter is None:
         why = "未连接数据仓库" if ctx.warehouse is None else "无法确定台账所属季度"
@@ -276,7 +276,8 @@ def _ledger_tasks(ctx: CheckContext, rule: str) -> pd.DataFrame | list[Validatio
                 message=f"无法核对整改任务（{why}）；请在工作目录的数据仓库上校验整改进展台账",
             )
         ]
-    ensure_rectification_schema(ctx.warehouse)
+    if not table_exists(ctx.warehouse, "scores", "rectification_tasks"):
+        return pd.DataFrame(columns=["task_id", "opened_quarter", "lead_department"])
     return all_tasks(ctx.warehouse)
 
 
