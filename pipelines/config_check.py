@@ -634,7 +634,6 @@ def contract_issues(doc: Document, source: str) -> list[ConfigIssue]:
     )
     quarter = data.get("quarter_column")
     types = {c.get("column"): c.get("type") for _, c in cols}
-    cols_by_index = dict(cols)
     if isinstance(quarter, str) and cols:
         if quarter not in types:
             out.append(
@@ -650,15 +649,8 @@ def contract_issues(doc: Document, source: str) -> list[ConfigIssue]:
                     f"归属季度列“{quarter}”的类型应为 datetime 或 month（当前为 {types[quarter]}）",
                 )
             )
-        else:
-            i = next(i for i, c in cols if c.get("column") == quarter)
-            if cols_by_index[i].get("required") is False:
-                out.append(
-                    doc.issue(
-                        ["columns", i, "required"],
-                        f"归属季度列“{quarter}”不能设为 required: false（每行都要据它归属季度）",
-                    )
-                )
+        # An optional quarter column is allowed (e.g. 完成日期 of a progress ledger): the file's
+        # quarter then comes from its folder, and only filled cells are checked against it.
     return out
 
 

@@ -17,6 +17,7 @@ from pipelines.defs.annual.assets import build_annual_defs
 from pipelines.defs.automation.definitions import build_automation_defs
 from pipelines.defs.indicators.assets import build_indicator_defs
 from pipelines.defs.intake.assets import build_submission_assets
+from pipelines.defs.rectification.assets import build_rectification_defs
 from pipelines.defs.reports.assets import build_report_defs
 from pipelines.defs.scoring.assets import build_scoring_defs
 from pipelines.defs.scoring.robustness import build_robustness_defs
@@ -58,6 +59,7 @@ def _build(project: Project) -> dg.Definitions:
         build_indicator_defs(project),
         build_scoring_defs(project),
         build_robustness_defs(project),
+        build_rectification_defs(project),
         build_report_defs(project),
         build_annual_defs(project),
         build_automation_defs(project),

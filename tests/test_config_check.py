@@ -345,18 +345,6 @@ CASES: dict[str, Case] = {
         "E21_01",
         "staging 中是尚未通过校验的版本，指标只能读取 warehouse.complaints_12345",
     ),
-    "contract_quarter_column_optional": (
-        lambda r: replace(
-            _own(r, "contract.yaml"),
-            "column: closed_at, type: datetime}",
-            "column: closed_at, type: datetime, required: false}",
-        ),
-        f"sources/{OWN_SOURCE}/contract.yaml",
-        "required: false",
-        1,
-        "columns[3].required",
-        "归属季度列“closed_at”不能设为 required: false",
-    ),
     "indicator_reads_source_not_enabled": (
         lambda r: replace(
             r / "sources.yaml",

@@ -17,7 +17,16 @@ import pytest
 from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.env import DUCKDB_POOL, PROJECT_ROOT, Workdir
 
-STAGE_GROUPS = {"intake", "validation", "warehouse", "indicators", "scoring", "reports", "annual"}
+STAGE_GROUPS = {
+    "intake",
+    "validation",
+    "warehouse",
+    "indicators",
+    "scoring",
+    "rectification",
+    "reports",
+    "annual",
+}
 SOURCE_STAGES = ("intake", "staging", "warehouse")
 
 

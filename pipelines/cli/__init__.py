@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "robustness": ("pipelines.cli.robustness", "某季度各单位名次的稳健性（不确定性与敏感性分析）"),
     "report": ("pipelines.cli.report", "生成某季度的季通报（HTML）与数据表（Excel）"),
     "run": ("pipelines.cli.run", "运行一个季度的流水线（可只运行一个数据源及其下游）"),
+    "ledger": (
+        "pipelines.cli.ledger",
+        "整改台账：导出各牵头单位的进展台账（export）或查看进展（status）",
+    ),
     "backfill": ("pipelines.cli.backfill", "按季度顺序回填一段时间的全部资产"),
     "dev": ("pipelines.cli.dev", "打开 Dagster 界面（dagster dev）"),
     "portal": ("pipelines.cli.portal", "启动报送门户（部门在线报送与自查）；portal user 管理账号"),

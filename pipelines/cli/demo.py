@@ -31,6 +31,7 @@ from pipelines.orchestration import (
     status_lines,
 )
 from pipelines.project import current_project
+from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 from pipelines.sqlfiles import sql
 
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         for message in ok.messages:
             print(f"    原因：{message}")
         print("\n".join(status_lines(workdir, quarter, enabled_sources())))
+        # --- 整改台账 (issue 10): the departments' progress ledger of the next quarter --------
+        _land_demo_ledger(workdir, quarter, args.seed)
 
     last = DEMO_QUARTERS[-1]
     print(f"③ 部门补报：{last} {contract(CORRECTION_SOURCE).title}更正版（含错误）")
@@ -128,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
     print("④ 结果")
     _print_summary(workdir)
+    _print_rectification_summary(workdir)
     bulletin = latest_bulletin_paths(workdir)
     if bulletin is not None:
         print(f"   最新季通报：{bulletin.html}")
@@ -139,6 +143,47 @@ def run(args: argparse.Namespace) -> int:
         print(f"   年度报告：{path}")
     print(f"总用时 {time.monotonic() - started:.1f} 秒")
     return 0
+
+
+# --- 整改台账 (issue 10) ---------------------------------------------------------------------
+
+
+def _land_demo_ledger(workdir: Workdir, scored: Quarter, seed: int) -> None:
+    """After ``scored`` is scored, the lead departments fill in the ledger of the next quarter
+    (its open tasks) and it lands like any submission."""
+    from pipelines.demo.ledger import write_demo_ledger
+
+    following = scored.next()
+    if following not in DEMO_QUARTERS or "rectification_progress" not in enabled_sources():
+        return
+    written = write_demo_ledger(
+        workdir.warehouse, workdir.landing, following, seed=seed, synthetic=True
+    )
+    if written is None:
+        return
+    path, received_at, rows = written
+    register_historical(workdir, path, received_at)
+    print(f"      整改进展台账 {following}：{rows} 个在办任务 → {path.name}")
+
+
+def _print_rectification_summary(workdir: Workdir) -> None:
+    from pipelines.rectification.config import OUTCOMES
+    from pipelines.rectification.store import table_exists
+
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        if not table_exists(con, "scores", "rectification_events"):
+            return
+        rows = con.execute(sql("rectification/select_outcome_counts")).fetchall()
+    counts = {(q, o): n for q, o, n in rows}
+    print("   整改台账（scores.rectification_events_current，各季度任务结果）")
+    print("   季度    " + "".join(f"{o:>8}" for o in OUTCOMES))
+    for quarter in DEMO_QUARTERS:
+        cells = "".join(f"{counts.get((str(quarter), o), 0):>10}" for o in OUTCOMES)
+        print(f"   {quarter!s:<8}{cells}")
+    print("   查看任务历史：bizenv ledger status --quarter 季度 [--department 部门]")
+
+
+# --- end 整改台账 ---------------------------------------------------------------------------
 
 
 def _print_summary(workdir: Workdir) -> None:

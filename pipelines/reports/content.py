@@ -41,6 +41,7 @@ from pipelines.reports.model import (
     unit_profiles,
 )
 from pipelines.reports.narrative import overview, robustness_sentence
+from pipelines.reports.rectification import RectificationChapter, load_chapter
 from pipelines.scoring import Framework, FrameworkError, load_framework
 
 
@@ -69,8 +70,11 @@ class BulletinContent:
     robustness: Robustness | None = None
     robustness_text: str = ""
     list_notes: tuple[ListNote, ...] = ()
-    # 八至十 and 附录三 (pipelines.reports.firm_sections); None when the framework has none.
+    # 九至十一 and 附录三 (pipelines.reports.firm_sections); None when the framework has none.
     firms: FirmSections | None = None
+
+    # 八、整改落实情况 (issue 10; None when the warehouse has no rectification tables)
+    rectification: RectificationChapter | None = None
 
     @property
     def data_version(self) -> str:
@@ -163,4 +167,5 @@ def build_content(
         robustness_text=robustness_sentence(robustness),
         list_notes=notes,
         firms=firms if firms.any else None,
+        rectification=load_chapter(con, quarter, deadline_days=config.deadline_days_after_quarter),
     )

@@ -1,4 +1,4 @@
-"""Numbered charts and table labels of the firm-level chapters (八至十) and 附录三 亮灯清单,
+"""Numbered charts and table labels of the firm-level chapters (九至十一) and 附录三 亮灯清单,
 in document order; see :mod:`pipelines.reports.firm_sections`."""
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def leaf_bars(section: Section, i: int, div_id: str, label: str, title: str, uni
 
 
 def number_chapters(firms: FirmSections, n: Numbering) -> FirmPage:
-    """Labels of 八至十 in document order (called where those chapters are printed)."""
+    """Labels of 九至十一 in document order (called where those chapters are printed)."""
     page = FirmPage()
     if firms.requests is not None:
         page.charts["funnel"] = funnel_chart(firms.funnel, "chart-request-funnel", n.figure())

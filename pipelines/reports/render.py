@@ -24,6 +24,7 @@ from pipelines.reports import charts, firm_charts
 from pipelines.reports.content import BulletinContent
 from pipelines.reports.model import SUB_SCORES, fmt_number, fmt_share, fmt_value, round2
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
+from pipelines.reports.rectification import on_time_bars
 from pipelines.validation.model import rule_label
 
 TEMPLATES_DIR = REPORTS_DIR / "templates"
@@ -95,7 +96,7 @@ class Page:
     charts: dict[str, charts.Chart] = field(default_factory=dict)
     indicator_charts: list[charts.Chart] = field(default_factory=list)
     radar_charts: list[charts.Chart] = field(default_factory=list)
-    firm: firm_charts.FirmPage | None = None  # 八至十 and 附录三 (firm_charts)
+    firm: firm_charts.FirmPage | None = None  # 九至十一 and 附录三 (firm_charts)
 
 
 def _page(content: BulletinContent) -> Page:
@@ -147,6 +148,21 @@ def _page(content: BulletinContent) -> Page:
             content.satisfaction, "chart-satisfaction", n.figure(), "部门企业满意度"
         )
     page.tables["comments"] = n.table()
+    # --- 八、整改落实情况 (issue 10) ---
+    if content.rectification is not None:
+        page.tables["rect_outcomes"] = n.table()
+        if any(d.rate is not None for d in content.rectification.departments):
+            page.charts["rect_on_time"] = on_time_bars(
+                content.rectification.departments,
+                "chart-rect-on-time",
+                n.figure(),
+                "各牵头单位整改按期完成率",
+            )
+        page.tables["rect_duties"] = n.table()
+        page.tables["rect_rework"] = n.table()
+        page.tables["rect_overdue"] = n.table()
+        page.tables["rect_opened"] = n.table()
+    # --- end 整改落实情况 ---
     if content.firms is not None:
         page.firm = firm_charts.number_chapters(content.firms, n)
     page.tables["quality"] = n.table()
@@ -178,6 +194,8 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
         all_charts.append(page.charts["satisfaction"])
     if page.firm is not None:
         all_charts.extend(page.firm.all_charts)
+    if "rect_on_time" in page.charts:
+        all_charts.append(page.charts["rect_on_time"])
     chart_data = Markup(
         "[" + ",".join(f'{{"id":{json.dumps(c.div_id)},"spec":{c.spec}}}' for c in all_charts) + "]"
     )

@@ -1,4 +1,4 @@
-"""Workbook sheets of the firm-level chapters (八至十) and 亮灯清单: the same records as the
+"""Workbook sheets of the firm-level chapters (九至十一) and 亮灯清单: the same records as the
 bulletin (:mod:`pipelines.reports.firm_sections`), masked the same way."""
 
 from __future__ import annotations

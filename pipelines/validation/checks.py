@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import yaml
@@ -40,6 +41,10 @@ class CheckContext:
     previous_rows: int | None = None
     volume_factor: float | None = None
     skip_columns: set[str] = field(default_factory=set)
+    # An open connection to the warehouse, for checks that compare a file with what the
+    # warehouse holds (the 整改进展台账 against scores.rectification_tasks); None when
+    # validating without a warehouse.
+    warehouse: duckdb.DuckDBPyConnection | None = None
 
     def cell_errors(
         self, positions: np.ndarray, column: str, rule: str, message: Callable[[int, str], str]
@@ -340,3 +345,174 @@ def check_blank_exactly_when(ctx: CheckContext, spec: dict[str, Any]) -> list[Va
         ),
     )
     return errors
+
+
+# --- 整改进展台账 (rectification_progress): rows against the tasks in the warehouse ---------
+
+
+def _ledger_tasks(ctx: CheckContext, rule: str) -> pd.DataFrame | list[ValidationError]:
+    """All tasks in the warehouse, or the file-level error saying why they cannot be read."""
+    from pipelines.rectification.store import all_tasks, table_exists
+
+    if ctx.warehouse is None or ctx.quarter is None:
+        why = "未连接数据仓库" if ctx.warehouse is None else "无法确定台账所属季度"
+        return [
+            ValidationError(
+                row=None,
+                column=None,
+                value=None,
+                rule="ledger_unverifiable",
+                message=f"无法核对整改任务（{why}）；请在工作目录的数据仓库上校验整改进展台账",
+            )
+        ]
+    if not table_exists(ctx.warehouse, "scores", "rectification_tasks"):
+        return pd.DataFrame(columns=["task_id", "opened_quarter", "lead_department"])
+    return all_tasks(ctx.warehouse)
+
+
+@register("ledger_tasks")
+def check_ledger_tasks(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    """Every task id exists, is open in the ledger's quarter and belongs to the row's
+    牵头单位 (the department column)."""
+    from pipelines.rectification.config import CLOSED
+    from pipelines.rectification.store import open_tasks
+
+    task_col, dept_col = spec["task"], spec["department"]
+    if {task_col, dept_col} & ctx.skip_columns:
+        return []
+    tasks = _ledger_tasks(ctx, spec["rule"])
+    if isinstance(tasks, list):
+        return tasks
+    assert ctx.warehouse is not None and ctx.quarter is not None
+    opened = open_tasks(ctx.warehouse, ctx.quarter)
+    owner = dict(zip(opened["task_id"], opened["lead_department"], strict=True))
+    known = dict(zip(tasks["task_id"], tasks["opened_quarter"], strict=True))
+    rules, messages = spec["rules"], spec["messages"]
+    ids = ctx.frame[task_col].to_numpy(dtype=object)
+    departments = ctx.frame[dept_col].to_numpy(dtype=object)
+    quarter = ctx.quarter
+    errors: list[ValidationError] = []
+
+    def at(positions: list[int], kind: str, fields: Callable[[int], dict[str, str]]) -> None:
+        errors.extend(
+            ctx.cell_errors(
+                np.asarray(positions, dtype=np.int64),
+                task_col if kind != "department" else dept_col,
+                rules[kind],
+                lambda i, value: messages[kind].format(value=ids[i], **fields(i)),
+            )
+        )
+
+    present = [i for i, t in enumerate(ids) if isinstance(t, str) and t]
+    unknown = [i for i in present if ids[i] not in known]
+    closed = [i for i in present if ids[i] in known and ids[i] not in owner]
+    foreign = [
+        i
+        for i in present
+        if ids[i] in owner and isinstance(departments[i], str) and departments[i] != owner[ids[i]]
+    ]
+    at(unknown, "unknown", lambda _i: {})
+    at(
+        closed,
+        "closed",
+        lambda i: {
+            "quarter": quarter.label_zh,
+            "state": f"{known[ids[i]]}立项，尚未下达"
+            if known[ids[i]] >= str(quarter)
+            else f"已{CLOSED}",
+        },
+    )
+    at(
+        foreign,
+        "department",
+        lambda i: {"owner": owner[ids[i]], "department": str(departments[i])},
+    )
+    return errors
+
+
+@register("ledger_locked_columns")
+def check_ledger_locked_columns(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    """The pre-filled (locked) columns equal the task's values as exported (scores to 2
+    decimals)."""
+    from pipelines.rectification.ledger import locked_values
+
+    task_col = spec["task"]
+    if task_col in ctx.skip_columns:
+        return []
+    tasks = _ledger_tasks(ctx, spec["rule"])
+    if isinstance(tasks, list):
+        return []  # reported once by ledger_tasks
+    expected = locked_values(tasks).set_index("task_id")
+    ids = ctx.frame[task_col]
+    known = ids.isin(expected.index).to_numpy()
+    errors: list[ValidationError] = []
+    for column in spec["columns"]:
+        if column in ctx.skip_columns:
+            continue
+        want = ids.map(expected[column]).to_numpy(dtype=object)
+        got = ctx.frame[column].to_numpy(dtype=object)
+        differs = np.array(
+            [k and not _same_locked(g, w) for k, g, w in zip(known, got, want, strict=True)],
+            dtype=bool,
+        )
+        header = ctx.headers[column]
+        errors.extend(
+            ctx.cell_errors(
+                np.flatnonzero(differs),
+                column,
+                spec["rule"],
+                lambda i, value, header=header, want=want: spec["message"].format(
+                    header=header, expected=_locked_text(want[i]), value=value
+                ),
+            )
+        )
+    return errors
+
+
+def _same_locked(got: object, want: object) -> bool:
+    if want is None or (isinstance(want, float) and np.isnan(want)):
+        return got is None or (isinstance(got, float) and np.isnan(got)) or got is pd.NA
+    if got is None or got is pd.NA or (isinstance(got, float) and np.isnan(got)):
+        return False
+    if isinstance(want, float):
+        return abs(float(got) - want) < 0.005  # type: ignore[arg-type]
+    if isinstance(want, int):
+        return int(got) == want  # type: ignore[call-overload]
+    return str(got).strip() == str(want).strip()
+
+
+def _locked_text(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+@register("done_needs_date")
+def check_done_needs_date(ctx: CheckContext, spec: dict[str, Any]) -> list[ValidationError]:
+    """完成日期 is given exactly when the status is 已完成."""
+    status_col, date_col = spec["status"], spec["date"]
+    if {status_col, date_col} & ctx.skip_columns:
+        return []
+    status = ctx.frame[status_col]
+    has_date = ctx.frame[date_col].notna()
+    done = status.eq(spec["done"]).fillna(False).astype(bool)
+    header = ctx.headers[date_col]
+    missing = np.flatnonzero((done & ~has_date).to_numpy())
+    extra = np.flatnonzero((~done & status.notna() & has_date).to_numpy())
+    statuses = status.to_numpy(dtype=object)
+    return [
+        *ctx.cell_errors(
+            missing,
+            date_col,
+            spec["rule"],
+            lambda _i, _v: spec["message_missing"].format(header=header),
+        ),
+        *ctx.cell_errors(
+            extra,
+            date_col,
+            spec["rule"],
+            lambda i, value: spec["message_extra"].format(
+                header=header, status=statuses[i], value=value
+            ),
+        ),
+    ]

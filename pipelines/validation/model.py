@@ -119,6 +119,13 @@ RULE_LABELS: dict[str, str] = {
     "duration_absurd": "办理时长不合理",
     "months_incomplete": "缺少本季度月份",
     "volume": "数据行数与上季度相差过大",
+    # 整改进展台账 (expectations/rectification_progress/checks.yaml)
+    "ledger_unverifiable": "无法核对整改任务",
+    "task_unknown": "任务编号不存在",
+    "task_not_open": "任务不是在办任务",
+    "task_other_department": "任务不属于本单位",
+    "locked_edited": "锁定列被修改",
+    "completion_date": "完成日期与状态不符",
 }
 
 

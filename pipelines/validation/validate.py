@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -188,8 +189,11 @@ def check_submission(
     registry: Registry | None = None,
     previous_rows: int | None = None,
     volume_factor: float | None = None,
+    warehouse: duckdb.DuckDBPyConnection | None = None,
 ) -> list[ValidationError]:
-    """Stage 2: GE suite + contract checks on the typed frame; sorted errors of this stage."""
+    """Stage 2: GE suite + contract checks on the typed frame; sorted errors of this stage.
+    ``warehouse``: an open connection for checks that compare with the warehouse (the
+    整改进展台账's tasks); without it those checks report that they could not verify."""
     if parsed.frame is None or parsed.raw is None or parsed.frame.empty:
         return []
     registry = registry or default_registry()
@@ -208,6 +212,7 @@ def check_submission(
         previous_rows=previous_rows,
         volume_factor=volume_factor,
         skip_columns=set(parsed.missing_columns),
+        warehouse=warehouse,
     )
     errors.extend(
         e
@@ -232,6 +237,7 @@ def validate_file(
     registry: Registry | None = None,
     previous_rows: int | None = None,
     volume_factor: float | None = None,
+    warehouse: duckdb.DuckDBPyConnection | None = None,
 ) -> ValidationResult:
     """Validate one submitted file (both stages). Without ``quarter`` it is inferred from the
     path (a ``2025Q2`` folder or file name) or else from the data (the quarter most rows fall
@@ -251,6 +257,7 @@ def validate_file(
         registry=registry,
         previous_rows=previous_rows,
         volume_factor=volume_factor,
+        warehouse=warehouse,
     )
     return ValidationResult(
         source=source,

@@ -52,9 +52,9 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
 
 quarterly_reporting_job = dg.define_asset_job(
     "quarterly_reporting",
-    selection=dg.AssetSelection.groups("indicators", "scoring", "reports"),
+    selection=dg.AssetSelection.groups("indicators", "scoring", "rectification", "reports"),
     config=IN_PROCESS,
-    description="上一季度的指标、评分排名、季通报与数据表。",
+    description="上一季度的指标、评分排名、整改台账、季通报与数据表。",
 )
 
 annual_reporting_job = dg.define_asset_job(
@@ -66,8 +66,9 @@ annual_reporting_job = dg.define_asset_job(
 
 
 # Assets whose later quarters read an earlier quarter (growth indicators, frontier_observed
-# windows, the previous quarter's rank, the bulletin's changes and trends).
-DOWNSTREAM_GROUPS = ("indicators", "scoring", "reports")
+# windows, the previous quarter's rank, the 整改 outcomes of open tasks, the bulletin's changes
+# and trends).
+DOWNSTREAM_GROUPS = ("indicators", "scoring", "rectification", "reports")
 
 
 def correction_backfill(

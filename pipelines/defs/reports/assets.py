@@ -32,6 +32,8 @@ UPSTREAM = [
     dg.AssetKey(["scoring", "indicator_scores"]),
     dg.AssetKey(["scoring", "rank_uncertainty"]),
     dg.AssetKey(["warehouse", "satisfaction_responses"]),
+    # 八、整改落实情况 (issue 10)
+    dg.AssetKey(["rectification", "rectification_tasks"]),
 ]
 
 

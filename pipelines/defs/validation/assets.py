@@ -109,13 +109,16 @@ def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(metadata=materialization)
 
         # Stage 2, the blocking check: the contract on the staged rows.
-        contract_errors = check_submission(
-            parsed,
-            quarter=quarter,
-            registry=registry,
-            previous_rows=previous_rows,
-            volume_factor=intake_settings.volume_factor,
-        )
+        # The connection is open for the checks that compare with the warehouse (整改台账).
+        with duckdb.get_connection() as con:
+            contract_errors = check_submission(
+                parsed,
+                quarter=quarter,
+                registry=registry,
+                previous_rows=previous_rows,
+                volume_factor=intake_settings.volume_factor,
+                warehouse=con,
+            )
         # The report names the file as the department named it; the folder keeps versions
         # with the same file name apart.
         result = ValidationResult(
