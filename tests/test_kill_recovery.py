@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.contracts import SOURCES
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.generator import generate_landing
 from pipelines.env import DUCKDB_POOL, PROJECT_ROOT
 from pipelines.quarters import Quarter

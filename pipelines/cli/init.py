@@ -58,7 +58,7 @@ def render(city: str, code: str, first: Quarter) -> dict[str, str]:
         "units": placeholder_units(code),
     }
     return {
-        name: Template((TEMPLATE_DIR / name).read_text(encoding="utf-8")).substitute(values)
+        name: Template((TEMPLATE_DIR / name).read_text(encoding="utf-8")).safe_substitute(values)
         for name in PROJECT_FILES
     }
 
