@@ -50,18 +50,25 @@ def arm(point: str, source: str) -> None:
         return
     import pipelines.warehouse.store as store
 
-    target = {
-        "staging": f"staging/{source}/insert_partition",
-        "promotion": f"warehouse/{source}/promote_partition",
-    }[point]
-    real_sql = store.sql
+    # The statement each point runs inside its transaction, after the partition's delete:
+    # the generated insert into staging, the promotion into the warehouse.
+    fatal = {"staging": "insert_staging", "promotion": "promote"}[point]
+    real_tables = store.tables
 
-    def sql(name: str) -> str:
-        if name == target:
-            _die()
-        return real_sql(name)
+    class Dying:
+        def __init__(self, generated: object) -> None:
+            self.generated = generated
 
-    store.sql = sql  # type: ignore[assignment]
+        def __getattr__(self, name: str) -> object:
+            if name == fatal:
+                _die()
+            return getattr(self.generated, name)
+
+    def tables(name: str) -> object:
+        generated = real_tables(name)
+        return Dying(generated) if name == source else generated
+
+    store.tables = tables  # type: ignore[assignment]
 
 
 if __name__ == "__main__":
