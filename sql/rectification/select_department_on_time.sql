@@ -32,12 +32,13 @@ final as (
         count(*) filter (where still_open) as open_tasks,
         case
             when count(*) filter (where is_due) > 0
-                then (count(*) filter (where is_due and on_time))::double
-                / count(*) filter (where is_due)
+                then
+                    (count(*) filter (where is_due and on_time))::double
+                    / count(*) filter (where is_due)
         end as rate
     from per_task
     group by lead_department
-    order by rate desc nulls last, lead_department
+    order by rate desc nulls last, lead_department asc
 )
 
 select * from final

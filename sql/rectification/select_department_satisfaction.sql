@@ -3,7 +3,12 @@
 --   department, responses, overall, attitude (服务态度), efficiency (办事效率),
 --   policy (政策落实), integrity (廉洁自律)
 with responses as (
-    select rated_dept, score_overall, score_attitude, score_efficiency, score_policy,
+    select
+        rated_dept,
+        score_overall,
+        score_attitude,
+        score_efficiency,
+        score_policy,
         score_integrity
     from warehouse.satisfaction_responses
     where quarter = $quarter

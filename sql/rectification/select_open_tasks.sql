@@ -32,7 +32,7 @@ final as (
         coalesce(m.measured_score, t.baseline_score) as last_score
     from tasks as t
     left join measured as m on t.task_id = m.task_id and m.newest = 1
-    where t.task_id not in (select task_id from closed)
+    where t.task_id not in (select c.task_id from closed as c)
     order by t.task_id
 )
 
