@@ -24,11 +24,13 @@ test: sync
 	./scripts/ensure_postgres.sh
 	$(UV) run --frozen --no-sync ruff check --quiet .
 	$(UV) run --frozen --no-sync ruff format --check --quiet .
+	$(UV) run --frozen --no-sync sqlfluff lint --quiet --processes 2 sql/
 	$(UV) run --frozen --no-sync pytest -q -n 2 $(ARGS)
 
 lint: sync
 	$(UV) run --frozen --no-sync ruff check .
 	$(UV) run --frozen --no-sync ruff format --check .
+	$(UV) run --frozen --no-sync sqlfluff lint --processes 2 sql/
 
 dev: sync
 	$(UV) run --frozen --no-sync bizenv dev

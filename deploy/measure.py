@@ -34,9 +34,9 @@ sys.path.insert(0, str(PROJECT_ROOT / "tests"))
 
 import test_deployment_postgres as harness  # noqa: E402
 
-from pipelines.contracts import SOURCES  # noqa: E402
+from pipelines.demo import DEMO_QUARTERS  # noqa: E402
+from pipelines.demo import DEMO_SOURCES as SOURCES  # noqa: E402
 from pipelines.env import Workdir  # noqa: E402
-from pipelines.quarters import DEMO_QUARTERS  # noqa: E402
 
 if TYPE_CHECKING:
     from dagster._core.workspace.context import WorkspaceProcessContext

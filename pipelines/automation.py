@@ -18,6 +18,8 @@ from pipelines.intake.archive import (
     is_submission_file,
     parse_landing_path,
 )
+from pipelines.intake.landing import entry_note
+from pipelines.intake.marks import is_received, receipt_id
 from pipelines.quarters import Quarter, QuarterError
 
 
@@ -27,12 +29,20 @@ class LandedChange:
     source: str
     path: Path
     submission_hash: str
+    # For a re-sent version (bytes already archived, a new receipt): the receipt's id, so the
+    # run key differs from the first receipt's.
+    resent_receipt: str | None = None
+
+    @property
+    def run_key(self) -> str:
+        key = f"{self.source}:{self.quarter}:{self.submission_hash}"
+        return f"{key}:{self.resent_receipt}" if self.resent_receipt else key
 
 
 @dataclass(frozen=True)
 class LandingScan:
     changes: list[LandedChange]
-    misplaced: list[str]  # Chinese messages for files in a wrong place
+    misplaced: list[str]  # Chinese messages for files in a wrong place or refused
     cursor: str
 
 
@@ -66,9 +76,16 @@ def scan_landing(
     paths = sorted(landing.rglob("*")) if landing.is_dir() else []
     for path in paths:
         try:
-            if not is_submission_file(path):
-                continue
             key = str(path.relative_to(landing))
+            if path.is_dir() and not path.is_symlink():
+                continue
+            # Symbolic links, devices, pipes, hidden and lock files: reported once, never taken.
+            note = entry_note(path, key)
+            if note is not None or not is_submission_file(path):
+                still_misplaced.add(key)
+                if key not in known_misplaced and note is not None:
+                    misplaced.append(note)
+                continue
             try:
                 quarter, source = parse_landing_path(landing, path)
             except LandingPathError as exc:
@@ -89,9 +106,14 @@ def scan_landing(
         updated[key] = [stat.st_mtime_ns, stat.st_size, digest]
         if previous is not None and previous[2] == digest:
             continue
+        resent = None
         if archive is not None and is_archived(archive, source, quarter, digest):
-            continue
-        changes.append(LandedChange(quarter, source, path, digest))
+            # Archived bytes: a change only when intake has not received this file yet (the
+            # department re-sent a version it had sent before).
+            if is_received(archive, source, quarter, digest, key, stat.st_mtime_ns, stat.st_size):
+                continue
+            resent = receipt_id(key, stat.st_mtime_ns, stat.st_size)
+        changes.append(LandedChange(quarter, source, path, digest, resent))
     new_cursor = json.dumps(
         {"files": updated, "misplaced": sorted(still_misplaced)}, sort_keys=True, ensure_ascii=False
     )

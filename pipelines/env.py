@@ -1,7 +1,8 @@
 """Where things live: project files shipped with the code, and the work directory a run writes to.
 
 The work directory holds everything generated (landing folder, archive, warehouse, reports,
-Dagster's local storage). Default: ``$BIZENV_HOME`` or ``<project>/.bizenv``.
+Dagster's local storage). Default: ``$BIZENV_HOME`` or ``<project>/.bizenv`` of the city
+project in force (``$BIZENV_PROJECT``, see ``pipelines.project``).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "config"
-SQL_DIR = PROJECT_ROOT / "sql"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-REPORTS_DIR = PROJECT_ROOT / "reports"
+# The checkout bizenv runs from: its SQL library, its source library (expectations/), its
+# report templates. A city's own files live in its project folder (pipelines.project).
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = PACKAGE_ROOT  # the repository root (tools and tests run from here)
+SQL_DIR = PACKAGE_ROOT / "sql"
+EXPECTATIONS_DIR = PACKAGE_ROOT / "expectations"
+REPORTS_DIR = PACKAGE_ROOT / "reports"
 
 # Quarters and dates are Asia/Shanghai throughout.
 TIMEZONE = "Asia/Shanghai"
@@ -25,7 +28,13 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
 def default_workdir() -> Path:
-    return Path(os.environ.get("BIZENV_HOME", PROJECT_ROOT / ".bizenv")).resolve()
+    """``$BIZENV_HOME``, else ``<project>/.bizenv`` of the project in force."""
+    env = os.environ.get("BIZENV_HOME")
+    if env:
+        return Path(env).resolve()
+    from pipelines.project import project_dir_from_env
+
+    return (project_dir_from_env() / ".bizenv").resolve()
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,17 @@ concurrency:
     # pool `duckdb_warehouse`, and no pool runs more than one step at a time.
     default_limit: 1
     granularity: op
+# When the daemon runs (`bizenv dev`), it fails runs whose worker process died and frees the
+# pool slots of ended runs; without the daemon, `bizenv run`/`backfill`/`demo` sweep at start
+# (pipelines/instance.py), so a run killed with `kill -9` never blocks the next one.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 30
 """
+_LOCAL_INSTANCE_MARKER = _LOCAL_INSTANCE_YAML.splitlines()[0]
 
 
 def configure_environment(root: Path | None = None) -> Workdir:
@@ -114,6 +133,10 @@ def configure_environment(root: Path | None = None) -> Workdir:
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
     instance_yaml = dagster_home / "dagster.yaml"
-    if not instance_yaml.exists():
+    # Written when missing, and rewritten when an older bizenv wrote it (never a hand-made one).
+    current = instance_yaml.read_text(encoding="utf-8") if instance_yaml.exists() else None
+    if current is None or (
+        current != _LOCAL_INSTANCE_YAML and current.startswith(_LOCAL_INSTANCE_MARKER)
+    ):
         instance_yaml.write_text(_LOCAL_INSTANCE_YAML, encoding="utf-8")
     return workdir

@@ -83,6 +83,10 @@ def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
     return out
 
 
-DEMO_FIRST = Quarter(2024, 1)
-DEMO_LAST = Quarter(2025, 2)
-DEMO_QUARTERS = quarter_range(DEMO_FIRST, DEMO_LAST)
+def current_quarter(now: datetime | None = None) -> Quarter:
+    """The quarter of today (or ``now``) in Asia/Shanghai."""
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    moment = now.astimezone(shanghai) if now is not None else datetime.now(shanghai)
+    return Quarter.of(moment)

@@ -1,14 +1,10 @@
-"""The region and department registries (config files an analyst maintains)."""
+"""The region and department registries of a city project (``regions.yaml``,
+``departments.yaml``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-
-import yaml
-
-from pipelines.env import CONFIG_DIR
 
 
 @dataclass(frozen=True)
@@ -58,26 +54,51 @@ class Registry:
         raise KeyError(code)
 
 
-def load_registry(config_dir: Path = CONFIG_DIR) -> Registry:
-    regions = yaml.safe_load((config_dir / "regions.yaml").read_text(encoding="utf-8"))
-    depts = yaml.safe_load((config_dir / "departments.yaml").read_text(encoding="utf-8"))
-    units = tuple(
-        Unit(code=str(u["code"]), name=u["name"], type=u["type"], short_name=u.get("short_name"))
-        for u in regions["units"]
-    )
-    departments = tuple(
-        Department(code=d["code"], name=d["name"], aliases=tuple(d.get("aliases", ())))
-        for d in depts["departments"]
-    )
+def load_registry(project_dir: Path | None = None) -> Registry:
+    """Parse the two registries of ``project_dir`` (default: the project in force); a file of
+    the wrong shape is a ``ProjectError`` in Chinese (``bizenv config check`` gives every
+    error with its line)."""
+    from pipelines.project import ProjectError, project_dir_from_env, read_yaml
+
+    if project_dir is None:
+        project_dir = project_dir_from_env()
+    regions = read_yaml(project_dir / "regions.yaml") or {}
+    depts = read_yaml(project_dir / "departments.yaml") or {}
+    try:
+        units = tuple(
+            Unit(
+                code=str(u["code"]),
+                name=str(u["name"]),
+                type=str(u["type"]),
+                short_name=u.get("short_name"),
+            )
+            for u in regions["units"]
+        )
+        city = regions["city"]
+        city_code, city_name = str(city["code"]), str(city["name"])
+    except (KeyError, TypeError) as exc:
+        raise ProjectError(
+            f"regions.yaml 的结构有误（{exc}）；运行 bizenv config check 查看详情"
+        ) from exc
+    try:
+        departments = tuple(
+            Department(
+                code=str(d["code"]), name=str(d["name"]), aliases=tuple(d.get("aliases") or ())
+            )
+            for d in depts["departments"]
+        )
+    except (KeyError, TypeError) as exc:
+        raise ProjectError(
+            f"departments.yaml 的结构有误（{exc}）；运行 bizenv config check 查看详情"
+        ) from exc
     by_name: dict[str, str] = {}
     for d in departments:
         by_name[d.name] = d.name
         for alias in d.aliases:
             by_name[alias] = d.name
-    city = regions["city"]
     return Registry(
-        city_code=str(city["code"]),
-        city_name=city["name"],
+        city_code=city_code,
+        city_name=city_name,
         synthetic=bool(city.get("synthetic", False)),
         units=units,
         departments=departments,
@@ -85,6 +106,8 @@ def load_registry(config_dir: Path = CONFIG_DIR) -> Registry:
     )
 
 
-@cache
 def default_registry() -> Registry:
-    return load_registry()
+    """The registry of the project in force."""
+    from pipelines.project import current_project
+
+    return current_project().registry

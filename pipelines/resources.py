@@ -9,11 +9,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import yaml
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 
-from pipelines.env import CONFIG_DIR, Workdir
+from pipelines.env import Workdir
+from pipelines.project import Project
 
 
 class WarehouseDuckDB(DuckDBResource):
@@ -26,7 +26,7 @@ class WarehouseDuckDB(DuckDBResource):
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = backoff(
-            fn=duckdb.connect,
+            fn=_connect_once_if_corrupt,
             retry_on=(RuntimeError, duckdb.IOException),
             kwargs={
                 "database": self.database,
@@ -47,6 +47,24 @@ class WarehouseDuckDB(DuckDBResource):
             connection.close()
 
 
+class CorruptWarehouseError(dg.Failure):
+    """The warehouse path holds a file that is not a DuckDB database: reported at once, never
+    retried (the backoff retries only a lock held by another process)."""
+
+
+def _connect_once_if_corrupt(**kwargs: object) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(**kwargs)  # type: ignore[arg-type]
+    except duckdb.IOException as exc:
+        if "not a valid DuckDB database file" in str(exc):
+            raise CorruptWarehouseError(
+                description=f"数据仓库文件 {kwargs.get('database')} 不是有效的 DuckDB 文件"
+                "（可能已损坏或被其他文件替换）；请从备份恢复，或移走该文件后重新运行全部季度",
+                allow_retries=False,
+            ) from exc
+        raise
+
+
 class WorkdirResource(dg.ConfigurableResource):
     """The work directory a run reads its landing folder from and writes everything to."""
 
@@ -58,7 +76,7 @@ class WorkdirResource(dg.ConfigurableResource):
 
 
 class IntakeSettings(dg.ConfigurableResource):
-    """Intake rules an analyst sets in config/intake.yaml."""
+    """Intake rules of the project's bizenv.yaml."""
 
     volume_factor: float = 3.0
     report_day_after_quarter: int = 10
@@ -67,22 +85,19 @@ class IntakeSettings(dg.ConfigurableResource):
     report_max_listed_errors: int = 1000
 
     @classmethod
-    def from_config(cls, path: Path = CONFIG_DIR / "intake.yaml") -> IntakeSettings:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        schedule = raw.get("report_schedule", {})
+    def from_project(cls, project: Project) -> IntakeSettings:
+        settings = project.settings
         return cls(
-            volume_factor=float(raw.get("volume_check", {}).get("factor", 3.0)),
-            report_day_after_quarter=int(schedule.get("day_after_quarter", 10)),
-            report_hour=int(schedule.get("hour", 8)),
-            report_max_listed_errors=int(
-                (raw.get("rejection_report") or {}).get("max_listed_errors", 1000)
-            ),
+            volume_factor=settings.volume_factor,
+            report_day_after_quarter=settings.report_day_after_quarter,
+            report_hour=settings.report_hour,
+            report_max_listed_errors=settings.max_listed_errors,
         )
 
 
-def default_resources() -> dict[str, object]:
+def default_resources(project: Project) -> dict[str, object]:
     return {
         "duckdb": WarehouseDuckDB(database=dg.EnvVar("BIZENV_DUCKDB")),
         "workdir": WorkdirResource(home=dg.EnvVar("BIZENV_HOME")),
-        "intake_settings": IntakeSettings.from_config(),
+        "intake_settings": IntakeSettings.from_project(project),
     }

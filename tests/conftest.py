@@ -18,3 +18,12 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workdir:
     monkeypatch.setenv("BIZENV_DUCKDB", str(layout.warehouse))
     monkeypatch.setenv("DAGSTER_HOME", str(layout.dagster_home))
     return configure_environment()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite runs against the bundled demo project, whatever project or framework the
+    developer's shell has configured (tests that need another project set it themselves)."""
+    import os
+
+    for name in ("BIZENV_PROJECT", "BIZENV_FRAMEWORK", "BIZENV_HOME", "BIZENV_DUCKDB"):
+        os.environ.pop(name, None)

@@ -30,8 +30,11 @@ def test_archive_is_content_addressed_read_only_and_idempotent(tmp_path: Path) -
     first = archive_file(path, archive, "loan_balances", Q)
     digest = file_sha256(path)
     assert first.submission_hash == digest
-    stored = Path(first.archive_path)
-    assert stored == archive / "objects" / digest[:2] / f"{digest}.csv"
+    # Stored relative to the work directory (archive's parent): a copied work directory
+    # reads its own archive.
+    assert first.archive_path == f"archive/objects/{digest[:2]}/{digest}.csv"
+    assert first.landing_path == "landing/2025Q2/loan_balances/贷款.csv"
+    stored = tmp_path / first.archive_path
     assert stored.read_bytes() == path.read_bytes()
     assert not stored.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     assert first.data_rows == 2
@@ -55,8 +58,8 @@ def test_resubmission_is_a_new_version_and_the_old_one_survives(tmp_path: Path) 
     path.write_text("区划代码\n990102\n990103\n", encoding="utf-8")  # overwritten in landing
     v2 = archive_file(path, archive, "loan_balances", Q)
     assert v1.submission_hash != v2.submission_hash
-    assert Path(v1.archive_path).read_text(encoding="utf-8") == "区划代码\n990102\n"
-    assert Path(v2.archive_path).read_text(encoding="utf-8") == "区划代码\n990102\n990103\n"
+    assert (tmp_path / v1.archive_path).read_text(encoding="utf-8") == "区划代码\n990102\n"
+    assert (tmp_path / v2.archive_path).read_text(encoding="utf-8") == "区划代码\n990102\n990103\n"
 
 
 def test_landing_files_skips_lock_hidden_and_partial_files(tmp_path: Path) -> None:

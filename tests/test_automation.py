@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from demo_defs import schedule, sensor
 
 from pipelines.automation import quarterly_cron, reported_quarter, scan_landing
 from pipelines.env import Workdir
@@ -47,10 +48,15 @@ def test_scan_reports_new_changed_and_ignores_identical(tmp_path: Path) -> None:
 
 def test_scan_skips_versions_already_archived(tmp_path: Path) -> None:
     from pipelines.intake.archive import archive_file
+    from pipelines.intake.marks import mark_received
 
     landing, archive = tmp_path / "landing", tmp_path / "archive"
     done = drop(landing, "2025Q2/loan_balances/贷款.csv", "a\n1\n")
-    archive_file(done, archive, "loan_balances", Quarter(2025, 2))
+    # What the intake asset does for every file it takes: archive it and mark the receipt.
+    archived = archive_file(done, archive, "loan_balances", Quarter(2025, 2))
+    mark_received(
+        archive, landing, done, "loan_balances", Quarter(2025, 2), archived.submission_hash
+    )
     new = drop(landing, "2025Q2/approval_cases/办件.csv", "a\n1\n")
     scan = scan_landing(landing, None, archive)
     assert [c.path for c in scan.changes] == [new]
@@ -114,8 +120,7 @@ def test_quarterly_cron() -> None:
 
 
 def test_sensor_ticks(workdir: Workdir) -> None:
-    from pipelines.defs.automation.definitions import landing_sensor
-
+    landing_sensor = sensor("landing_sensor")
     context = dg.build_sensor_context(cursor=None)
     result = landing_sensor(context)
     assert result.run_requests == []
@@ -143,8 +148,7 @@ def test_sensor_ticks(workdir: Workdir) -> None:
 
 
 def test_schedule_targets_previous_quarter() -> None:
-    from pipelines.defs.automation.definitions import reporting_schedule
-
+    reporting_schedule = schedule("quarterly_reporting_schedule")
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 1, 10, 8, tzinfo=SHANGHAI)
     )
@@ -158,7 +162,8 @@ def test_correction_to_an_earlier_quarter_backfills_it_and_every_later_quarter(
     workdir: Workdir,
 ) -> None:
     from pipelines.definitions import defs
-    from pipelines.defs.automation.definitions import correction_sensor, landing_sensor
+
+    landing_sensor, correction_sensor = sensor("landing_sensor"), sensor("correction_sensor")
 
     old = drop(workdir.landing, "2025Q1/loan_balances/贷款.csv", "x\n1\n")
     new = drop(workdir.landing, "2025Q2/loan_balances/贷款.csv", "x\n1\n")

@@ -254,3 +254,89 @@ def test_prints_on_a4_with_page_breaks(loaded: LoadedPage, tmp_path: Path) -> No
     assert boxes and all(
         abs(float(w) - 595.28) < 1 and abs(float(h) - 841.89) < 1 for w, h in boxes
     )
+
+
+def _interval_table(page: object) -> list[dict[str, str]]:
+    return page.eval_on_selector_all(  # type: ignore[attr-defined]
+        "#table-intervals tbody tr",
+        """rows => rows.map(r => ({
+            unit: r.dataset.unit,
+            rank: r.querySelector('td.rank').textContent.trim(),
+            name: r.querySelector('td.unit').textContent.trim(),
+            median: r.querySelector('td.median').textContent.trim(),
+            interval: r.querySelector('td.interval').textContent.trim(),
+            shareRank: r.querySelector('td.share-rank').textContent.trim(),
+            sharePlace: r.querySelector('td.share-place').textContent.trim(),
+        }))""",
+    )
+
+
+def test_rank_interval_chart_is_drawn(loaded: LoadedPage) -> None:
+    page = loaded.page
+    units = page.locator("#table-ranking tbody tr").count()
+    chart = page.locator("#chart-rank-intervals")
+    assert chart.locator("svg.main-svg").count() > 0
+    # Two traces (median with its 5–95 % bar, and the published rank), one point per unit.
+    assert chart.locator("g.trace.scatter").count() == 2
+    assert chart.locator("g.trace.scatter").nth(0).locator("path.point").count() == units
+    assert chart.locator("g.trace.scatter").nth(1).locator("path.point").count() == units
+    assert chart.locator("g.errorbar").count() == units
+    legend = chart.locator("g.legend text").all_text_contents()
+    assert "通报名次" in legend
+    # The interval table follows the ranking: same units, same ranks.
+    ranking = [(r["unit"], r["rank"]) for r in _ranking_table(page)]
+    intervals = [(r["unit"], r["rank"]) for r in _interval_table(page)]
+    assert intervals == ranking
+    for r in _interval_table(page):
+        low, high = (int(x) for x in r["interval"].split("—"))
+        assert low <= int(r["median"]) <= high
+
+
+def test_robustness_sentence_numbers_equal_the_table(loaded: LoadedPage) -> None:
+    page = loaded.page
+    text = page.locator("#robustness-sentence").inner_text()
+    rows = _interval_table(page)
+    leader, share, rank = re.search(r"^(.+?)在(\d+%)的模拟中保持第(\d+)名", text).groups()
+    assert (leader, share, rank) == (rows[0]["name"], rows[0]["shareRank"], rows[0]["rank"])
+    spans = [tuple(int(x) for x in r["interval"].split("—")) for r in rows]
+    overlapping = [
+        (rows[i]["name"], rows[i + 1]["name"])
+        for i in range(len(rows) - 1)
+        if spans[i][0] <= spans[i + 1][1] and spans[i + 1][0] <= spans[i][1]
+    ]
+    match = re.search(r"；(.+?)与(.+?)的名次区间重叠，名次差异不显著", text)
+    if overlapping:
+        assert match is not None and match.groups() == overlapping[0]
+        count = re.search(r"共有(\d+)对单位", text)
+        assert (int(count.group(1)) if count else 1) == len(overlapping)
+    else:
+        assert match is None and "均不重叠" in text
+
+
+def test_list_notes_and_method_appendix(loaded: LoadedPage) -> None:
+    page = loaded.page
+    rows = {r["unit"]: r for r in _interval_table(page)}
+    listed = page.eval_on_selector_all(
+        "#table-red tbody tr[data-unit], #table-black tbody tr[data-unit]",
+        "rows => rows.map(r => r.dataset.unit)",
+    )
+    below = 80  # bulletin.yaml list_place_note_below: 0.8
+    expected = {u for u in listed if int(rows[u]["sharePlace"].rstrip("%")) < below}
+    notes = page.eval_on_selector_all(
+        "#list-notes li", "els => els.map(e => [e.dataset.unit, e.dataset.share])"
+    )
+    assert {u for u, _ in notes} == expected
+    for unit, share in notes:
+        assert share == rows[unit]["sharePlace"]
+    assert "80%" in page.locator("#list-notes").first.inner_text()
+    # The method appendix names the input that moves the ranks most: the table's first row.
+    appendix = page.locator("#appendix").inner_text()
+    assert "名次稳健性分析" in appendix
+    first = page.locator("#table-sensitivity tbody tr").first.locator("td").all_inner_texts()
+    driver, st = re.search(r"对名次影响最大的是(.+?)（总效应指数 ([\d.]+)）", appendix).groups()
+    assert (driver, st) == (first[0], first[2])
+    totals = [
+        float(r.locator("td").nth(2).inner_text())
+        for r in page.locator("#table-sensitivity tbody tr").all()
+    ]
+    assert totals == sorted(totals, reverse=True)

@@ -21,18 +21,27 @@ import pytest
 import yaml
 
 from pipelines.indicators import ensure_scores_schema
+from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
 from pipelines.indicators.scoring import unit_names
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 from pipelines.reports.config import BulletinConfig, ListRules, load_bulletin_config
 from pipelines.reports.content import BulletinContent, build_content
 from pipelines.reports.data import NoScoresError, scored_quarters
-from pipelines.reports.model import RankRow, red_black_lists, submission_deadline
+from pipelines.reports.model import (
+    RankRow,
+    method_change_notes,
+    rank_rows,
+    red_black_lists,
+    submission_deadline,
+)
 from pipelines.scoring import framework_from_dict, score, units_from_registry
+from pipelines.scoring.robustness import RobustnessSettings
 from pipelines.warehouse.store import ensure_schema
 
 QUARTERS = (Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3))
 LATEST = QUARTERS[-1]
+ROBUSTNESS = RobustnessSettings(replications=200, seed=7)
 PWNED_COMMENT = '<script>window.__pwned = "comment"</script>办事窗口太少'
 PWNED_FILE = '<script>window.__pwned="file"</script>贷款_更正版.xlsx'
 PWNED_MESSAGE = "<img src=x onerror=\"window.__pwned='message'\">金额应为非负数"
@@ -126,15 +135,16 @@ def fixture_config(tmp: Path) -> BulletinConfig:
     )
 
 
-def _values() -> pd.DataFrame:
+def _values(quarters: tuple[Quarter, ...] = QUARTERS) -> pd.DataFrame:
     framework = framework_from_dict(FRAMEWORK)
     rng = np.random.default_rng(20250701)
     rows = []
-    for qi, quarter in enumerate(QUARTERS):
+    for qi, quarter in enumerate(quarters):
         for unit, quality in QUALITY.items():
             for leaf in framework.leaves():
                 best, worst = leaf.normalize.params["best"], leaf.normalize.params["worst"]
-                share = float(np.clip(quality[qi] + rng.normal(0, 0.08), 0.02, 0.98))
+                level = quality[qi % len(quality)]
+                share = float(np.clip(level + rng.normal(0, 0.08), 0.02, 0.98))
                 value = worst + (best - worst) * share
                 rows.append(
                     (str(quarter), unit, leaf.code, round(value, 3), int(rng.integers(20, 400)))
@@ -243,7 +253,7 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
         h = f"{source[:4]}{quarter}".ljust(64, "0")
         con.execute(
             "insert into intake.submissions values (?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, "
-            "'accepted', 0, 0, null, null, ?::timestamptz, ?::timestamptz)",
+            "'accepted', 0, 0, null, null, ?::timestamptz, ?::timestamptz, ?)",
             [
                 h,
                 source,
@@ -256,13 +266,15 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
                 100 + i,
                 received,
                 received,
+                "shuju" if source == "approval_cases" else None,  # sent through the portal
             ],
         )
     # loan_balances: a rejected correction (hostile file name and message) and a superseded one.
     rej = f"rej{quarter}".ljust(64, "1")
     con.execute(
         "insert into intake.submissions values (?, 'loan_balances', ?, ?, '/l', '/a', "
-        "?::timestamptz, 10, 50, 'rejected', 3, 2, '/r.html', '/r.csv', ?::timestamptz, null)",
+        "?::timestamptz, 10, 50, 'rejected', 3, 2, '/r.html', '/r.csv', ?::timestamptz, "
+        "null, null)",
         [
             rej,
             str(quarter),
@@ -274,7 +286,7 @@ def _submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
     sup = f"sup{quarter}".ljust(64, "2")
     con.execute(
         "insert into intake.submissions values (?, 'loan_balances', ?, 'old.csv', '/l', '/a', "
-        "?::timestamptz, 10, 50, 'superseded', null, null, null, null, null, null)",
+        "?::timestamptz, 10, 50, 'superseded', null, null, null, null, null, null, null)",
         [sup, str(quarter), f"{end.isoformat()} 08:00:00+08"],
     )
     for row, rule, message in (
@@ -293,8 +305,7 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
     """A warehouse with every table the bulletin reads, for ``quarters`` (10 units each)."""
     framework = framework_from_dict(FRAMEWORK)
     registry = default_registry()
-    values = _values()
-    values = values[values["quarter"].isin([str(q) for q in quarters])]
+    values = _values(quarters)
     result = score(
         framework,
         values.rename(columns={"quarter": "period", "unit_code": "unit"}),
@@ -340,6 +351,17 @@ def make_bulletin_db(path: Path, quarters: tuple[Quarter, ...] = QUARTERS) -> Pa
             target = f"{schema}.{table}" if exists else f"scores.{table}"
             con.execute(f"insert into {target} ({columns}) select {columns} from v_frame")
             con.unregister("v_frame")
+        # How sure each rank is (scores.rank_uncertainty), by the real analysis.
+        for quarter in quarters:
+            result = analyse_quarter(
+                con,
+                framework,
+                quarter,
+                units_from_registry(registry),
+                ROBUSTNESS,
+                load_bulletin_config().rules,
+            )
+            replace_rank_uncertainty(con, quarter, result)
         for i, quarter in enumerate(quarters):
             con.register("v_sat", _satisfaction(quarter, seed=100 + i))
             con.execute("insert into warehouse.satisfaction_responses select * from v_sat")
@@ -384,6 +406,34 @@ def test_rank_changes_follow_previous_quarter(content: BulletinContent) -> None:
     # 南湖区 jumps from a weak Q2 to the top in Q3; 西城区 drops.
     assert by_code["990104"].rank_change >= 3
     assert by_code["990103"].rank_change <= -3
+
+
+def test_same_leaf_set_is_not_flagged(content: BulletinContent) -> None:
+    assert not any(r.method_changed for r in content.rows) and content.method_changes == []
+
+
+def test_rank_change_with_a_different_leaf_set_is_flagged(content: BulletinContent) -> None:
+    # E03_02 had no value (missing → score null) for 南湖区 last quarter, and E04_01 has none
+    # this quarter: its rank and score changes compare different leaf sets.
+    scores = content.data.node_scores
+    unit = "990104"
+    gone = (
+        (scores["quarter"] == str(LATEST.previous()))
+        & (scores["unit_code"] == unit)
+        & (scores["node"] == "E03_02")
+    ) | (
+        (scores["quarter"] == str(LATEST))
+        & (scores["unit_code"] == unit)
+        & (scores["node"] == "E04_01")
+    )
+    data = replace(content.data, node_scores=scores.assign(score=scores["score"].mask(gone)))
+    rows = rank_rows(data, default_registry())
+    flagged = {r.unit_code: r for r in rows if r.method_changed}
+    assert list(flagged) == [unit]
+    assert flagged[unit].leaves_added == ("E03_02",)
+    assert flagged[unit].leaves_dropped == ("E04_01",)
+    (note,) = method_change_notes(rows, content.framework)
+    assert note == "南湖区：新增E03_02 首贷户数；不再计入E04_01 网上可办率"
 
 
 def _row(code: str, rank: int, previous: int | None, score: float = 50.0) -> RankRow:
@@ -486,6 +536,9 @@ def test_data_quality_marks_late_and_rejected(content: BulletinContent) -> None:
     by_source = {q.source: q for q in content.quality}
     assert by_source["utility_connections"].on_time is False
     assert by_source["approval_cases"].on_time is True
+    # The portal's sender of the version in force; unknown for files landed otherwise.
+    assert by_source["approval_cases"].sender == "shuju"
+    assert by_source["utility_connections"].sender is None
     loans = by_source["loan_balances"]
     assert loans.versions == 3 and loans.superseded == 1
     (rejected,) = loans.rejected
@@ -513,4 +566,8 @@ def test_satisfaction_scaled_and_sorted(content: BulletinContent) -> None:
     frame = content.data.satisfaction
     top = frame[frame["department"] == rows[0].department].iloc[0]
     assert rows[0].score == pytest.approx(round(float(top["mean_overall"]) * 20, 2))
+    # The four sub-scores (服务态度, 办事效率, 政策落实, 廉洁自律), on the same 100 scale.
+    assert len(rows[0].sub_scores) == 4
+    assert rows[0].sub_scores[0] == pytest.approx(round(float(top["mean_attitude"]) * 20, 2))
+    assert rows[0].sub_scores[3] == pytest.approx(round(float(top["mean_integrity"]) * 20, 2))
     assert any(c.text == PWNED_COMMENT for c in content.comments)

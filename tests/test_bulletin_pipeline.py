@@ -12,16 +12,22 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 from dagster_duckdb import DuckDBResource
+from demo_defs import asset
 from openpyxl import load_workbook
 
-from pipelines.defs.indicators.assets import indicator_values
-from pipelines.defs.reports.assets import bulletin, workbook
-from pipelines.defs.scoring.assets import indicator_scores, rankings
 from pipelines.env import Workdir
 from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
 from pipelines.quarters import Quarter
 from pipelines.reports import latest_bulletin_paths
 from pipelines.resources import WorkdirResource
+
+indicator_values = asset("indicators", "indicator_values")
+indicator_scores = asset("scoring", "indicator_scores")
+rankings = asset("scoring", "rankings")
+bulletin = asset("reports", "bulletin")
+rank_uncertainty = asset("scoring", "rank_uncertainty")
+workbook = asset("reports", "workbook")
+rectification = asset("rectification", "rectification_tasks")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
 SCALE = 0.05
@@ -49,10 +55,21 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     with DagsterInstance.ephemeral() as instance:
         for quarter in (Q1, Q2):
             results[quarter] = materialize(
-                [indicator_values, indicator_scores, rankings, bulletin, workbook],
+                [
+                    indicator_values,
+                    indicator_scores,
+                    rankings,
+                    rank_uncertainty,
+                    rectification,
+                    bulletin,
+                    workbook,
+                ],
                 partition_key=quarter.partition_key,
                 resources=resources,
                 instance=instance,
+                run_config={
+                    "ops": {"scoring__rank_uncertainty": {"config": {"replications": 200}}}
+                },
                 raise_on_error=True,
             )
     yield {"layout": layout, "results": results}
@@ -130,9 +147,82 @@ def test_real_bulletin_in_chromium(run: dict[str, object], tmp_path: Path) -> No
                 "div.plot", "els => els.filter(e => !e.querySelector('svg.main-svg')).length"
             )
             bars = page.locator("#chart-ranking g.trace.bars g.point path").count()
+            intervals = page.locator("#chart-rank-intervals g.errorbar").count()
+            sentence = page.locator("#robustness-sentence").inner_text()
             page.screenshot(path=str(tmp_path / "real.png"), full_page=True)
         finally:
             context.close()
     assert errors == [] and remote == []
     assert empty == 0 and bars == 10
+    # The pipeline's rank_uncertainty feeds 综合排名's interval chart and sentence.
+    assert intervals == 10
+    assert re.match(r".+在\d+%的模拟中保持第1名；", sentence)
     assert (tmp_path / "real.png").stat().st_size > 50_000
+
+
+# --- 八、整改落实情况 (issue 10) ---------------------------------------------------------------
+
+
+def test_rectification_chapter_in_chromium(run: dict[str, object], tmp_path: Path) -> None:
+    """Chapter 八 lists the tasks the events table says, its chart draws, and the 短板 table
+    names the task of each weak indicator that has one."""
+    from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    layout: Workdir = run["layout"]  # type: ignore[assignment]
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        outcomes = dict(
+            con.execute(
+                "select outcome, count(*) from scores.rectification_events_current "
+                "where quarter = ? group by outcome",
+                [str(Q2)],
+            ).fetchall()
+        )
+        opened = [
+            r[0]
+            for r in con.execute(
+                "select task_id from scores.rectification_tasks where opened_quarter = ? "
+                "order by lead_department, task_id",
+                [str(Q2)],
+            ).fetchall()
+        ]
+    assert outcomes.get("新立", 0) == len(opened) > 0
+    assert sum(v for k, v in outcomes.items() if k != "新立") > 0  # 2025Q1 tasks measured
+    html = layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_季通报.html"
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+        )
+        try:
+            page = context.new_page()
+            page.goto(html.as_uri())
+            page.wait_for_selector("html[data-charts-ready]", timeout=60_000)
+            heading = page.locator("#rectification h2").inner_text()
+            listed = page.locator("#table-rect-opened tbody td.task-id").all_inner_texts()
+            rework = page.locator("#table-rect-rework tbody td.task-id").count()
+            overdue = page.locator("#table-rect-overdue tbody td.task-id").count()
+            chart = page.locator("#chart-rect-on-time svg.main-svg").count()
+            weak_ids = page.locator("#table-weak span.task-id").all_inner_texts()
+            duties = page.locator("#table-rect-duties tbody tr").count()
+        finally:
+            context.close()
+    assert heading == "八、整改落实情况"
+    assert listed == opened
+    assert (rework, overdue) == (outcomes.get("回炉", 0), outcomes.get("逾期", 0))
+    assert chart >= 1
+    assert weak_ids and all(t.startswith("ZG-") for t in weak_ids)
+    assert duties > 0
+    wb = load_workbook(layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_数据表.xlsx")
+    sheet = list(wb["整改台账"].iter_rows(min_row=2, values_only=True))
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        ((history,),) = con.execute(
+            "select count(*) from scores.rectification_events_current where quarter <= ?",
+            [str(Q2)],
+        ).fetchall()
+    assert len(sheet) == history
+    assert {r[7] for r in sheet} == {str(Q1), str(Q2)}

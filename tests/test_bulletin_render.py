@@ -54,7 +54,8 @@ def test_paths_and_names(workdir: Workdir, html: str) -> None:
     assert (folder / f"示例市营商环境评价_{LATEST}_季通报.html").is_file()
     assert (folder / f"示例市营商环境评价_{LATEST}_数据表.xlsx").is_file()
     assert (workdir.reports / "index.html").is_file()
-    assert not list(workdir.reports.rglob("*.tmp")), "atomic writes leave no temp files"
+    leftovers = [*workdir.reports.rglob("*.tmp"), *workdir.reports.rglob(".tmp-*")]
+    assert not leftovers, "atomic writes leave no temp files"
 
 
 def test_plotly_inlined_once_and_nothing_remote(html: str) -> None:
@@ -113,6 +114,14 @@ def test_rejected_versions_show_chinese_rule_names(html: str) -> None:
     assert table is not None
     assert "超出合理范围：2；区划代码不在名录中：1" in table.group(0)
     assert "range：" not in table.group(0) and "region：" not in table.group(0)
+
+
+def test_quality_table_names_the_portal_sender(html: str) -> None:
+    table = re.search(r'<table id="table-quality".*?</table>', html, re.S)
+    assert table is not None
+    rows = dict(re.findall(r'<tr data-source="(\w+)">(.*?)</tr>', table.group(0), re.S))
+    assert "报送人：shuju" in rows["approval_cases"]
+    assert "报送人" not in rows["utility_connections"]
 
 
 def test_written_files_are_world_readable(workdir: Workdir, html: str) -> None:
@@ -213,3 +222,47 @@ def test_cli_builds_one_quarter(
     out = capsys.readouterr().out
     assert "2025年第二季度季通报已生成" in out and str(target) in out
     assert target.is_file()
+
+
+def test_bulletin_workbook_and_summary_carry_one_data_version(
+    workdir: Workdir, config: BulletinConfig, tmp_path: Path
+) -> None:
+    """Issue 16: outputs of one quarter tell whether they come from the same data; a bulletin
+    rewritten from other data next to the old workbook is flagged in the index."""
+    import json
+
+    from openpyxl import load_workbook
+
+    from pipelines.reports.build import write_bulletin_html
+    from pipelines.reports.content import build_content
+    from pipelines.reports.render import index_entries, render_index
+
+    out = tmp_path / "reports"
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        paths = build_bulletin(con, LATEST, out, config=config, generated_at=T1)
+        content = build_content(con, LATEST, config=config)
+    folder = out / str(LATEST)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    version = summary["data_version"]
+    assert re.fullmatch(r"[0-9a-f]{12}", version)
+    assert summary["workbook_data_version"] == version
+    assert f'<span id="data-version">{version}</span>' in paths.html.read_text(encoding="utf-8")
+    assert paths.workbook is not None
+    about = load_workbook(paths.workbook)["说明"]
+    assert [row[1] for row in about.iter_rows(values_only=True) if row[0] == "数据版本"] == [
+        version
+    ]
+    (entry,) = index_entries(out)
+    assert entry.consistent
+
+    # New data for the bulletin only (the run died before the workbook): readers can tell.
+    changed = replace(content, narrative=[*content.narrative, "新的一句"])
+    assert changed.data_version != version
+    write_bulletin_html(changed, out, T2)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["data_version"] == changed.data_version
+    assert summary["workbook_data_version"] == version
+    (entry,) = index_entries(out)
+    assert not entry.consistent
+    index = render_index(out, "示例市", True, T2).read_text(encoding="utf-8")
+    assert "与通报不是同一批数据" in index

@@ -14,10 +14,19 @@ from collections.abc import Iterable
 import dagster as dg
 import pytest
 
-from pipelines.contracts import SOURCES
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.env import DUCKDB_POOL, PROJECT_ROOT, Workdir
 
-STAGE_GROUPS = {"intake", "validation", "warehouse", "indicators", "scoring", "reports"}
+STAGE_GROUPS = {
+    "intake",
+    "validation",
+    "warehouse",
+    "indicators",
+    "scoring",
+    "rectification",
+    "reports",
+    "annual",
+}
 SOURCE_STAGES = ("intake", "staging", "warehouse")
 
 
@@ -97,7 +106,11 @@ def test_refresh_job_selects_its_source_chain_and_downstream(
     job = defs.resolve_job_def(f"refresh_{source}")
     selected = set(job.asset_layer.selected_asset_keys)
 
-    assert selected == downstream_closure([dg.AssetKey(["intake", source])], specs)
+    # Everything downstream except the annual evaluation (yearly partitions, its own job).
+    annual = {spec.key for spec in specs if spec.group_name == "annual"}
+    assert annual
+    closure = downstream_closure([dg.AssetKey(["intake", source])], specs)
+    assert selected == closure - annual
     assert {dg.AssetKey([stage, source]) for stage in SOURCE_STAGES} <= selected
     others = {
         dg.AssetKey([stage, other])
@@ -107,3 +120,32 @@ def test_refresh_job_selects_its_source_chain_and_downstream(
     }
     assert selected.isdisjoint(others)
     assert job.partitions_def is not None
+
+
+def test_annual_job_and_january_schedule(defs: dg.Definitions) -> None:
+    job = defs.resolve_job_def("annual_reporting")
+    assert set(job.asset_layer.selected_asset_keys) == {
+        dg.AssetKey(["annual", "annual_rankings"]),
+        dg.AssetKey(["annual", "annual_report"]),
+    }
+    assert job.partitions_def is not None
+    assert job.partitions_def.get_partition_keys()[0] == "2024"
+    pipeline = defs.resolve_job_def("quarterly_pipeline")
+    assert dg.AssetKey(["annual", "annual_rankings"]) not in set(
+        pipeline.asset_layer.selected_asset_keys
+    )
+    schedule = defs.resolve_schedule_def("annual_reporting_schedule")
+    assert schedule.cron_schedule.split()[3] == "1"  # January
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2025, 1, 11, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
+    from demo_defs import schedule as demo_schedule
+
+    annual_schedule = demo_schedule("annual_reporting_schedule")
+
+    assert annual_schedule(context).partition_key == "2024"
+    assert schedule.cron_schedule == "0 8 11 1 *"  # the day after the Q4 bulletin

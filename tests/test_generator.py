@@ -19,7 +19,9 @@ import pytest
 from openpyxl import load_workbook
 
 from pipelines.cli import main
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract
+from pipelines.demo import DEMO_QUARTERS
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.credit_code import credit_code_check_digit, is_valid_credit_code
 from pipelines.demo.faults import FAULT_SOURCES, FaultError, FaultSpec
 from pipelines.demo.generator import (
@@ -33,7 +35,7 @@ from pipelines.demo.generator import (
     write_demo_correction,
     write_submission,
 )
-from pipelines.quarters import DEMO_QUARTERS, Quarter
+from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 
 Q = Quarter(2025, 2)
@@ -186,7 +188,10 @@ def test_utility_connections_valid() -> None:
     assert df.loc[~power, "capacity_kw"].isna().all()
     assert (df["connection_fee_yuan"] >= 0).all()
     small_lv = (df["customer_class"] == "低压") & (df["capacity_kw"] <= 100)
-    assert (df.loc[small_lv, "connection_fee_yuan"] == 0).all()
+    # ≤ 100 kW 低压 connect at zero cost, except a few policy lapses in the weaker units
+    # (E04_06 零费用接入率 measures them).
+    free = df.loc[small_lv, "connection_fee_yuan"] == 0
+    assert 0.85 <= free.mean() < 1.0
     assert (df.loc[df["customer_class"] == "高压", "connection_fee_yuan"] > 0).all()
     days = (connected - applied).dt.total_seconds() / 86400
     kind = df["utility_type"] + df["customer_class"]
@@ -326,7 +331,7 @@ def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
     files = generate_landing(tmp_path / "a", scale=0.02, quarters=quarters)
     generate_landing(tmp_path / "b", scale=0.02, quarters=quarters)
     assert _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
-    assert len(files) == 8 and all(isinstance(f, GeneratedFile) for f in files)
+    assert len(files) == 14 and all(isinstance(f, GeneratedFile) for f in files)
     readme = (tmp_path / "a" / "README_示例数据.txt").read_text(encoding="utf-8")
     assert "示例数据" in readme and "示例市" in readme
     for f in files:
@@ -335,7 +340,7 @@ def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
         assert 0 < (received.date() - f.quarter.end).days <= 15
     # Rerun with another seed in the same folder: files replaced, nothing stale left.
     generate_landing(tmp_path / "a", seed=1, scale=0.02, quarters=quarters)
-    assert len([p for p in (tmp_path / "a").rglob("*") if p.is_file()]) == 9
+    assert len([p for p in (tmp_path / "a").rglob("*") if p.is_file()]) == 15
 
 
 def test_demo_correction_is_later_and_bad(tmp_path: Path) -> None:
@@ -362,7 +367,8 @@ def test_demo_correction_is_later_and_bad(tmp_path: Path) -> None:
 
 
 def _changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[int]:
-    a, b = before.astype(object).to_numpy(), after.astype(object).to_numpy()
+    # pd.NA (empty optional integers) compares as NA: make every missing value NaN first.
+    a, b = (f.astype(object).where(f.notna(), np.nan).to_numpy() for f in (before, after))
     differ = (a != b) & ~(pd.isna(a) & pd.isna(b))
     return np.flatnonzero(differ.any(axis=1)).tolist()
 
@@ -488,13 +494,13 @@ def test_cli_writes_landing_tree(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["generate", "--out", str(out), "--scale", "0.01", "--seed", "5"]) == 0
     files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     data = [p for p in files if p.name != "README_示例数据.txt"]
-    assert len(data) == len(DEMO_QUARTERS) * len(SOURCES) == 24
+    assert len(data) == len(DEMO_QUARTERS) * len(SOURCES) == 42
     assert {(p.parts[0], p.parts[1]) for p in data} == {
         (str(q), s) for q in DEMO_QUARTERS for s in SOURCES
     }
     assert all(len(p.parts) == 3 for p in data)
     printed = capsys.readouterr().out
-    assert re.search(rf"已生成 24 个报送文件，共 \d+ 行 → {re.escape(str(out))}", printed)
+    assert re.search(rf"已生成 42 个报送文件，共 \d+ 行 → {re.escape(str(out))}", printed)
 
 
 def test_cli_fault_and_correction(tmp_path: Path) -> None:

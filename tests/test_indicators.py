@@ -7,6 +7,7 @@ Day holiday, 09-29 (Sun) and 10-12 (Sat) make-up workdays, 2025-01-01 holiday.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import duckdb
@@ -24,7 +25,12 @@ from pipelines.indicators import (
     refresh_indicator_values,
     run_indicator,
 )
-from pipelines.indicators.compute import used_parameters
+from pipelines.indicators.compute import (
+    leaf_parameters,
+    shared_view_names,
+    source_tables,
+    used_parameters,
+)
 from pipelines.indicators.store import read_partition
 from pipelines.quarters import Quarter
 from pipelines.scoring import Node
@@ -45,6 +51,9 @@ APPROVAL = [
     ("a3", U1, "工程建设项目审批", "2024-11-01 09:00", "2024-11-29 10:00", 30, 8, 2, 5, False),
     ("a4", U1, "不动产登记", "2024-12-30 09:00", "2025-01-02 10:00", 1, 5, 1, 3, True),  # 2
     ("a5", U1, "其他政务服务", "2024-12-06 16:00", "2024-12-09 09:00", 5, 3, 3, 2, False),  # 1
+    ("a6", U1, "其他政务服务", "2024-11-12 09:00", "2024-11-12 11:00", 1, 5, 0, 2, True),  # 0
+    ("a7", U1, "其他政务服务", "2024-10-15 09:00", "2024-10-15 17:00", 1, 4, 1, 2, True),  # 0
+    ("a8", U1, "其他政务服务", "2024-11-18 09:00", "2024-11-29 10:00", 5, 2, 0, 3, True),  # 9
     ("b1", U2, "企业开办", "2024-10-12 09:00", "2024-10-14 10:00", 1, 3, 0, 2, True),  # 1 (调休)
     ("b2", U2, "不动产登记", "2024-11-04 09:00", "2024-11-04 16:00", 1, 4, 0, 3, True),  # 0
 ]
@@ -53,6 +62,7 @@ UTILITY = [
     ("c1", U1, "电力", "高压", "2024-09-27 10:00", "2024-10-18 10:00", 3, 50000.0, 500.0),  # 12
     ("c2", U1, "电力", "高压", "2024-11-01 10:00", "2024-11-15 10:00", 4, 30000.0, 1000.0),  # 10
     ("c3", U1, "电力", "低压", "2024-11-05 10:00", "2024-11-06 10:00", 2, 0.0, 50.0),  # 1
+    ("c6", U1, "电力", "低压", "2024-11-20 10:00", "2024-11-21 10:00", 3, 1200.0, 100.0),  # 1
     ("c4", U1, "用水", "非居民", "2024-11-11 10:00", "2024-11-14 10:00", 2, 2000.0, None),  # 3
     ("c5", U1, "用气", "非居民", "2024-12-02 10:00", "2024-12-06 10:00", 3, 0.0, None),  # 4
     ("d1", U2, "电力", "低压", "2024-12-30 10:00", "2025-01-02 10:00", 2, 0.0, 80.0),  # 2
@@ -70,15 +80,19 @@ LOANS = [
     ("2024Q4", U2, "2024-11", 200.0, 30.0, 20.5, 5.0),
     ("2024Q4", U2, "2024-12", 200.0, 30.0, 20.0, 5.3),
 ]
-# response id, unit, overall satisfaction (None = not answered)
+# response id, unit, overall satisfaction (None = not answered), firm, rated department.
+# U1: firm A files three questionnaires on 市数据局 (5, 5, 5) and one on 市市场监管局 (3), firm
+# B one on 市数据局 (1): per (firm, department) 5, 3, 1 → one voice each, mean 3 (an unweighted
+# mean would give 3.8). U2: firm C twice on 市数据局 (5, 4) → 4.5; firm D did not answer.
 SATISFACTION = [
-    ("s1", U1, 5),
-    ("s2", U1, 4),
-    ("s3", U1, 2),
-    ("s4", U1, 1),
-    ("s5", U2, 5),
-    ("s6", U2, 5),
-    ("s7", U2, None),
+    ("s1", U1, 5, "A", "市数据局"),
+    ("s2", U1, 5, "A", "市数据局"),
+    ("s3", U1, 5, "A", "市数据局"),
+    ("s4", U1, 3, "A", "市市场监管局"),
+    ("s8", U1, 1, "B", "市数据局"),
+    ("s5", U2, 5, "C", "市数据局"),
+    ("s6", U2, 4, "C", "市数据局"),
+    ("s7", U2, None, "D", "市数据局"),
 ]
 
 # leaf → {unit: (value, n_cases)}; a unit absent from the dict must have no row (missing).
@@ -92,22 +106,29 @@ EXPECTED: dict[str, dict[str, tuple[float, int]]] = {
     "E03_01": {U1: (2.0, 1), U2: (0.0, 1)},
     "E03_02": {U1: (5.0, 1), U2: (4.0, 1)},
     "E04_01": {U1: (11.0, 2)},
-    "E04_02": {U1: (1.0, 1), U2: (2.0, 1)},
-    "E04_03": {U1: (3.0, 3), U2: (2.0, 1)},
+    "E04_02": {U1: (1.0, 2), U2: (2.0, 1)},  # c3 1, c6 1; d1 2
+    "E04_03": {U1: (3.5, 2)},  # 高压 only: c1 3, c2 4
     "E04_04": {U1: (80000 / 1500, 2)},
+    "E04_05": {U1: (2.5, 2), U2: (2.0, 1)},  # 低压: c3 2, c6 3; d1 2
+    "E04_06": {U1: (50.0, 2), U2: (100.0, 1)},  # ≤ 100 kW: c3 free, c6 1,200 元; d1 free
     "E05_01": {U1: (3.0, 1), U2: (0.0, 1)},
     "E05_02": {U1: (4.0, 1)},
-    "E05_03": {U1: (1000.0, 2), U2: (1000.0, 1)},
+    "E05_03": {U1: (2000.0, 1), U2: (1000.0, 1)},  # water only: c4; d2
+    "E05_04": {U1: (0.0, 1)},  # gas only: c5
     "E06_01": {U1: (10.0, 2)},
     "E06_02": {U1: (20.0, 1), U2: (15.0, 1)},
     "E06_03": {U1: (10.0, 2), U2: (-20.0, 2)},
     "E06_04": {U1: (4.2, 3), U2: (5.1, 3)},
-    "E07_01": {U1: (40.0, 5), U2: (100.0, 2)},
-    "E07_02": {U1: (60.0, 5), U2: (100.0, 2)},
-    "E07_03": {U1: (80.0, 5), U2: (100.0, 2)},
-    "E07_04": {U1: (4.4, 5), U2: (3.5, 2)},
-    "E08_01": {U1: (60.0, 4), U2: (100.0, 2)},
-    "E08_02": {U1: (50.0, 4), U2: (0.0, 2)},
+    # E07: 其他政务服务 only (a5–a8 of U1; U2 has none): online F T T T, visits 3 0 1 0,
+    # workdays 1 0 0 9 against promised 5 1 1 5, materials 3 5 4 2.
+    "E07_01": {U1: (75.0, 4)},
+    "E07_02": {U1: (75.0, 4)},
+    "E07_03": {U1: (75.0, 4)},
+    "E07_04": {U1: (3.5, 4)},
+    "E07_05": {U1: (50.0, 4)},  # 即办: a6, a7
+    "E07_06": {U1: (50.0, 4)},  # 一次不用跑: a6, a8
+    "E08_01": {U1: (60.0, 5), U2: (90.0, 2)},  # 20 × mean(5, 3, 1); 20 × 4.5
+    "E08_02": {U1: (100.0 / 3, 5), U2: (100.0, 2)},  # ≥ 4: (A, 数据局) only of three pairs
 }
 
 
@@ -189,9 +210,9 @@ def build_warehouse(con: duckdb.DuckDBPyConnection) -> None:
                 "submission_hash": "h-satisfaction",
                 "source_row": i + 2,
                 "response_id": r[0],
-                "credit_code": "91990102MA0000000X",
+                "credit_code": f"91990102MA000000{r[3]}X",
                 "region_code": r[1],
-                "rated_dept": "市数据局",
+                "rated_dept": r[4],
                 "submitted_at": ts("2024-11-20 10:00"),
                 "score_overall": r[2],
             }
@@ -219,7 +240,11 @@ def framework():
 
 
 def test_every_leaf_has_an_expectation(framework) -> None:
-    assert sorted(framework.leaf_codes) == sorted(EXPECTED)
+    from test_indicators_firm_sources import EXPECTED as FIRM_SOURCES
+
+    assert sorted(framework.leaf_codes) == sorted(
+        set(EXPECTED) | {code for code, _quarter in FIRM_SOURCES}
+    )
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))
@@ -296,7 +321,7 @@ def test_lineage_names_the_partitions_read(con, framework) -> None:
         [str(Q), U1],
     ).fetchall()
     assert inputs == [
-        ("E01_01", "approval_cases", "2024Q4", U1, "h-approval", 5),
+        ("E01_01", "approval_cases", "2024Q4", U1, "h-approval", 8),
         ("E06_01", "loan_balances", "2023Q4", U1, "h-loans-2023Q4", 1),
         ("E06_01", "loan_balances", "2024Q4", U1, "h-loans-2024Q4", 3),
     ]
@@ -317,6 +342,7 @@ def test_quarter_parameters() -> None:
         "quarter": "2025Q1",
         "previous_quarter": "2024Q4",
         "year_ago_quarter": "2024Q1",
+        "year_start_quarter": "2025Q1",
     }
 
 
@@ -361,3 +387,136 @@ def test_compute_all_leaves_long_format(con, framework) -> None:
     assert list(values.columns) == ["unit_code", "indicator", "value", "n_cases"]
     assert not values.duplicated(["unit_code", "indicator"]).any()
     assert values["value"].notna().all()
+
+
+def test_shared_layer_has_one_view_per_source(con) -> None:
+    """The four case sources the duration leaves read have a view; the views exist only for
+    enabled sources (the firm-level sources' leaves read the warehouse directly)."""
+    expected = ["approval_cases", "loan_balances", "satisfaction_responses", "utility_connections"]
+    assert shared_view_names() == expected
+    assert shared_view_names(["approval_cases", "inspections"]) == ["approval_cases"]
+    views = con.execute(
+        "select view_name from duckdb_views() where schema_name = 'shared' order by view_name"
+    ).fetchall()
+    assert [v for (v,) in views] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "tables"),
+    [
+        ("select * from shared.loan_balances", ["loan_balances"]),
+        ("-- shared.approval_cases\nselect * from warehouse.loan_balances", ["loan_balances"]),
+        (
+            "select * from shared.utility_connections, warehouse.approval_cases, "
+            "shared.approval_cases",
+            ["utility_connections", "approval_cases"],
+        ),
+    ],
+)
+def test_lineage_follows_shared_views(text: str, tables: list[str]) -> None:
+    assert source_tables(text) == tables
+
+
+def _approval_only(rows: list[dict[str, object]]) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    ensure_scores_schema(connection)
+    base = {"quarter": str(Q), "submission_hash": "h", "region_code": U1}
+    frame = pd.DataFrame([{**base, "source_row": i + 2, **r} for i, r in enumerate(rows)])
+    _insert(connection, "approval_cases", frame.astype({"suspended_days": "Int64"}))
+    prepare_calendar(connection, Q)
+    return connection
+
+
+def test_suspended_time_is_subtracted(framework) -> None:
+    # 2024-11-01 (Fri) → 2024-11-29 (Fri): 20 working days elapsed. Case x1: 6 of them were
+    # 公示/专家评审 → 14 net, within a promised 15 (late if gross); x2: no 特殊环节 (empty = 0)
+    # → 20, late; x3: 特殊环节 longer than the case (a data slip) → 0, on time.
+    construction = {"category": "工程建设项目审批", "promised_limit_days": 15}
+    nov = {"accepted_at": ts("2024-11-01 09:00"), "completed_at": ts("2024-11-29 10:00")}
+    con = _approval_only(
+        [
+            {"case_id": "x1", **construction, **nov, "suspended_days": 6},
+            {"case_id": "x2", **construction, **nov, "suspended_days": None},
+            {"case_id": "x3", **construction, **nov, "suspended_days": 25},
+        ]
+    )
+    days = run_indicator(con, framework.node("E02_01"), Q).iloc[0]
+    assert days["value"] == pytest.approx((14 + 20 + 0) / 3) and days["n_cases"] == 3
+    on_time = run_indicator(con, framework.node("E02_02"), Q).iloc[0]
+    assert on_time["value"] == pytest.approx(200 / 3) and on_time["n_cases"] == 3
+    view = con.execute(
+        "select case_id, elapsed_workdays, suspended_days, workdays, on_time "
+        "from shared.approval_cases order by case_id"
+    ).fetchall()
+    assert view == [("x1", 20, 6, 14, True), ("x2", 20, 0, 20, False), ("x3", 20, 25, 0, True)]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "expected"),
+    [
+        ((1.0, 1.0, 2.0), (4.0 * 1 + 4.2 * 1 + 4.4 * 2) / 4),  # weighted: 4.25
+        ((1.0, None, 2.0), (4.0 + 4.2 + 4.4) / 3),  # an amount missing: plain mean 4.2
+        ((None, None, None), (4.0 + 4.2 + 4.4) / 3),  # column not filled: plain mean
+        ((0.0, 0.0, 0.0), (4.0 + 4.2 + 4.4) / 3),  # no new lending to weight by
+    ],
+)
+def test_sme_rate_weighted_by_new_lending(framework, amounts, expected: float) -> None:
+    connection = duckdb.connect()
+    ensure_scores_schema(connection)
+    rows = [
+        {
+            "quarter": str(Q),
+            "submission_hash": "h",
+            "source_row": i + 2,
+            "region_code": U1,
+            "stat_month": month,
+            "inclusive_sme_rate_pct": rate,
+            "new_sme_loans_100m": amount,
+        }
+        for i, (month, rate, amount) in enumerate(
+            zip(("2024-10", "2024-11", "2024-12"), (4.0, 4.2, 4.4), amounts, strict=True)
+        )
+    ]
+    _insert(connection, "loan_balances", pd.DataFrame(rows).astype({"new_sme_loans_100m": float}))
+    prepare_calendar(connection, Q)
+    (row,) = run_indicator(connection, framework.node("E06_04"), Q).itertuples()
+    assert row.value == pytest.approx(expected) and row.n_cases == 3
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ((), {U1: 0.5, U2: 1.0}),  # default 0: a1 1 wd, a2 same day 0 → 0.5; b1 1 wd
+        ((("same_day_workdays", 0.5),), {U1: 0.75, U2: 1.0}),  # a2 counts 0.5 → (1 + 0.5) / 2
+        ((("same_day_workdays", 1.0),), {U1: 1.0, U2: 1.0}),
+    ],
+)
+def test_same_day_convention_is_a_leaf_setting(con, framework, setting, expected) -> None:
+    node = dataclasses.replace(framework.node("E01_01"), sql_parameters=setting)
+    frame = run_indicator(con, node, Q)
+    assert dict(zip(frame["unit_code"], frame["value"], strict=True)) == pytest.approx(expected)
+    assert frame["n_cases"].tolist() == [2, 1]
+
+
+def test_unknown_leaf_setting_is_a_clear_error(con, framework) -> None:
+    node = dataclasses.replace(framework.node("E01_01"), sql_parameters=(("same_day", 0.5),))
+    with pytest.raises(IndicatorSqlError, match="未知设置 same_day"):
+        run_indicator(con, node, Q)
+
+
+def test_sql_parameters_are_read_from_the_framework() -> None:
+    from pipelines.scoring.framework import framework_from_dict
+
+    leaf = {
+        "code": "A01_01",
+        "name": "用时",
+        "sql": "indicators/e01_01_startup_days.sql",
+        "direction": "lower_is_better",
+        "normalize": {"method": "frontier", "best": 0, "worst": 1},
+        "sql_parameters": {"same_day_workdays": 0.5},
+    }
+    first = {"code": "A01", "name": "甲", "children": [leaf]}
+    doc = {"name": "测试", "code": "T", "indicators": [first]}
+    node = framework_from_dict(doc).node("A01_01")
+    assert node.sql_parameters == (("same_day_workdays", 0.5),)
+    assert leaf_parameters(node) == {"same_day_workdays": 0.5}

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey
 
-from pipelines.contracts import SOURCES
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.generator import generate_source_frame, inject_fault, write_submission
 from pipelines.env import Workdir
 from pipelines.intake.archive import file_sha256
@@ -26,6 +26,9 @@ FORMATS = {
     "utility_connections": "xlsx",
     "loan_balances": "csv-gbk",
     "satisfaction_responses": "csv-utf8",
+    "enterprise_requests": "csv-utf8-bom",
+    "inspections": "xlsx",
+    "policy_payouts": "csv-gbk",
 }
 
 
@@ -94,7 +97,7 @@ def test_quarters_load_and_bad_resubmission_keeps_previous_version(
         [file_sha256(bad_path)],
     )[0]
     assert status == "rejected"
-    report = pd.read_csv(report_csv, encoding="utf-8-sig", dtype=str)
+    report = pd.read_csv(workdir.root / report_csv, encoding="utf-8-sig", dtype=str)
     assert set(report["行号"].astype(int)) >= {p + 2 for p in bad_positions}
     assert (report["列名"] == "接通时间").any()
 

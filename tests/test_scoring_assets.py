@@ -10,15 +10,8 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 from dagster_duckdb import DuckDBResource
+from demo_defs import asset, check
 
-from pipelines.defs.indicators.assets import every_indicator_has_values, indicator_values
-from pipelines.defs.scoring.assets import (
-    every_unit_has_total,
-    indicator_scores,
-    rankings,
-    ranks_follow_scores,
-    scores_within_range,
-)
 from pipelines.env import Workdir
 from pipelines.indicators import (
     ensure_scores_schema,
@@ -33,6 +26,16 @@ from pipelines.quarters import Quarter
 from pipelines.scoring import Units, units_from_registry
 from pipelines.workdays import work_calendar
 
+indicator_values = asset("indicators", "indicator_values")
+indicator_scores = asset("scoring", "indicator_scores")
+rankings = asset("scoring", "rankings")
+every_indicator_has_values = check("every_indicator_has_values")
+scores_within_range = check("scores_within_range")
+every_unit_has_total = check("every_unit_has_total")
+ranks_follow_scores = check("ranks_follow_scores")
+rank_uncertainty = asset("scoring", "rank_uncertainty")
+nominal_equals_rankings = check("nominal_equals_rankings")
+
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
 SCALE = 0.1
 ASSETS = [
@@ -43,7 +46,10 @@ ASSETS = [
     scores_within_range,
     every_unit_has_total,
     ranks_follow_scores,
+    rank_uncertainty,
+    nominal_equals_rankings,
 ]
+ROBUSTNESS_RUN = {"ops": {"scoring__rank_uncertainty": {"config": {"replications": 200}}}}
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +75,7 @@ def pipeline_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                 partition_key=quarter.partition_key,
                 resources=resources,
                 instance=instance,
+                run_config=ROBUSTNESS_RUN,
                 raise_on_error=True,
             )
     yield {"path": str(layout.warehouse), "results": results}
@@ -87,6 +94,7 @@ def test_runs_succeed_and_checks_pass(pipeline_db) -> None:
         assert checks["scores_within_range"].passed
         assert checks["every_unit_has_total"].passed
         assert checks["ranks_follow_scores"].passed
+        assert checks["nominal_equals_rankings"].passed
         mats = {m.asset_key: m for m in result.get_asset_materialization_events()}
         meta = mats[AssetKey(["indicators", "indicator_values"])].materialization.metadata
         assert meta["dagster/row_count"].value > 0
@@ -175,11 +183,22 @@ def test_trace_total_to_warehouse_rows(pipeline_db) -> None:
     assert row["n_cases"] == len(startups)
     assert row["value"] == pytest.approx(durations.mean(), rel=1e-12)
 
-    # Leaf E07_03 (按承诺时限办结率) from the same rows.
-    on_time = _workdays(cases, "accepted_at", "completed_at") <= cases["promised_limit_days"]
+    # Leaf E07_03 (按承诺时限办结率) from the same rows: 其他政务服务 only.
+    other = cases[cases["category"] == "其他政务服务"]
+    on_time = _workdays(other, "accepted_at", "completed_at") <= other["promised_limit_days"]
     stored = trace[trace["indicator"] == "E07_03"].iloc[0]
     assert stored["value"] == pytest.approx(100 * on_time.mean(), rel=1e-12)
-    assert stored["n_cases"] == len(cases)
+    assert stored["n_cases"] == len(other)
+
+    # Leaf E02_02 (工程建设项目按承诺时限办结率): net of 特殊环节用时 (empty = 0).
+    building = cases[cases["category"] == "工程建设项目审批"]
+    suspended = building["suspended_days"].fillna(0)
+    assert (suspended > 0).any()  # the demo fills it for 工程建设项目审批
+    net = (_workdays(building, "accepted_at", "completed_at") - suspended).clip(lower=0)
+    stored = trace[trace["indicator"] == "E02_02"].iloc[0]
+    assert stored["value"] == pytest.approx(
+        100 * (net <= building["promised_limit_days"]).mean(), rel=1e-12
+    )
 
     # Leaf E06_03 (普惠小微环比增速) reads two loan partitions, each named by its hash.
     growth = trace[trace["indicator"] == "E06_03"].sort_values("input_quarter")
@@ -243,3 +262,24 @@ def test_ties_share_the_best_rank(tmp_path) -> None:
         if better_tied
         else {"990102": 2, "990103": 2, "990104": 1}
     )
+
+
+def test_rank_uncertainty_stored_per_quarter(pipeline_db) -> None:
+    path = pipeline_db["path"]
+    table = read(path, "select * from scores.rank_uncertainty where quarter = ?", [str(Q2)])
+    ranking = read(path, "select * from scores.rankings where quarter = ?", [str(Q2)])
+    merged = table.merge(ranking, on="unit_code")
+    assert len(merged) == len(ranking) == len(units_from_registry().units)
+    assert (merged["nominal_rank"] == merged["rank"]).all()
+    assert np.allclose(merged["nominal_score"], merged["total_score"])
+    assert (merged["rank_p05"] <= merged["median_rank"]).all()
+    assert (merged["median_rank"] <= merged["rank_p95"]).all()
+    assert merged["share_nominal_rank"].between(0, 1).all()
+    assert (table["replications"] == 200).all()
+    sens = read(path, "select * from scores.rank_sensitivity where quarter = ?", [str(Q2)])
+    assert set(sens["output"]) == {*ranking["unit_code"], "mean_abs_rank_shift"}
+    assert {"weights_level1", "normalisation", "aggregation"} <= set(sens["factor"])
+    # A second run replaces the partition (no duplicate keys, same seed → same result).
+    mats = pipeline_db["results"]["2025Q2"].get_asset_materialization_events()
+    meta = {m.asset_key: m for m in mats}[AssetKey(["scoring", "rank_uncertainty"])]
+    assert meta.materialization.metadata["replications"].value == 200

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.scoring import framework_from_dict, score
 from pipelines.scoring.aggregate import weighted_mean
+from pipelines.scoring.normalize import period_positions
 
 
 def one_leaf(
@@ -195,6 +196,31 @@ class TestFrontierObserved:
         assert got.loc[("P2", "U3"), "score"] == pytest.approx((30 - 10) / 50 * 100)
         assert got.loc[("P3", "U5"), "score"] == pytest.approx(0)
         assert got.loc[("P3", "U5"), "best"] == 60 and got.loc[("P3", "U5"), "worst"] == 15
+
+    def test_window_counts_calendar_quarters_not_quarters_with_data(self) -> None:
+        # Window 2 at 2025Q2 = {2025Q1, 2025Q2}. 2024Q3 has data but lies outside, even though
+        # 2024Q4 and 2025Q1 have none (a window over quarters with data would reach it).
+        fw = one_leaf({"method": "frontier_observed", "window": 2, "worst_percentile": 0})
+        history = pd.DataFrame(
+            {"period": ["2024Q3"], "unit": ["U1"], "indicator": "X", "value": [1000.0]}
+        )
+        got = leaf_scores(fw, [20, 40], periods=["2025Q2"] * 2, history=history)
+        assert got["best"].tolist() == [40, 40] and got["worst"].tolist() == [20, 20]
+        assert got["score"].tolist() == pytest.approx([0, 100])
+        wide = one_leaf({"method": "frontier_observed", "window": 4, "worst_percentile": 0})
+        got = leaf_scores(wide, [20, 40], periods=["2025Q2"] * 2, history=history)
+        assert got["best"].tolist() == [1000, 1000]  # 2024Q3 is within 4 calendar quarters
+
+    @pytest.mark.parametrize(
+        ("periods", "expected"),
+        [
+            (["2024Q3", "2025Q2"], {"2024Q3": 8098, "2025Q2": 8101}),
+            ([2023, 2025], {2023: 2023, 2025: 2025}),
+            (["P1", "P3"], {"P1": 0, "P3": 1}),
+        ],
+    )
+    def test_period_positions(self, periods: list[object], expected: dict) -> None:
+        assert period_positions(periods) == expected
 
     def test_worst_percentile_lower_is_better(self) -> None:
         fw = one_leaf({"method": "frontier_observed", "worst_percentile": 25}, "lower_is_better")

@@ -12,7 +12,8 @@ import pytest
 from fixtures_validation import QUARTER, good_table, triples, write_csv
 
 from pipelines.cli import main
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.validation import ValidationError, ValidationResult, validate_file
 from pipelines.validation.report import write_rejection_report
 from pipelines.validation.template import write_template
@@ -342,15 +343,15 @@ def test_template_department_list_and_default_name(
     wb = load_workbook(path)
     data = wb["数据"]
     by_col = _lists(data)
-    assert set(by_col) == {"B", "C", "E", "M"}  # 区划代码, 事项类别, 受理部门, 是否网办
-    assert by_col["M"] == '"是,否"'
+    assert set(by_col) == {"B", "C", "E", "N"}  # 区划代码, 事项类别, 受理部门, 是否网办
+    assert by_col["N"] == '"是,否"'
     dept_formula = by_col["E"]
     if dept_formula.startswith('"'):
         names = dept_formula.strip('"').split(",")
     else:  # a range on the hidden options sheet
         sheet, cells = dept_formula.split("!")
         names = [c.value for row in wb[sheet.strip("'")][cells.replace("$", "")] for c in row]
-    assert "市数据局" in names and "国网示例供电公司" in names and len(names) == 27
+    assert "市数据局" in names and "国网示例供电公司" in names and len(names) == 32
 
 
 @pytest.mark.parametrize("source", SOURCES)

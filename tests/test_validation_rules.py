@@ -19,7 +19,8 @@ from fixtures_validation import (
     write_xlsx,
 )
 
-from pipelines.contracts import SOURCES, UnknownSourceError
+from pipelines.contracts import UnknownSourceError
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.validation import check_submission, parse_submission, validate_file
 
 Table = tuple[list[str], list[list[str]]]
@@ -307,6 +308,189 @@ CASES: list[tuple[str, str, Mutation, set[tuple[int | None, str | None, str]]]] 
         cell(3, "评价部门", "某某局"),
         {(3, "评价部门", "department")},
     ),
+    (
+        "suspended_negative",
+        "approval_cases",
+        cell(3, "特殊环节用时(工作日)", "-1"),
+        {(3, "特殊环节用时(工作日)", "range")},
+    ),
+    # --- enterprise_requests ---
+    ("req_required", "enterprise_requests", cell(2, "企业名称", ""), {(2, "企业名称", "required")}),
+    (
+        "req_unique",
+        "enterprise_requests",
+        cell(4, "工单编号", "GD-0001"),
+        {(2, "工单编号", "unique"), (4, "工单编号", "unique")},
+    ),
+    ("req_channel", "enterprise_requests", cell(3, "诉求渠道", "微信"), {(3, "诉求渠道", "enum")}),
+    ("req_category", "enterprise_requests", cell(2, "诉求类别", "投诉"), {(2, "诉求类别", "enum")}),
+    (
+        "req_follow_up",
+        "enterprise_requests",
+        cell(4, "回访结果", "一般"),
+        {(4, "回访结果", "enum")},
+    ),
+    (
+        "req_complex",
+        "enterprise_requests",
+        cell(3, "是否复杂诉求", "复杂"),
+        {(3, "是否复杂诉求", "type")},
+    ),
+    (
+        "req_region",
+        "enterprise_requests",
+        cell(2, "区划代码", "990199"),
+        {(2, "区划代码", "region")},
+    ),
+    (
+        "req_department",
+        "enterprise_requests",
+        cell(3, "承办单位", "某某局"),
+        {(3, "承办单位", "department")},
+    ),
+    (
+        "req_credit_code",
+        "enterprise_requests",
+        cell(4, "统一社会信用代码", "91350100M000100Y44"),
+        {(4, "统一社会信用代码", "credit_code")},
+    ),
+    (
+        "req_closed_out_of_quarter",
+        "enterprise_requests",
+        cell(4, "办结时间", "2025-07-01 09:00:00"),
+        {(4, "办结时间", "in_quarter")},
+    ),
+    (
+        "req_contact_before_accept",
+        "enterprise_requests",
+        cell(2, "首次联系企业时间", "2025-04-01 08:00:00"),
+        {(2, "首次联系企业时间", "time_order")},
+    ),
+    (
+        "req_assigned_before_contact",
+        "enterprise_requests",
+        cell(3, "交办时间", "2025-05-06 12:00:00"),
+        {(3, "交办时间", "time_order")},
+    ),
+    (
+        "req_feedback_before_assigned",
+        "enterprise_requests",
+        cell(4, "反馈时间", "2025-06-27 09:45:00"),
+        {(4, "反馈时间", "time_order")},
+    ),
+    (
+        "req_closed_before_feedback",
+        "enterprise_requests",
+        cell(2, "办结时间", "2025-04-03 12:00:00"),
+        {(2, "办结时间", "time_order")},
+    ),
+    # --- inspections ---
+    ("insp_required", "inspections", cell(3, "检查结果", ""), {(3, "检查结果", "required")}),
+    (
+        "insp_unique",
+        "inspections",
+        cell(3, "检查编号", "JC-0001"),
+        {(2, "检查编号", "unique"), (3, "检查编号", "unique")},
+    ),
+    ("insp_method", "inspections", cell(2, "检查方式", "暗访"), {(2, "检查方式", "enum")}),
+    ("insp_outcome", "inspections", cell(4, "检查结果", "警告"), {(4, "检查结果", "enum")}),
+    ("insp_joint", "inspections", cell(2, "是否联合检查", "联合"), {(2, "是否联合检查", "type")}),
+    ("insp_region", "inspections", cell(4, "区划代码", "990199"), {(4, "区划代码", "region")}),
+    (
+        "insp_department",
+        "inspections",
+        cell(2, "执法部门", "某某局"),
+        {(2, "执法部门", "department")},
+    ),
+    (
+        "insp_credit_code",
+        "inspections",
+        cell(3, "统一社会信用代码", "9199010277889900"),
+        {(3, "统一社会信用代码", "credit_code")},
+    ),
+    (
+        "insp_out_of_quarter",
+        "inspections",
+        cell(2, "检查日期", "2025-03-31"),
+        {(2, "检查日期", "in_quarter")},
+    ),
+    ("insp_date_type", "inspections", cell(3, "检查日期", "5月20日"), {(3, "检查日期", "type")}),
+    (
+        "insp_penalty",
+        "inspections",
+        cell(3, "处罚金额(元)", "-100"),
+        {(3, "处罚金额(元)", "range")},
+    ),
+    # --- policy_payouts ---
+    ("pay_required", "policy_payouts", cell(3, "政策名称", ""), {(3, "政策名称", "required")}),
+    (
+        "pay_unique",
+        "policy_payouts",
+        cell(4, "兑现编号", "DX-0002"),
+        {(3, "兑现编号", "unique"), (4, "兑现编号", "unique")},
+    ),
+    ("pay_type", "policy_payouts", cell(2, "政策类别", "奖励类"), {(2, "政策类别", "enum")}),
+    (
+        "pay_mode",
+        "policy_payouts",
+        cell(3, "兑现方式", "即申即享"),
+        {(3, "兑现方式", "enum")},
+    ),
+    (
+        "pay_department",
+        "policy_payouts",
+        cell(4, "主管部门", "某某局"),
+        {(4, "主管部门", "department")},
+    ),
+    ("pay_region", "policy_payouts", cell(3, "区划代码", "990199"), {(3, "区划代码", "region")}),
+    (
+        "pay_credit_code",
+        "policy_payouts",
+        cell(2, "统一社会信用代码", "9299012100000012Y"),
+        {(2, "统一社会信用代码", "credit_code")},
+    ),
+    (
+        "pay_amount_zero",
+        "policy_payouts",
+        cell(3, "兑现金额(万元)", "0"),
+        {(3, "兑现金额(万元)", "range")},
+    ),
+    (
+        "pay_out_of_quarter",
+        "policy_payouts",
+        cell(4, "拨付时间", "2025-07-01 10:00:00"),
+        {(4, "拨付时间", "in_quarter")},
+    ),
+    (
+        "pay_no_application_but_applied",
+        "policy_payouts",
+        cell(2, "申报时间", "2025-03-25 09:00:00"),
+        {(2, "申报时间", "application_time")},
+    ),
+    (
+        "pay_application_missing",
+        "policy_payouts",
+        cell(4, "申报时间", ""),
+        {(4, "申报时间", "application_time")},
+    ),
+    (
+        "pay_mode_changed_to_no_application",
+        "policy_payouts",
+        cell(3, "兑现方式", "免申即享"),
+        {(3, "申报时间", "application_time")},
+    ),
+    (
+        "pay_approved_before_applied",
+        "policy_payouts",
+        cell(3, "审核通过时间", "2025-04-19 09:00:00"),
+        {(3, "审核通过时间", "time_order")},
+    ),
+    (
+        "pay_paid_before_approved",
+        "policy_payouts",
+        cell(2, "拨付时间", "2025-04-01 09:00:00"),
+        {(2, "拨付时间", "time_order")},
+    ),
     # --- headers (any source) ---
     (
         "missing_column",
@@ -359,6 +543,22 @@ def test_good_files_pass_csv_and_xlsx(tmp_path: Path, source: str) -> None:
         assert list(result.frame["source_row"]) == list(range(2, len(rows) + 2))
 
 
+def test_optional_column_may_be_left_out(tmp_path: Path) -> None:
+    # 特殊环节用时 (required: false) is new: a file in the earlier layout, without it, passes
+    # and reads it as empty (= 0); a required column left out is still an error.
+    head, rows = drop_column("特殊环节用时(工作日)")(good_table("approval_cases"))
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "a.csv", head, rows), quarter=QUARTER
+    )
+    assert result.errors == [] and result.valid
+    assert result.frame is not None and result.frame["suspended_days"].isna().all()
+    head, rows = drop_column("办理环节数")(good_table("approval_cases"))
+    result = validate_file(
+        "approval_cases", write_csv(tmp_path / "b.csv", head, rows), quarter=QUARTER
+    )
+    assert triples(result) == {(None, "办理环节数", "missing_column")}
+
+
 def test_error_value_is_raw_and_message_names_it(tmp_path: Path) -> None:
     head, rows = cell(3, "申请材料数", " 三份 ")(good_table("approval_cases"))
     result = validate_file(
@@ -386,6 +586,7 @@ def test_typed_frame(tmp_path: Path) -> None:
     assert list(frame["region_code"]) == ["990102", "990121", "990171"]
     assert str(frame["material_count"].dtype) == "Int64"
     assert list(frame["is_online"]) == [True, False, True]
+    assert frame["suspended_days"].tolist()[0::2] == [0, 5] and pd.isna(frame["suspended_days"][1])
     assert list(frame.columns) == [
         "source_row",
         *[
@@ -400,6 +601,7 @@ def test_typed_frame(tmp_path: Path) -> None:
                 "completed_at",
                 "statutory_limit_days",
                 "promised_limit_days",
+                "suspended_days",
                 "material_count",
                 "visit_count",
                 "step_count",
@@ -617,9 +819,9 @@ def test_xlsx_native_cells(tmp_path: Path) -> None:
         out[1] = int(r[1]) if r is rows[0] else float(r[1])
         out[5] = datetime.fromisoformat(r[5])
         out[6] = datetime.fromisoformat(r[6])
-        out[7:12] = [int(v) for v in r[7:12]]
+        out[7:13] = [int(v) if v else None for v in r[7:13]]
         native.append(out)
-    path = write_xlsx(tmp_path / "a.xlsx", {"数据": [head, *native, [None] * 13]})
+    path = write_xlsx(tmp_path / "a.xlsx", {"数据": [head, *native, [None] * len(head)]})
     result = validate_file("approval_cases", path, quarter=QUARTER)
     assert result.valid, result.errors
     assert result.frame is not None and list(result.frame["region_code"])[:2] == [
@@ -721,3 +923,31 @@ def test_json_dict_shape(tmp_path: Path) -> None:
             }
         ],
     }
+
+
+def test_time_order_and_application_messages_name_both_cells(tmp_path: Path) -> None:
+    head, rows = cell(3, "交办时间", "2025-05-06 12:00:00")(good_table("enterprise_requests"))
+    result = validate_file(
+        "enterprise_requests", write_csv(tmp_path / "r.csv", head, rows), quarter=QUARTER
+    )
+    (error,) = result.errors
+    assert error.value == "2025-05-06 12:00:00"
+    assert "首次联系企业时间" in error.message and "2025-05-07 09:00:00" in error.message
+    # A contact time left empty is skipped: 交办 is compared with 受理 instead.
+    head, rows = cells((3, "首次联系企业时间", ""), (3, "交办时间", "2025-05-06 09:00:00"))(
+        good_table("enterprise_requests")
+    )
+    result = validate_file(
+        "enterprise_requests", write_csv(tmp_path / "r2.csv", head, rows), quarter=QUARTER
+    )
+    assert triples(result) == {
+        (3, "首次联系企业时间", "required"),
+        (3, "交办时间", "time_order"),
+    }
+    assert "受理时间" in next(e for e in result.errors if e.rule == "time_order").message
+    head, rows = cell(4, "申报时间", "")(good_table("policy_payouts"))
+    result = validate_file(
+        "policy_payouts", write_csv(tmp_path / "p.csv", head, rows), quarter=QUARTER
+    )
+    (error,) = result.errors
+    assert "依申请" in error.message and "不能为空" in error.message

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fixtures_validation import QUARTER, good_table, set_cell, write_csv, write_xlsx
 
-from pipelines.contracts import SOURCES
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.validation import check_submission, parse_submission
 from pipelines.validation.limits import FileLimits
 from pipelines.validation.model import sort_errors

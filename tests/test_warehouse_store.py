@@ -44,6 +44,7 @@ def loans(region: str) -> pd.DataFrame:
             "inclusive_sme_loans_100m": [8.0],
             "inclusive_sme_borrowers": [1000],
             "inclusive_sme_rate_pct": [4.2],
+            "new_sme_loans_100m": [0.9],
             "first_time_borrowers": [50],
         }
     )

@@ -34,6 +34,8 @@ SHEETS = [
     "数据质量",
     "退回版本",
     "指标体系",
+    "名次稳健性",
+    "名次敏感性",
 ]
 
 
@@ -137,3 +139,28 @@ def test_rejected_versions_show_chinese_rule_names(workbook: Workbook) -> None:
 )
 def test_neutralise(value: object, expected: object) -> None:
     assert neutralise(value) == expected
+
+
+def test_rank_robustness_equals_the_warehouse(workbook: Workbook, db: Path) -> None:
+    rows = _rows(workbook, "名次稳健性")
+    with duckdb.connect(str(db), read_only=True) as con:
+        expected = con.execute(
+            "select unit_code, nominal_rank, median_rank, rank_p05, rank_p95, share_nominal_rank "
+            "from scores.rank_uncertainty where quarter = ? order by nominal_rank, unit_code",
+            [str(LATEST)],
+        ).fetchall()
+    got = [
+        (
+            r["单位编码"],
+            r["排名"],
+            r["名次中位数"],
+            r["5%分位名次"],
+            r["95%分位名次"],
+            r["保持本名次的模拟占比"],
+        )
+        for r in rows
+    ]
+    assert got == [tuple(e) for e in expected]
+    drivers = _rows(workbook, "名次敏感性")
+    totals = [d["总效应指数"] for d in drivers]
+    assert drivers and totals == sorted(totals, reverse=True)

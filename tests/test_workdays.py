@@ -9,7 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.sqlfiles import sql
+from pipelines.indicators.compute import ensure_shared_views
+from pipelines.warehouse.store import ensure_schema
 from pipelines.workdays import (
     CalendarCoverageError,
     add_workdays,
@@ -167,6 +168,16 @@ def test_duckdb_agrees_with_python_on_random_pairs(con: duckdb.DuckDBPyConnectio
         "select case_id, workdays_between(started_at, finished_at) as w "
         "from case_times order by case_id"
     ).df()
-    by_join = con.execute(sql("calendar/case_workdays")).df().sort_values("case_id")
     assert by_macro["w"].tolist() == expected
-    assert by_join["workdays"].tolist() == expected
+    # The indicators' shared layer (set-based join on work_calendar) agrees too.
+    ensure_schema(con)
+    con.execute(
+        "insert into warehouse.approval_cases (quarter, submission_hash, source_row, case_id, "
+        "accepted_at, completed_at) select '2024Q1', 'h', case_id, cast(case_id as varchar), "
+        "started_at, finished_at from case_times"
+    )
+    ensure_shared_views(con)
+    by_view = con.execute(
+        "select elapsed_workdays from shared.approval_cases order by cast(case_id as bigint)"
+    ).df()
+    assert by_view["elapsed_workdays"].tolist() == expected

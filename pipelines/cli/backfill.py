@@ -7,7 +7,7 @@ import argparse
 
 from pipelines.automation import landed_quarters
 from pipelines.cli import UsageError
-from pipelines.cli.run import add_common, parse_quarter, run_and_report
+from pipelines.cli.run import add_common, begin, parse_quarter, run_and_report
 from pipelines.env import configure_environment
 from pipelines.quarters import quarter_range
 
@@ -31,6 +31,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_project_first
+
+    check_project_first()
     workdir = configure_environment(args.workdir)
     landed = landed_quarters(workdir.landing)
     if (args.first is None or args.last is None) and not landed:
@@ -41,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"结束季度 {last} 早于起始季度 {first}")
     quarters = quarter_range(first, last)
     print(f"回填 {first} 至 {last}，共 {len(quarters)} 个季度 · 工作目录 {workdir.root}")
+    begin(workdir)
     failed = [q for q in quarters if not run_and_report(workdir, q, args.executor, None)]
     if failed:
         print(f"有 {len(failed)} 个季度运行失败：{'、'.join(map(str, failed))}")

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pipelines.cli import UsageError
-from pipelines.contracts import SOURCES, UnknownSourceError, contract
+from pipelines.contracts import UnknownSourceError, contract
 from pipelines.quarters import Quarter, QuarterError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pipelines.validation.stream import Progress
 
 SHOWN_ERRORS = 50
@@ -24,7 +28,9 @@ _ORIGINS = {
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="数据源", help=f"数据源：{'、'.join(SOURCES)}")
+    parser.add_argument(
+        "source", metavar="数据源", help="数据源编码（项目 sources.yaml 中启用的数据源）"
+    )
     parser.add_argument("file", metavar="文件", type=Path, help="要校验的 .xlsx 或 .csv 文件")
     parser.add_argument(
         "--quarter", metavar="季度", help="报送季度，如 2025Q2；不填时由文件夹名/文件名或数据推断"
@@ -36,6 +42,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="上一已接收季度的行数；给出时检查本次行数是否相差过大",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        metavar="目录",
+        help="工作目录：整改进展台账（rectification_progress）按其数据仓库中的整改任务核对",
     )
 
 
@@ -80,14 +93,16 @@ def run(args: argparse.Namespace) -> int:
     path: Path = args.file
     progress = ProgressLine(sys.stderr)
     try:
-        result = validate_file(
-            args.source,
-            path,
-            quarter=quarter,
-            previous_rows=args.previous_rows,
-            keep_frame=False,
-            progress=progress,
-        )
+        with _warehouse(args) as warehouse:
+            result = validate_file(
+                args.source,
+                path,
+                quarter=quarter,
+                previous_rows=args.previous_rows,
+                warehouse=warehouse,
+                keep_frame=False,
+                progress=progress,
+            )
     except UnknownSourceError as exc:
         raise UsageError(str(exc)) from None
     except FileNotFoundError:
@@ -135,3 +150,26 @@ def run(args: argparse.Namespace) -> int:
     if len(result.errors) > SHOWN_ERRORS:
         print(f"…共 {len(result.errors)} 条，详见 --json", file=out)
     return 1
+
+
+@contextlib.contextmanager
+def _warehouse(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A read-only connection to the work directory's warehouse for the checks that compare
+    a file with it (the 整改进展台账's tasks); None for other sources or without a warehouse."""
+    from pipelines.env import Workdir, default_workdir
+
+    if args.source != "rectification_progress":
+        yield None
+        return
+    warehouse = Workdir((args.workdir or default_workdir()).resolve()).warehouse
+    if not warehouse.is_file():
+        yield None
+        return
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException as exc:
+        raise UsageError(f"无法打开数据仓库 {warehouse}：{exc}") from None
+    with con:
+        yield con

@@ -23,6 +23,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_project_first
+
+    check_project_first()
     workdir = configure_environment(args.workdir)
     print(f"Dagster 界面：http://{args.host}:{args.port} · 工作目录 {workdir.root}")
     command = [

@@ -32,7 +32,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = (
-        "生成示例市（虚构城市）各部门的季度报送文件（示例数据），写成落地目录结构："
+        "为项目（默认内置示例项目）的单位和部门生成模拟的季度报送文件（示例数据），写成落地目录结构："
         "<输出目录>/<季度>/<数据源>/<文件>。\n"
         "同一随机种子和规模系数重新生成，文件逐字节相同。"
     )
@@ -88,9 +88,10 @@ def _fault_lines() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.demo import DEMO_QUARTERS
     from pipelines.demo.faults import FaultError, FaultSpec
     from pipelines.demo.generator import GeneratedFile, generate_landing, write_demo_correction
-    from pipelines.quarters import DEMO_QUARTERS, Quarter, QuarterError
+    from pipelines.quarters import Quarter, QuarterError
 
     scale: float = args.scale
     if not math.isfinite(scale) or scale <= 0:
@@ -141,5 +142,5 @@ def run(args: argparse.Namespace) -> int:
         where = spec.source or "所有适用数据源"
         print(f"已注入故障 {spec.name}（{where}，{spec.quarter or quarters[-1]}）")
     print(f"已生成 {len(files)} 个报送文件，共 {rows} 行 → {out}")
-    print(f"用时 {elapsed:.1f} 秒；全部为示例数据（虚构的示例市），说明见 README_示例数据.txt")
+    print(f"用时 {elapsed:.1f} 秒；全部为模拟的示例数据，说明见 README_示例数据.txt")
     return 0

@@ -1,6 +1,8 @@
-"""``bizenv report``: rebuild one quarter's 季通报 (HTML), 数据表 (Excel) and the index.
+"""``bizenv report``: rebuild one quarter's 季通报 (HTML), 数据表 (Excel) and the index, or
+one year's 年度报告 and 年度数据表.
 
     bizenv report --quarter 2025Q2 [--workdir DIR]
+    bizenv report --year 2024 [--workdir DIR]
 
 Reads the warehouse of the work directory (read-only); writes ``<workdir>/reports/<quarter>/``
 and ``<workdir>/reports/index.html``. Exit 2: a badly formatted quarter, no warehouse, or a
@@ -17,9 +19,11 @@ from pathlib import Path
 from pipelines.cli import UsageError
 
 EPILOG = """\
-输出：<工作目录>/reports/<季度>/示例市营商环境评价_<季度>_季通报.html（单个文件，离线可打开、可打印）、
+输出：<工作目录>/reports/<季度>/<城市>营商环境评价_<季度>_季通报.html（单个文件，离线可打开、可打印）、
 …_数据表.xlsx，以及 <工作目录>/reports/index.html（各季度通报目录）。
 季度须已完成评分（scoring/rankings），否则退出码为 2。
+--year 年份：<工作目录>/reports/<年>年度/<城市>营商环境评价_<年>年度报告.html 与 …年度数据表.xlsx；
+该年四个季度都须已评分，否则年度评价不完整，不生成报告，退出码为 2。
 退出码：0 成功；1 通报配置或指标体系有误；2 用法错误（季度格式不对、仓库不存在或该季度尚无评分）。
 """
 
@@ -27,9 +31,9 @@ EPILOG = """\
 def register(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
-    parser.add_argument(
-        "--quarter", required=True, metavar="季度", help="要生成通报的季度，如 2025Q2"
-    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--quarter", metavar="季度", help="要生成通报的季度，如 2025Q2")
+    which.add_argument("--year", metavar="年份", help="要生成年度报告的年份，如 2024")
     parser.add_argument(
         "--workdir",
         type=Path,
@@ -50,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     from pipelines.reports import BulletinConfigError, NoScoresError, build_bulletin
     from pipelines.reports.data import scored_quarters
 
+    if args.year is not None:
+        return _run_year(args)
     try:
         quarter = Quarter.parse(args.quarter)
     except QuarterError as exc:
@@ -79,4 +85,45 @@ def run(args: argparse.Namespace) -> int:
     if paths.workbook is not None:
         print(f"  数据表：{paths.workbook}")
     print(f"  目录：{paths.index}")
+    return 0
+
+
+def _run_year(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.env import Workdir, default_workdir
+    from pipelines.reports import BulletinConfigError
+    from pipelines.reports.annual import IncompleteYearError, build_annual_content
+    from pipelines.reports.annual_render import write_annual
+    from pipelines.reports.build import now_shanghai
+
+    text = str(args.year).strip()
+    if not (text.isdigit() and len(text) == 4):
+        raise UsageError(f"无法识别的年份“{args.year}”，应为如 2024 的四位数字")
+    year = int(text)
+    workdir = Workdir((args.workdir or default_workdir()).resolve())
+    if not workdir.warehouse.is_file():
+        raise UsageError(
+            f"工作目录 {workdir.root} 中没有数据仓库（{workdir.warehouse}），"
+            "请先运行 bizenv demo 或各季度的管道"
+        )
+    started = time.perf_counter()
+    try:
+        with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+            content = build_annual_content(con, year)
+        paths = write_annual(
+            content, workdir.reports, now_shanghai(), workbook=not args.no_workbook
+        )
+    except IncompleteYearError as exc:
+        raise UsageError(str(exc)) from exc
+    except duckdb.IOException as exc:
+        raise UsageError(f"无法打开数据仓库 {workdir.warehouse}：{exc}") from exc
+    except BulletinConfigError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    print(f"{content.title}已生成（{elapsed:.1f} 秒）：")
+    print(f"  报告：{paths.html}（{paths.html.stat().st_size / 1e6:.1f} MB）")
+    if paths.workbook is not None:
+        print(f"  数据表：{paths.workbook}")
     return 0

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from pipelines.cli import UsageError
-from pipelines.contracts import SOURCES, UnknownSourceError, contract
+from pipelines.contracts import UnknownSourceError, contract, enabled_sources
 from pipelines.env import Workdir, configure_environment
 from pipelines.quarters import Quarter, QuarterError
 
@@ -33,24 +33,56 @@ def parse_quarter(text: str) -> Quarter:
         quarter = Quarter.parse(text)
     except QuarterError as exc:
         raise UsageError(str(exc)) from exc
-    keys = quarterly_partitions.get_partition_keys()
+    keys = quarterly_partitions().get_partition_keys()
     if quarter.partition_key not in keys:
         first, last = Quarter.parse(keys[0]), Quarter.parse(keys[-1])
-        raise UsageError(f"季度 {quarter} 不在可运行范围内（{first} 至 {last}）")
+        raise UsageError(
+            f"季度 {quarter} 不在可运行范围内（{first} 至 {last}；"
+            "起始季度见项目的 bizenv.yaml first_quarter）"
+        )
     return quarter
 
 
-def run_and_report(workdir: Workdir, quarter: Quarter, executor: str, source: str | None) -> bool:
-    from pipelines.orchestration import refresh_job, run_quarter, status_lines
+def received_at_tags(text: str | None) -> dict[str, str]:
+    """``--received-at``: the received time of files the archive has not seen before."""
+    from pipelines.intake.archive import RECEIVED_AT_TAG, ReceivedAtError, parse_received_at
+
+    if not text:
+        return {}
+    try:
+        return {RECEIVED_AT_TAG: parse_received_at(text).isoformat()}
+    except ReceivedAtError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def begin(workdir: Workdir) -> None:
+    """Refuse an unusable work directory and sweep what a crashed run left behind."""
+    from pipelines.instance import start_session
+
+    for line in start_session(workdir):
+        print(line)
+
+
+def run_and_report(
+    workdir: Workdir,
+    quarter: Quarter,
+    executor: str,
+    source: str | None,
+    tags: dict[str, str] | None = None,
+) -> bool:
+    from pipelines.orchestration import outcome_lines, refresh_job, run_quarter, status_lines
 
     started = time.monotonic()
     if source is None:
-        ok = run_quarter(quarter, executor)
+        outcome = run_quarter(quarter, executor, tags=tags)
     else:
-        ok = run_quarter(quarter, executor, job_name=refresh_job(source))
-    print(f"  {quarter} {'完成' if ok else '失败'}（{time.monotonic() - started:.1f} 秒）")
-    print("\n".join(status_lines(workdir, quarter, SOURCES if source is None else (source,))))
-    return ok
+        outcome = run_quarter(quarter, executor, job_name=refresh_job(source), tags=tags)
+    print(f"  {quarter} {'完成' if outcome else '失败'}（{time.monotonic() - started:.1f} 秒）")
+    for line in outcome_lines(outcome):
+        print(line)
+    sources = enabled_sources() if source is None else (source,)
+    print("\n".join(status_lines(workdir, quarter, sources)))
+    return outcome.success
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -59,13 +91,23 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--source",
         default=None,
         metavar="数据源",
-        help=f"只运行一个数据源及其下游（{'、'.join(SOURCES)}）；默认全部",
+        help="只运行一个数据源及其下游（项目 sources.yaml 中的数据源编码）；默认全部",
+    )
+    parser.add_argument(
+        "--received-at",
+        default=None,
+        metavar="时间",
+        help="历史文件的真实接收时间（如 2025-07-03 18:00，上海时间），用于本次新登记的文件",
     )
     add_common(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_project_first
+
+    check_project_first()
     quarter = parse_quarter(args.quarter)
+    tags = received_at_tags(args.received_at)
     if args.source is not None:
         try:
             contract(args.source)
@@ -73,4 +115,5 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
     workdir = configure_environment(args.workdir)
     print(f"运行 {quarter}（{quarter.label_zh}）· 工作目录 {workdir.root}")
-    return 0 if run_and_report(workdir, quarter, args.executor, args.source) else 1
+    begin(workdir)
+    return 0 if run_and_report(workdir, quarter, args.executor, args.source, tags) else 1

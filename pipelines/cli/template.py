@@ -6,11 +6,13 @@ import argparse
 from pathlib import Path
 
 from pipelines.cli import UsageError
-from pipelines.contracts import SOURCES, UnknownSourceError, contract
+from pipelines.contracts import UnknownSourceError, contract
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="数据源", help=f"数据源：{'、'.join(SOURCES)}")
+    parser.add_argument(
+        "source", metavar="数据源", help="数据源编码（项目 sources.yaml 中启用的数据源）"
+    )
     parser.add_argument(
         "--out",
         metavar="路径",

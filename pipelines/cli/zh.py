@@ -18,6 +18,8 @@ _TRANSLATIONS = {
     ),
     "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
     "expected one argument": "需要一个值",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "one of the arguments %s is required": "须指定以下参数之一：%s",
     "invalid %(type)s value: %(value)r": "无效的 %(type)s 值：%(value)r",
     "ambiguous option: %(option)s could match %(matches)s": (
         "有歧义的选项：%(option)s 可匹配 %(matches)s"

@@ -1,2 +1,2 @@
-"""Dagster definitions, one folder per stage of the data's path; loaded by
-``pipelines.definitions`` with ``dagster.load_defs``."""
+"""Dagster definitions, one folder per stage of the data's path; each stage has a builder that
+takes the city project, and ``pipelines.definitions`` merges them."""

@@ -10,7 +10,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from pipelines.quarters import Quarter, quarter_range
+
 DEFAULT_SEED = 20240101
+# The bundled demo project (examples/<name>/) and the quarters its generator covers.
+DEMO_PROJECT_NAME = "示例市"
+DEMO_QUARTERS: list[Quarter] = quarter_range(Quarter(2024, 1), Quarter(2025, 2))
+# The built-in sources the generator writes, in generation order.
+DEMO_SOURCES: tuple[str, ...] = (
+    "approval_cases",
+    "utility_connections",
+    "loan_balances",
+    "satisfaction_responses",
+    "enterprise_requests",
+    "inspections",
+    "policy_payouts",
+)
 
 _LAZY = {
     "credit_code_check_digit": "pipelines.demo.credit_code",
@@ -24,7 +39,7 @@ _LAZY = {
     "write_submission": "pipelines.demo.generator",
 }
 
-__all__ = ["DEFAULT_SEED", *_LAZY]
+__all__ = ["DEFAULT_SEED", "DEMO_PROJECT_NAME", "DEMO_QUARTERS", "DEMO_SOURCES", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.demo.columns import format_datetimes, labels, sequence_ids, to_frame
-from pipelines.demo.profiles import quarter_counts, rng_for, unit_effects, unit_profiles
+from pipelines.demo.profiles import (
+    project_department,
+    quarter_counts,
+    rng_for,
+    unit_effects,
+    unit_profiles,
+)
 from pipelines.demo.timeline import DAY_MINUTES, positions_to_datetime, quarter_workday_range
 from pipelines.quarters import Quarter
 
@@ -278,6 +285,7 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
         1, _MATERIALS[item] + rng.integers(-1, 2, n) + (rng.random(n) < 0.2 * np.exp(effect))
     )
     steps = np.clip(_STEPS[item] + (rng.random(n) < 0.08), 2, 6)
+    suspended, applies = _suspended_days(quarter, seed, item, days)
 
     # Order by unit and acceptance, number cases within each unit.
     order = np.lexsort((accepted, unit_idx))
@@ -288,25 +296,55 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
         completed[order],
     )
     online, visits, materials, steps = online[order], visits[order], materials[order], steps[order]
+    suspended, applies = suspended[order], applies[order]
     first_row = np.repeat(np.cumsum(counts) - counts, counts)
     seq = np.arange(n) - first_row + 1
     prefixes = [f"BJ{quarter}-{code}-" for code in codes]
     names = [i[1] for i in ITEMS]
 
-    return to_frame(
+    frame = to_frame(
         {
             "case_id": sequence_ids(unit_idx, prefixes, seq),
             "region_code": labels(unit_idx, codes),
             "category": labels(item, _CAT),
             "item_name": labels(item, names),
-            "dept": labels(item, _DEPT),
+            "dept": labels(item, [project_department(d) for d in _DEPT]),
             "accepted_at": format_datetimes(accepted),
             "completed_at": format_datetimes(completed),
             "statutory_limit_days": _STAT[item],
             "promised_limit_days": _PROM[item],
+            "suspended_days": pa.array(suspended, mask=~applies, type=pa.int64()),
             "material_count": materials.astype(np.int64),
             "visit_count": visits.astype(np.int64),
             "step_count": steps.astype(np.int64),
             "is_online": labels(online.astype(np.int32), ["否", "是"]),
         }
     )
+    frame["suspended_days"] = frame["suspended_days"].astype("Int64")
+    return frame
+
+
+# 特殊环节 (not counted in the time limit, 行政许可法 第45条). 工程建设项目: 70 % of cases have
+# one (公示 of plans, 专家评审 of designs, 补正 of documents) taking 15–45 % of the case's working
+# days; 不动产登记: 20 % (公告 of first registrations, 补正) taking 1–2 working days. Other
+# categories: none (the column is left empty, which means 0).
+_CONSTRUCTION = "工程建设项目审批"
+_PROPERTY = "不动产登记"
+
+
+def _suspended_days(
+    quarter: Quarter, seed: int, item: np.ndarray, days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """特殊环节用时 (whole working days, at most the case's whole working days) and whether
+    the case's category has them (elsewhere the value is left empty). Drawn from its own
+    generator so that the other columns do not change with it."""
+    rng = rng_for(seed, "approval_cases", "suspended", quarter.year, quarter.q)
+    n = len(item)
+    category = _CAT[item]
+    whole = np.floor(days)
+    u = rng.random(n)
+    construction = np.floor(whole * rng.uniform(0.15, 0.45, n))
+    value = np.where((category == _CONSTRUCTION) & (u < 0.70), construction, 0.0)
+    prop = np.minimum(whole, rng.integers(1, 3, n))
+    value = np.where((category == _PROPERTY) & (u < 0.20), prop, value).astype(np.int64)
+    return value, np.isin(category, [_CONSTRUCTION, _PROPERTY])

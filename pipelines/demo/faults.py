@@ -13,30 +13,74 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from pipelines.contracts import SOURCES, UnknownSourceError
+from pipelines.contracts import UnknownSourceError
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.catalog import FAULT_SOURCES, FAULTS
 from pipelines.demo.credit_code import CHARSET
 from pipelines.demo.profiles import rng_for
 from pipelines.quarters import Quarter, QuarterError
 
-A, U, L, S = SOURCES  # approval_cases, utility_connections, loan_balances, satisfaction
+A, U, L, S, R, I, P = SOURCES  # noqa: E741 (see pipelines.demo.catalog)
 
 UNKNOWN_REGION = "990199"
 UNKNOWN_DEPARTMENTS = ("市招商服务中心", "市投资促进局")
 
-_ID_COLUMN = {A: "case_id", U: "application_id", S: "response_id"}
-_START_END = {A: ("accepted_at", "completed_at"), U: ("applied_at", "connected_at")}
-_QUARTER_COLUMN = {A: "completed_at", U: "connected_at", L: "stat_month", S: "submitted_at"}
-_DEPT_COLUMN = {A: "dept", S: "rated_dept"}
-_REQUIRED_COLUMN = {A: "dept", U: "customer_class", L: "total_loans_100m", S: "credit_code"}
-_ENUM = {A: ("is_online", "Y"), U: ("utility_type", "热力"), S: ("score_overall", 6)}
+_ID_COLUMN = {
+    A: "case_id",
+    U: "application_id",
+    S: "response_id",
+    R: "ticket_id",
+    I: "inspection_id",
+    P: "payout_id",
+}
+_START_END = {
+    A: ("accepted_at", "completed_at"),
+    U: ("applied_at", "connected_at"),
+    R: ("contacted_at", "assigned_at"),
+    P: ("approved_at", "paid_at"),
+}
+_QUARTER_COLUMN = {
+    A: "completed_at",
+    U: "connected_at",
+    L: "stat_month",
+    S: "submitted_at",
+    R: "closed_at",
+    I: "inspected_on",
+    P: "paid_at",
+}
+_DEPT_COLUMN = {A: "dept", S: "rated_dept", R: "handling_dept", I: "inspecting_dept", P: "dept"}
+_REQUIRED_COLUMN = {
+    A: "dept",
+    U: "customer_class",
+    L: "total_loans_100m",
+    S: "credit_code",
+    R: "firm_name",
+    I: "outcome",
+    P: "policy_name",
+}
+_ENUM = {
+    A: ("is_online", "Y"),
+    U: ("utility_type", "热力"),
+    S: ("score_overall", 6),
+    R: ("channel", "微信公众号"),
+    I: ("method", "暗访"),
+    P: ("payout_mode", "即申即享"),
+}
 _BAD_TYPE = {
     A: ("visit_count", "一次"),
     U: ("connection_fee_yuan", "免费"),
     L: ("total_loans_100m", "待核实"),
     S: ("score_overall", "满意"),
+    R: ("is_complex", "Y"),
+    I: ("penalty_yuan", "五千元"),
+    P: ("amount_10k", "待定"),
 }
-_NEGATIVE = {A: "material_count", U: "connection_fee_yuan", L: "inclusive_sme_borrowers"}
+_NEGATIVE = {
+    A: "material_count",
+    U: "connection_fee_yuan",
+    L: "inclusive_sme_borrowers",
+    P: "amount_10k",
+}
 
 _FMT = "%Y-%m-%d %H:%M:%S"
 
@@ -88,9 +132,11 @@ def _shift(text: str, delta: timedelta) -> str:
 
 
 def _next_quarter_time(text: str) -> str:
-    when = datetime.strptime(text, _FMT)
+    date_only = len(text) == 10
+    when = datetime.strptime(text, "%Y-%m-%d" if date_only else _FMT)
     nxt = Quarter.of(when).next().start
-    return datetime.combine(nxt + timedelta(days=(when.day % 20) + 2), when.time()).strftime(_FMT)
+    moved = datetime.combine(nxt + timedelta(days=(when.day % 20) + 2), when.time())
+    return moved.strftime("%Y-%m-%d" if date_only else _FMT)
 
 
 def _set(frame: pd.DataFrame, column: str, rows: list[int], values: object) -> None:
@@ -201,6 +247,16 @@ def inject_fault(
             "promised_limit_days",
             rows,
             [int(out.at[r, "statutory_limit_days"]) + 5 for r in rows],
+        )
+    elif fault == "application_time_mismatch":
+        # 免申即享 payouts (no application) with a 申报时间 filled in.
+        automatic = np.flatnonzero((out["payout_mode"] == "免申即享").to_numpy())
+        rows = _pick(rng, automatic if len(automatic) else everything, 3)
+        _set(
+            out,
+            "applied_at",
+            rows,
+            [_shift(str(out.at[r, "approved_at"]), -timedelta(days=5)) for r in rows],
         )
     elif fault == "rate_out_of_range":
         _set(out, "inclusive_sme_rate_pct", rows, 35.6)

@@ -25,13 +25,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.contracts import SOURCES, UnknownSourceError, contract
-from pipelines.demo import DEFAULT_SEED, approval, loans, satisfaction, utility
+from pipelines.contracts import UnknownSourceError, contract
+from pipelines.demo import (
+    DEFAULT_SEED,
+    DEMO_QUARTERS,
+    approval,
+    inspections,
+    loans,
+    payouts,
+    requests,
+    satisfaction,
+    utility,
+)
+from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.demo.faults import FAULT_SOURCES, FAULTS, FaultError, FaultSpec, inject_fault
 from pipelines.demo.profiles import rng_for
 from pipelines.demo.timeline import check_quarter
 from pipelines.demo.writer import FORMATS, received_time, set_mtime, write_submission
-from pipelines.quarters import DEMO_QUARTERS, Quarter
+from pipelines.quarters import Quarter
+from pipelines.registry import default_registry
 
 __all__ = [
     "DEFAULT_SEED",
@@ -61,6 +73,9 @@ _GENERATORS: dict[str, Callable[..., pd.DataFrame]] = {
     "utility_connections": utility.generate,
     "loan_balances": loans.generate,
     "satisfaction_responses": satisfaction.generate,
+    "enterprise_requests": requests.generate,
+    "inspections": inspections.generate,
+    "policy_payouts": payouts.generate,
 }
 
 
@@ -71,6 +86,12 @@ class GeneratedFile:
     path: Path
     fmt: str
     rows: int
+    extra_days: int = 0
+
+    @property
+    def received_at(self) -> datetime:
+        """When the (fictitious) department sent it: a few days after the quarter ends."""
+        return received_time(self.source, self.quarter, extra_days=self.extra_days)
 
 
 def _check_args(source: str, seed: int, scale: float, quarter: Quarter | None = None) -> None:
@@ -104,14 +125,21 @@ def file_format(source: str, quarter: Quarter, rows: int) -> str:
     - 水电气报装: Excel, except 2024Q3 when the power company's old system sent GBK CSV.
     - 金融机构贷款: Excel (30 rows).
     - 企业满意度测评: GBK CSV from the survey platform in Q1/Q3, Excel otherwise.
+    - 涉企诉求: UTF-8 CSV with BOM (the 12345 platform's export).
+    - 涉企执法检查: Excel (司法局's summary of every department's inspections).
+    - 惠企政策兑现: Excel, except GBK CSV in Q4 (财政局's year-end export).
     Large files (more than XLSX_ROW_LIMIT rows) go as UTF-8 CSV with BOM instead of Excel.
     """
     if source == "approval_cases":
         fmt = "csv-utf8-bom" if quarter.q in (1, 3) else "csv-utf8"
     elif source == "utility_connections":
         fmt = "csv-gbk" if quarter == Quarter(2024, 3) else "xlsx"
-    elif source == "loan_balances":
+    elif source in ("loan_balances", "inspections"):
         fmt = "xlsx"
+    elif source == "enterprise_requests":
+        fmt = "csv-utf8-bom"
+    elif source == "policy_payouts":
+        fmt = "csv-gbk" if quarter.q == 4 else "xlsx"
     else:
         fmt = "csv-gbk" if quarter.q in (1, 3) else "xlsx"
     if fmt == "xlsx" and rows > XLSX_ROW_LIMIT:
@@ -128,12 +156,16 @@ def write_readme(
     out: Path, *, seed: int, scale: float, quarters: Sequence[Quarter] = DEMO_QUARTERS
 ) -> Path:
     quarter_text = f"{quarters[0]}–{quarters[-1]}" if quarters else "（无）"
-    titles = "、".join(contract(s).title for s in SOURCES)
+    titles = "、".join(contract(s).title for s in project_sources())
+    registry = default_registry()
+    fictitious = (
+        "（虚构城市，区划代码以 99 开头，不对应任何真实地区）" if registry.synthetic else ""
+    )
     text = (
         "示例数据（合成数据，非真实数据）\n"
         "================================\n\n"
         "本目录下的全部文件均为 bizenv 示例数据生成器生成的合成数据，"
-        "描述的是虚构城市“示例市”（区划代码以 99 开头，不对应任何真实地区）。\n"
+        f"描述的是{registry.city_name}各单位与部门的虚构报送{fictitious}。\n"
         "文件中的办件、报装、贷款、企业及统一社会信用代码均为虚构，"
         "不得作为任何真实评价、统计或决策的依据。\n\n"
         f"季度：{quarter_text}\n"
@@ -150,6 +182,14 @@ def write_readme(
     if quarters:  # a fixed mtime too, so reruns leave identical trees
         set_mtime(path, datetime.combine(quarters[0].start, datetime.min.time()))
     return path
+
+
+def project_sources() -> tuple[str, ...]:
+    """The sources the generator can write that the project in force enables."""
+    from pipelines.contracts import enabled_sources
+
+    enabled = set(enabled_sources())
+    return tuple(s for s in SOURCES if s in enabled)
 
 
 def _remove_stale(folder: Path, source: str, quarter: Quarter, keep: Path) -> None:
@@ -183,6 +223,7 @@ def generate_landing(
     quarters: Sequence[Quarter] = DEMO_QUARTERS,
     faults: Sequence[FaultSpec] = (),
     on_file: Callable[[GeneratedFile], None] | None = None,
+    sources: Sequence[str] | None = None,
 ) -> list[GeneratedFile]:
     """Write ``out/<quarter>/<source>/<file>`` for every quarter and source; returns them.
 
@@ -192,14 +233,15 @@ def generate_landing(
     """
     out = Path(out)
     quarters = sorted(quarters)
+    sources = project_sources() if sources is None else tuple(sources)
     for quarter in quarters:  # fail before writing anything
-        for source in SOURCES:
+        for source in sources:
             _check_args(source, seed, scale, quarter)
     out.mkdir(parents=True, exist_ok=True)
     write_readme(out, seed=seed, scale=scale, quarters=quarters)
     written: list[GeneratedFile] = []
     for quarter in quarters:
-        for source in SOURCES:
+        for source in sources:
             frame = generate_source_frame(source, quarter, seed=seed, scale=scale)
             for k, spec in enumerate(_faults_for(faults, source, quarter, quarters[-1])):
                 frame, _rows = inject_fault(frame, source, spec.name, seed=seed + k)
@@ -251,7 +293,7 @@ def write_demo_correction(
     when = received_time(source, quarter, extra_days=14)
     write_submission(frame, source, path, fmt=fmt, document_time=when)
     set_mtime(path, when)
-    return GeneratedFile(quarter, source, path, fmt, len(frame))
+    return GeneratedFile(quarter, source, path, fmt, len(frame), extra_days=14)
 
 
 def _shift(text: str, *, days: int) -> str:

@@ -71,6 +71,10 @@ def _paths(seed: int) -> dict[str, np.ndarray]:
         3.5,
         6.0,
     )
+    # New inclusive lending in the month (亿元): 6–16 % of the balance, from its own generator
+    # so that the other columns do not change with it.
+    lending = rng_for(seed, "loan_balances", "new_lending")
+    new_share = lending.uniform(0.06, 0.16, (n_units, n_months))
     first_share = rng.uniform(0.008, 0.02, n_units)
     first_noise = np.exp(rng.normal(0, 0.15, (n_units, n_months)))
     return {
@@ -79,6 +83,7 @@ def _paths(seed: int) -> dict[str, np.ndarray]:
         "sme": total * sme_share,
         "borrowers": total * sme_share * 1e4 / avg_loan[:, None],
         "rate": rate,
+        "new_sme": total * sme_share * new_share,
         "first": total * sme_share * 1e4 / avg_loan[:, None] * first_share[:, None] * first_noise,
     }
 
@@ -102,6 +107,7 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
             "inclusive_sme_loans_100m": np.round(paths["sme"][unit_idx, m], 2),
             "inclusive_sme_borrowers": np.rint(paths["borrowers"][unit_idx, m]).astype(np.int64),
             "inclusive_sme_rate_pct": np.round(paths["rate"][unit_idx, m], 2),
+            "new_sme_loans_100m": np.round(paths["new_sme"][unit_idx, m], 2),
             "first_time_borrowers": np.rint(paths["first"][unit_idx, m]).astype(np.int64),
         }
     )

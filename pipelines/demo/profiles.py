@@ -159,3 +159,18 @@ def quarter_counts(
     rng = rng_for(seed, "counts", source, quarter.year, quarter.q)
     mult = SEASON[quarter.q] * (1.0 + 0.015 * t) * np.exp(rng.normal(0.0, 0.05, len(bases)))
     return np.maximum(1, np.rint(bases * mult * scale)).astype(np.int64)
+
+
+def project_department(name: str) -> str:
+    """The project's department for one the generator names: itself (or the name an alias
+    maps to) when the project's registry knows it, else a stable pick among the project's
+    departments, so that another city's generated files pass its own registry."""
+    import hashlib
+
+    registry = default_registry()
+    known = registry.canonical_department(name)
+    if known is not None:
+        return known
+    names = sorted(d.name for d in registry.departments)
+    digest = int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16)
+    return names[digest % len(names)]

@@ -23,6 +23,15 @@ from pipelines.registry import default_registry
 # The evaluator (营商环境建设局) and the survey organiser (工商联) are not rated; nor is the
 # registration centre (rated as part of 自然资源和规划局): 24 departments remain.
 NOT_RATED = ("市营商环境建设局", "市工商联", "市不动产登记中心")
+# Departments the demo city added for 涉企诉求, 执法检查 and 惠企政策兑现 are not in the
+# survey either, so it keeps rating 24 departments (DOMAIN.md).
+NOT_SURVEYED = (
+    "市工业和信息化局",
+    "市12345政务服务便民热线",
+    "市科学技术局",
+    "市农业农村局",
+    "市消防救援支队",
+)
 # How often firms deal with a department (relative weights).
 _CONTACT = {
     "市市场监管局": 3.0,
@@ -68,7 +77,8 @@ _NEGATIVE = (
 
 
 def rated_departments() -> list[str]:
-    return [d.name for d in default_registry().departments if d.name not in NOT_RATED]
+    skip = (*NOT_RATED, *NOT_SURVEYED)
+    return [d.name for d in default_registry().departments if d.name not in skip]
 
 
 @cache

@@ -79,6 +79,13 @@ def generate(quarter: Quarter, *, seed: int, scale: float) -> pd.DataFrame:
     fee = np.where((kind == 1) & (capacity > 100), np.round(rng.uniform(800, 3000, n), -1), fee)
     water_gas = (kind >= 2) & (rng.random(n) < 0.45)
     fee = np.where(water_gas, np.round(rng.uniform(1500, 12000, n), -1), fee)
+    # Some small low-voltage connections (≤ 100 kW) are still charged where the unit does
+    # worse (the zero-cost policy not applied): own generator, so the other columns stay.
+    lapse = rng_for(seed, "utility_connections", "lv_fee_lapse", quarter.year, quarter.q)
+    lapsed = lapse.random(n) < np.clip(0.01 + 0.08 * effect, 0.0, 0.10)
+    fee = np.where(
+        (kind == 1) & (capacity <= 100) & lapsed, np.round(lapse.uniform(500, 2500, n), -1), fee
+    )
 
     order = np.lexsort((applied, kind, unit_idx))
     unit_idx, kind, applied, connected = (

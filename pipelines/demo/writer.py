@@ -39,6 +39,9 @@ RECEIVED_AFTER_DAYS = {
     "utility_connections": 7,
     "satisfaction_responses": 8,
     "loan_balances": 10,
+    "enterprise_requests": 6,
+    "inspections": 9,
+    "policy_payouts": 12,
 }
 _FALLBACK_TIME = datetime(2024, 1, 1, 9, 0, 0)
 

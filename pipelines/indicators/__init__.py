@@ -17,7 +17,6 @@ from pipelines.indicators.compute import (
     run_indicator,
 )
 from pipelines.indicators.frameworks import (
-    DEFAULT_FRAMEWORK_PATH,
     framework_path,
     lead_department_codes,
     load_default_framework,
@@ -33,7 +32,6 @@ from pipelines.indicators.store import (
 )
 
 __all__ = [
-    "DEFAULT_FRAMEWORK_PATH",
     "IndicatorSqlError",
     "compute_indicator_values",
     "ensure_scores_schema",

@@ -1,14 +1,20 @@
 """Running the leaves' SQL files: one statement per leaf, bound parameters, set-based.
 
-Each file (``sql/indicators/<name>.sql``, named by the leaf's ``sql`` field relative to
-``sql/``) returns ``unit_code, value, n_cases`` for one quarter. The parameters a file may
-use are those of :func:`quarter_parameters`; only those that occur in the file are bound
+Each file (named by the leaf's ``sql`` field, e.g. ``indicators/e01_01_startup_days.sql``,
+resolved against the project folder first, then against the package's ``sql/``) returns
+``unit_code, value, n_cases`` for one quarter. The parameters a file may use are those of
+:func:`quarter_parameters`; only those that occur in the file are bound
 (DuckDB rejects unused named parameters).
+
+Leaves read the shared layer: schema ``shared``, one view per warehouse source
+(``sql/indicators/shared/<source>.sql``, created by :func:`ensure_shared_views`), which
+carries durations in working days, so that a leaf is a filter and an aggregate.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import duckdb
@@ -25,6 +31,9 @@ SOURCE_COLUMNS = ["indicator", "sql_file", "source_table", "input_quarter"]
 
 _PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _TABLE_RE = re.compile(r"\bwarehouse\.([a-z_][a-z0-9_]*)")
+_VIEW_RE = re.compile(r"\bshared\.([a-z_][a-z0-9_]*)")
+SHARED_DIR = "indicators/shared"
+_SHARED_SCHEMA = "create_schema_shared"
 _COMMENT_RE = re.compile(r"--[^\n]*")
 
 
@@ -32,12 +41,20 @@ class IndicatorSqlError(ValueError):
     """A leaf's SQL file is missing, fails, or returns the wrong columns (Chinese message)."""
 
 
+# Leaf settings a file may use, with their defaults; a leaf's ``sql_parameters`` overrides
+# them. same_day_workdays: what a case of 0 working days (受理 and 办结 the same day) counts
+# for in a mean duration (0 = the legal count, a lower bound; 0.5 = half a day).
+LEAF_PARAMETER_DEFAULTS: dict[str, float] = {"same_day_workdays": 0.0}
+
+
 def quarter_parameters(quarter: Quarter) -> dict[str, str]:
-    """Every parameter an indicator SQL file may use."""
+    """The quarter parameters an indicator SQL file may use (``year_start_quarter``: Q1 of
+    the quarter's year, for year-to-date figures)."""
     return {
         "quarter": str(quarter),
         "previous_quarter": str(quarter.previous()),
         "year_ago_quarter": str(quarter.same_quarter_last_year()),
+        "year_start_quarter": f"{quarter.year}Q1",
     }
 
 
@@ -57,11 +74,18 @@ def leaf_sql_text(node: Node) -> str:
         if not path.is_file():
             raise IndicatorSqlError(f"指标 {node.code} 的 SQL 文件不存在：{path}")
         return path.read_text(encoding="utf-8")
+    from pipelines.project import current_project
+
+    project = current_project()
+    own = project.root / (name + ".sql")
+    if own.is_file():
+        return own.read_text(encoding="utf-8")
     try:
         return sql(name)
     except FileNotFoundError as exc:
         raise IndicatorSqlError(
-            f"指标 {node.code} 的 SQL 文件不存在：{SQL_DIR / (name + '.sql')}"
+            f"指标 {node.code} 的 SQL 文件不存在：项目目录 {own} 与 bizenv 指标库 "
+            f"{SQL_DIR / (name + '.sql')} 中都没有"
         ) from exc
 
 
@@ -73,8 +97,23 @@ def used_parameters(text: str) -> list[str]:
     return list(dict.fromkeys(_PARAM_RE.findall(_code(text))))
 
 
-def bind(text: str, quarter: Quarter) -> dict[str, str]:
-    available = quarter_parameters(quarter)
+def leaf_parameters(node: Node) -> dict[str, float]:
+    """The leaf's SQL settings: the defaults, overridden by its ``sql_parameters``."""
+    unknown = [k for k, _ in node.sql_parameters if k not in LEAF_PARAMETER_DEFAULTS]
+    if unknown:
+        raise IndicatorSqlError(
+            f"指标 {node.code} 的 sql_parameters 含未知设置 {'、'.join(unknown)}；"
+            f"可用设置：{'、'.join(LEAF_PARAMETER_DEFAULTS)}"
+        )
+    return {**LEAF_PARAMETER_DEFAULTS, **dict(node.sql_parameters)}
+
+
+def bind(
+    text: str, quarter: Quarter, parameters: Mapping[str, float] | None = None
+) -> dict[str, str | float]:
+    """The values of the parameters ``text`` uses: the quarter's, the framework's and the
+    leaf's settings."""
+    available: dict[str, str | float] = {**(parameters or {}), **quarter_parameters(quarter)}
     params = used_parameters(text)
     unknown = [p for p in params if p not in available]
     if unknown:
@@ -85,11 +124,63 @@ def bind(text: str, quarter: Quarter) -> dict[str, str]:
     return {p: available[p] for p in params}
 
 
-def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) -> pd.DataFrame:
-    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``."""
+def shared_view_names(sources: Iterable[str] | None = None) -> list[str]:
+    """The shared layer's views of ``sources`` (default: the enabled sources):
+    ``sql/indicators/shared/<source>.sql``, one per source; a source without a file, or that
+    the project does not enable, has no view. The ``create_*`` files make the schema and the
+    macros."""
+    from pipelines.contracts import enabled_sources
+
+    folder = SQL_DIR / SHARED_DIR
+    wanted = set(enabled_sources() if sources is None else sources)
+    return sorted(
+        p.stem
+        for p in folder.glob("*.sql")
+        if not p.stem.startswith("create_") and p.stem in wanted
+    )
+
+
+def ensure_shared_views(
+    con: duckdb.DuckDBPyConnection, sources: Iterable[str] | None = None
+) -> None:
+    """(Re)create schema ``shared``, the leaves' macros and the views of ``sources`` (default:
+    the enabled ones). The views read the warehouse tables and table ``work_calendar``, so call
+    after both exist (``prepare_calendar`` does)."""
+    con.execute(sql(f"{SHARED_DIR}/{_SHARED_SCHEMA}"))
+    for macro in sorted((SQL_DIR / SHARED_DIR).glob("create_macro_*.sql")):
+        con.execute(sql(f"{SHARED_DIR}/{macro.stem}"))
+    for view in shared_view_names(sources):
+        con.execute(sql(f"{SHARED_DIR}/{view}"))
+
+
+def source_tables(text: str) -> list[str]:
+    """Warehouse tables a statement reads: ``warehouse.<t>`` named in it, and those named in
+    each shared view ``shared.<v>`` it reads (in order of first mention)."""
+    code = _code(text)
+    tables: list[str] = []
+    for match in re.finditer(f"{_TABLE_RE.pattern}|{_VIEW_RE.pattern}", code):
+        table, view = match.groups()
+        if table:
+            tables.append(table)
+        else:
+            tables.extend(_TABLE_RE.findall(_code(sql(f"{SHARED_DIR}/{view}"))))
+    return list(dict.fromkeys(tables))
+
+
+def run_indicator(
+    con: duckdb.DuckDBPyConnection,
+    node: Node,
+    quarter: Quarter,
+    parameters: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``.
+    ``parameters``: the framework's named numbers (``Framework.parameters``); the leaf's own
+    settings (``sql_parameters``) are added."""
     text = leaf_sql_text(node)
     try:
-        frame = con.execute(text, bind(text, quarter)).df()
+        frame = con.execute(
+            text, bind(text, quarter, {**(parameters or {}), **leaf_parameters(node)})
+        ).df()
     except duckdb.Error as exc:
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）计算失败：{exc}") from exc
     if list(frame.columns) != OUTPUT_COLUMNS:
@@ -102,7 +193,7 @@ def run_indicator(con: duckdb.DuckDBPyConnection, node: Node, quarter: Quarter) 
     if frame["unit_code"].duplicated().any():
         dup = frame.loc[frame["unit_code"].duplicated(), "unit_code"].iloc[0]
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）对单位 {dup} 返回了多行")
-    return frame.reset_index(drop=True)
+    return frame.sort_values("unit_code").reset_index(drop=True)
 
 
 def compute_indicator_values(
@@ -115,7 +206,7 @@ def compute_indicator_values(
     """
     parts = []
     for leaf in framework.leaves():
-        frame = run_indicator(con, leaf, quarter)
+        frame = run_indicator(con, leaf, quarter, framework.parameters)
         frame.insert(1, "indicator", leaf.code)
         parts.append(frame)
     if not parts:
@@ -128,14 +219,16 @@ def compute_indicator_values(
 
 def indicator_sources(framework: Framework, quarter: Quarter) -> pd.DataFrame:
     """Which warehouse partitions each leaf reads: ``indicator, sql_file, source_table,
-    input_quarter`` (tables named ``warehouse.<table>`` in the file × the quarter parameters
-    it binds)."""
+    input_quarter`` (tables named ``warehouse.<table>`` in the file or in the shared views
+    ``shared.<view>`` it reads, × the quarter parameters it binds)."""
     available = quarter_parameters(quarter)
     rows = []
     for leaf in framework.leaves():
         text = _code(leaf_sql_text(leaf))
-        tables = list(dict.fromkeys(_TABLE_RE.findall(text)))
+        tables = source_tables(text)
         quarters = [available[p] for p in used_parameters(text) if p in available]
+        if "year_start_quarter" in used_parameters(text):  # year to date: every quarter
+            quarters += [f"{quarter.year}Q{q}" for q in range(1, quarter.q + 1)]
         for table in tables:
             for input_quarter in dict.fromkeys(quarters):
                 rows.append((leaf.code, leaf.sql or "", table, input_quarter))

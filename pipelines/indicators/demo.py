@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract
+from pipelines.demo import DEMO_SOURCES
 from pipelines.env import TIMEZONE
 from pipelines.intake.archive import ArchivedFile
 from pipelines.quarters import Quarter
@@ -83,7 +84,7 @@ def load_demo_quarters(
     *,
     seed: int = DEMO_SEED,
     scale: float = 1.0,
-    sources: Iterable[str] = SOURCES,
+    sources: Iterable[str] = DEMO_SOURCES,
 ) -> dict[tuple[str, str], int]:
     """Generate and load each source × quarter; returns rows loaded per (source, quarter)."""
     from pipelines.demo.generator import generate_source_frame

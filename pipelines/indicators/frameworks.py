@@ -5,21 +5,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipelines.env import CONFIG_DIR
 from pipelines.registry import Registry, default_registry
 from pipelines.scoring import Framework, load_framework
 
-DEFAULT_FRAMEWORK_PATH = CONFIG_DIR / "framework.yaml"
 FRAMEWORK_ENV = "BIZENV_FRAMEWORK"
 
 
 def framework_path(override: str | Path | None = None) -> Path:
-    """The framework file: ``override`` if given, else ``$BIZENV_FRAMEWORK``, else
-    ``config/framework.yaml``."""
+    """The framework file: ``override`` if given, else ``$BIZENV_FRAMEWORK``, else the
+    project's ``framework.yaml``."""
     if override:
         return Path(override)
     env = os.environ.get(FRAMEWORK_ENV)
-    return Path(env) if env else DEFAULT_FRAMEWORK_PATH
+    if env:
+        return Path(env)
+    from pipelines.project import current_project
+
+    return current_project().framework_path
 
 
 def load_default_framework(override: str | Path | None = None) -> Framework:

@@ -11,12 +11,16 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipelines.indicators.compute import compute_indicator_values, indicator_sources
+from pipelines.indicators.compute import (
+    compute_indicator_values,
+    ensure_shared_views,
+    indicator_sources,
+)
 from pipelines.quarters import Quarter
 from pipelines.scoring import Framework
 from pipelines.sqlfiles import sql
 from pipelines.warehouse.store import ensure_schema, transaction
-from pipelines.workdays import ensure_calendar
+from pipelines.workdays import covered_years, ensure_calendar
 
 _SCORES_SCHEMA_FILES: tuple[str, ...] = (
     "scores/create_schema_scores",
@@ -24,6 +28,9 @@ _SCORES_SCHEMA_FILES: tuple[str, ...] = (
     "scores/create_indicator_inputs",
     "scores/create_indicator_scores",
     "scores/create_rankings",
+    "scores/create_rank_uncertainty",
+    "scores/create_rank_sensitivity",
+    "annual/create_annual_rankings",
     "scores/create_view_score_trace",
 )
 
@@ -36,18 +43,41 @@ def ensure_scores_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql(name))
 
 
+def case_date_range(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter
+) -> tuple[date | None, date | None]:
+    """First and last day of every datetime column of the quarter's rows, over the enabled
+    sources (statements generated from their contracts; ``least``/``greatest`` skip nulls)."""
+    from pipelines.contracts import enabled_sources
+    from pipelines.warehouse.store import tables
+
+    firsts, lasts = [], []
+    for source in enabled_sources():
+        statement = tables(source).date_range
+        if statement is None:
+            continue
+        ((first, last),) = con.execute(statement, {"quarter": str(quarter)}).fetchall()
+        firsts += [first] if first is not None else []
+        lasts += [last] if last is not None else []
+    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
 def prepare_calendar(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[date, date]:
     """(Re)create ``work_calendar`` covering the whole years of the quarter and of every
-    case date its duration indicators read. Raises
+    case date its duration indicators read, then the shared views over it. Raises
     :class:`pipelines.workdays.CalendarCoverageError` (Chinese message) when a year is not
     covered by the installed chinesecalendar."""
-    ((first, last),) = con.execute(
-        sql("scores/select_case_date_range"), {"quarter": str(quarter)}
-    ).fetchall()
+    first, last = case_date_range(con, quarter)
     # Whole years, so that the table is the same for every quarter of a year.
     start = date(min(d for d in (first, quarter.start) if d is not None).year, 1, 1)
     end = date(max(d for d in (last, quarter.end) if d is not None).year, 12, 31)
+    # And the year before when the calendar knows it: requests and payouts of a first
+    # quarter were accepted or approved in December.
+    first_year, last_year = covered_years()
+    if first_year <= start.year - 1 <= last_year:
+        start = date(start.year - 1, 1, 1)
     ensure_calendar(con, start, end)
+    ensure_shared_views(con)
     return start, end
 
 
@@ -130,7 +160,14 @@ def replace_rankings(
 
 
 def read_partition(con: duckdb.DuckDBPyConnection, table: str, quarter: Quarter) -> pd.DataFrame:
-    """One quarter of ``indicator_values``, ``indicator_scores`` or ``rankings``."""
-    if table not in ("indicator_values", "indicator_scores", "rankings"):
+    """One quarter of ``indicator_values``, ``indicator_scores``, ``rankings``,
+    ``rank_uncertainty`` or ``rank_sensitivity``."""
+    if table not in (
+        "indicator_values",
+        "indicator_scores",
+        "rankings",
+        "rank_uncertainty",
+        "rank_sensitivity",
+    ):
         raise ValueError(f"unknown scores table {table}")
     return con.execute(sql(f"scores/select_{table}_partition"), {"quarter": str(quarter)}).df()

@@ -4,6 +4,14 @@ A file found in ``landing/<quarter>/<source>/`` is hashed (sha256) and copied to
 ``archive/objects/<hh>/<hash><ext>`` (read-only) with a metadata record at
 ``archive/submissions/<source>/<quarter>/<hash>.json``. Nothing in the archive is ever
 modified or deleted: a resubmission is a new version with a new hash.
+
+Received time: when the archive first saw the file's content (Asia/Shanghai), recorded in
+the metadata record at archiving and never changed afterwards. The file's own modification
+time is not used: upload tools (WinSCP, ``rsync -t``, ``scp -p``) keep the sender's dates. A
+historical file is registered with its real date through ``received_at`` (``bizenv import
+--received-at``, ``bizenv run --received-at``). A file the portal landed has a hidden sidecar
+``.<file>.sender.json`` (sha256, user, confirmation time): its version is received at the
+department's confirmation and records ``submitted_by``.
 """
 
 from __future__ import annotations
@@ -11,21 +19,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import stat
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pipelines.contracts import SOURCES
 from pipelines.env import TIMEZONE
+from pipelines.paths import to_stored
 from pipelines.quarters import Quarter, QuarterError
+from pipelines.tempfiles import make_temp
 
 _CHUNK = 1 << 20
 
 
 class LandingPathError(ValueError):
     """A file in the landing folder that is not at ``<quarter>/<source>/<file>``."""
+
+
+class NotRegularFileError(ValueError):
+    """A landing entry that is a symbolic link or not a regular file: never archived."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ class ArchivedFile:
     received_at: datetime
     size_bytes: int
     data_rows: int | None
+    # Who sent it, when known (the portal's user name); None for files landed otherwise.
+    submitted_by: str | None = None
 
     def to_json_dict(self) -> dict[str, object]:
         record = asdict(self)
@@ -53,16 +68,18 @@ def is_submission_file(path: Path) -> bool:
     name = path.name
     return (
         path.is_file()
+        and not path.is_symlink()
         and not name.startswith((".", "~$"))
         and path.suffix.lower() not in (".part", ".tmp", ".crdownload")
     )
 
 
 def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:
-    folder = landing / str(quarter) / source
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if is_submission_file(p))
+    """The regular files intake archives (see ``pipelines.intake.landing`` for the notes on
+    every entry it refuses or skips)."""
+    from pipelines.intake.landing import scan_source_folder
+
+    return scan_source_folder(landing, source, quarter).files
 
 
 def parse_landing_path(landing: Path, path: Path) -> tuple[Quarter, str]:
@@ -78,8 +95,11 @@ def parse_landing_path(landing: Path, path: Path) -> tuple[Quarter, str]:
         quarter = Quarter.parse(quarter_text)
     except QuarterError as exc:
         raise LandingPathError(f"{rel}：{exc}") from exc
-    if source not in SOURCES:
-        raise LandingPathError(f"{rel}：未知的数据源目录“{source}”，可选：{'、'.join(SOURCES)}")
+    from pipelines.contracts import enabled_sources
+
+    sources = enabled_sources()
+    if source not in sources:
+        raise LandingPathError(f"{rel}：未知的数据源目录“{source}”，可选：{'、'.join(sources)}")
     return quarter, source
 
 
@@ -91,9 +111,34 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def received_time(path: Path) -> datetime:
-    """When the file landed: its modification time, in Asia/Shanghai."""
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=ZoneInfo(TIMEZONE))
+RECEIVED_AT_TAG = "bizenv/received_at"
+
+
+class ReceivedAtError(ValueError):
+    """A ``--received-at`` that is not a date or date-time."""
+
+
+def parse_received_at(text: str) -> datetime:
+    """``2025-07-03`` or ``2025-07-03 18:00[:00]`` (Asia/Shanghai unless an offset is given)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ReceivedAtError(
+            f"无法识别的接收时间“{text}”，应为如 2025-07-03 或 2025-07-03 18:00 的格式"
+        ) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(TIMEZONE))
+    return value.astimezone(ZoneInfo(TIMEZONE))
+
+
+def received_at_from_tags(tags: dict[str, str]) -> datetime | None:
+    """The run's ``--received-at`` (a run tag), for files the archive has not seen before."""
+    text = tags.get(RECEIVED_AT_TAG)
+    return parse_received_at(text) if text else None
+
+
+def now_shanghai() -> datetime:
+    return datetime.now(ZoneInfo(TIMEZONE)).replace(microsecond=0)
 
 
 def count_data_rows(path: Path) -> int | None:
@@ -114,11 +159,25 @@ def count_data_rows(path: Path) -> int | None:
 def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
     """Copy ``src`` into the archive while hashing the bytes copied, so the stored object is
     exactly what was hashed even if the landing file changes meanwhile."""
-    objects.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=objects, prefix=".incoming-")
+    # Never follow a symbolic link (it could point anywhere on the machine), and take only a
+    # regular file, checked on the opened descriptor (no race with a swapped path).
+    try:
+        src_fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if src.is_symlink():
+            raise NotRegularFileError(f"{src.name}：是符号链接，已拒收") from exc
+        raise
+    if not stat.S_ISREG(os.fstat(src_fd).st_mode):
+        os.close(src_fd)
+        raise NotRegularFileError(f"{src.name}：不是普通文件，已拒收")
+    try:
+        fd, tmp = make_temp(objects, "incoming")
+    except BaseException:
+        os.close(src_fd)
+        raise
     digest = hashlib.sha256()
     try:
-        with os.fdopen(fd, "wb") as out, src.open("rb") as handle:
+        with os.fdopen(fd, "wb") as out, os.fdopen(src_fd, "rb") as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
@@ -137,8 +196,7 @@ def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
 
 
 def _atomic_write_text(dest: Path, text: str) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+    fd, tmp = make_temp(dest.parent, "incoming")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -157,9 +215,39 @@ def is_archived(archive_root: Path, source: str, quarter: Quarter, submission_ha
     return metadata_path(archive_root, source, quarter, submission_hash).exists()
 
 
-def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) -> ArchivedFile:
-    """Copy one landed file into the archive (once per content) and record its metadata."""
-    received_at = received_time(path)
+def sender_sidecar(path: Path) -> Path:
+    """``.<file>.sender.json`` beside a landed file: who sent it and when, written by the
+    portal before the file appears (hidden, so never taken for a submission)."""
+    return path.parent / f".{path.name}.sender.json"
+
+
+def _sender(path: Path, submission_hash: str) -> tuple[datetime, str] | None:
+    """(received_at, submitted_by) from the file's sidecar, if it describes these bytes."""
+    try:
+        record = json.loads(sender_sidecar(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("sha256") != submission_hash:
+        return None
+    return datetime.fromisoformat(record["received_at"]), str(record["submitted_by"])
+
+
+def archive_file(
+    path: Path,
+    archive_root: Path,
+    source: str,
+    quarter: Quarter,
+    *,
+    received_at: datetime | None = None,
+    submitted_by: str | None = None,
+) -> ArchivedFile:
+    """Copy one landed file into the archive (once per content) and record its metadata.
+
+    A content seen before keeps its first record (and so its received time and sender); a
+    new content is received now, or at ``received_at`` (a historical import), sent by
+    ``submitted_by`` when known. A file the portal landed carries both in its sidecar
+    (``sender_sidecar``): the department's confirmation time and user name. Paths in the
+    record are relative to the work directory (``archive_root``'s parent)."""
     submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
@@ -167,16 +255,33 @@ def archive_file(path: Path, archive_root: Path, source: str, quarter: Quarter) 
         return ArchivedFile(
             **{**record, "received_at": datetime.fromisoformat(record["received_at"])}
         )
+    sender = _sender(path, submission_hash)
+    if sender is not None:
+        received_at, submitted_by = sender
     archived = ArchivedFile(
         submission_hash=submission_hash,
         source=source,
         quarter=str(quarter),
         file_name=path.name,
-        landing_path=str(path),
-        archive_path=str(obj),
-        received_at=received_at,
+        landing_path=to_stored(archive_root.parent, path),
+        archive_path=to_stored(archive_root.parent, obj),
+        received_at=received_at or now_shanghai(),
         size_bytes=obj.stat().st_size,
         data_rows=count_data_rows(obj),
+        submitted_by=submitted_by,
     )
     _atomic_write_text(meta_path, json.dumps(archived.to_json_dict(), ensure_ascii=False, indent=2))
     return archived
+
+
+def register_historical(workdir: object, path: Path, received_at: datetime) -> ArchivedFile:
+    """Archive a file already in ``landing/<quarter>/<source>/`` with the time it was really
+    received (an import of past submissions); a content the archive has seen keeps its
+    first record."""
+    from pipelines.env import Workdir
+
+    assert isinstance(workdir, Workdir)
+    quarter, source = parse_landing_path(workdir.landing, path)
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=ZoneInfo(TIMEZONE))
+    return archive_file(path, workdir.archive, source, quarter, received_at=received_at)

@@ -18,6 +18,7 @@ from pipelines.reports.model import SHANGHAI
 from pipelines.reports.render import (
     bulletin_file_name,
     index_entries,
+    record_workbook_version,
     render_bulletin,
     render_index,
     workbook_file_name,
@@ -56,10 +57,11 @@ def write_bulletin_html(
 def write_bulletin_workbook(
     content: BulletinContent, reports_dir: Path, generated_at: datetime
 ) -> Path:
-    target = quarter_dir(reports_dir, content.quarter) / workbook_file_name(
-        content.city, content.quarter
-    )
-    return write_workbook(content, target, generated_at)
+    directory = quarter_dir(reports_dir, content.quarter)
+    target = directory / workbook_file_name(content.city, content.quarter)
+    write_workbook(content, target, generated_at)
+    record_workbook_version(content, directory)
+    return target
 
 
 def build_bulletin(

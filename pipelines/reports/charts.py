@@ -20,10 +20,12 @@ from pipelines.reports.model import (
     IndicatorSummary,
     RankRow,
     RedBlackLists,
+    Robustness,
     SatisfactionRow,
     TrendSeries,
     UnitProfile,
     fmt_number,
+    fmt_share,
     round2,
 )
 
@@ -319,5 +321,65 @@ def satisfaction_bars(
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 10})
     fig.update_xaxes(
         range=[max(0.0, (lo // 10) * 10 - 10), 100], title_text="满意度（分）", gridcolor="#e5e5e5"
+    )
+    return _chart(fig, div_id, label, title)
+
+
+def rank_intervals(robustness: Robustness, div_id: str, label: str, title: str) -> Chart:
+    """Each unit's rank over the simulations: 5–95 % interval as a bar, median as a dot,
+    the published (nominal) rank as a red diamond; units in the ranking's order."""
+    items = robustness.intervals
+    names = [esc(i.unit.short_name) for i in items]
+    n = max((i.high for i in items), default=1)
+    custom = [[i.unit.rank, i.median, i.low, i.high, fmt_share(i.share_rank)] for i in items]
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=[i.median for i in items],
+                y=names,
+                mode="markers",
+                name="名次中位数（5%–95%区间）",
+                marker={"color": BLUE, "size": 9},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [i.high - i.median for i in items],
+                    "arrayminus": [i.median - i.low for i in items],
+                    "color": BLUE,
+                    "thickness": 6,
+                    "width": 0,
+                },
+                customdata=custom,
+                hovertemplate=(
+                    "%{y}<br>通报名次 第%{customdata[0]}名<br>名次中位数 第%{customdata[1]}名"
+                    "<br>5%–95%区间 第%{customdata[2]}–%{customdata[3]}名"
+                    "<br>保持通报名次 %{customdata[4]}<extra></extra>"
+                ),
+            ),
+            go.Scatter(
+                x=[i.unit.rank for i in items],
+                y=names,
+                mode="markers",
+                name="通报名次",
+                marker={"color": RED, "size": 11, "symbol": "diamond-open", "line": {"width": 2}},
+                hovertemplate="%{y}<br>通报名次 第%{x}名<extra></extra>",
+            ),
+        ]
+    )
+    _layout(
+        fig,
+        FULL_WIDTH,
+        90 + 30 * len(items),
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
+        margin={"l": 90, "r": 20, "t": 30, "b": 40},
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True, ticks="")
+    fig.update_xaxes(
+        range=[0.5, n + 0.5],
+        dtick=1,
+        title_text="名次（模拟结果）",
+        gridcolor="#e5e5e5",
+        zeroline=False,
     )
     return _chart(fig, div_id, label, title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,13 +12,16 @@ from pipelines.quarters import Quarter
 from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import BulletinConfig, BulletinConfigError, load_bulletin_config
 from pipelines.reports.data import BulletinData, load_bulletin_data
+from pipelines.reports.firm_sections import FirmSections, build_firm_sections
 from pipelines.reports.model import (
     Comment,
     IndicatorSummary,
     KeyIndicator,
+    ListNote,
     MethodRow,
     RankRow,
     RedBlackLists,
+    Robustness,
     SatisfactionRow,
     SourceQuality,
     TrendSeries,
@@ -26,7 +30,9 @@ from pipelines.reports.model import (
     data_quality,
     indicator_summaries,
     key_indicators,
+    method_change_notes,
     method_rows,
+    rank_robustness,
     rank_rows,
     red_black_lists,
     satisfaction_rows,
@@ -34,7 +40,8 @@ from pipelines.reports.model import (
     trend,
     unit_profiles,
 )
-from pipelines.reports.narrative import overview
+from pipelines.reports.narrative import overview, robustness_sentence
+from pipelines.reports.rectification import RectificationChapter, load_chapter
 from pipelines.scoring import Framework, FrameworkError, load_framework
 
 
@@ -57,8 +64,41 @@ class BulletinContent:
     quality: list[SourceQuality]
     cutoff: datetime | None
     method: list[MethodRow]
+    method_changes: list[str]  # leaf-set changes behind rank/score changes (ranking note)
     trend: list[TrendSeries]
     narrative: list[str]
+    robustness: Robustness | None = None
+    robustness_text: str = ""
+    list_notes: tuple[ListNote, ...] = ()
+    # 九至十一 and 附录三 (pipelines.reports.firm_sections); None when the framework has none.
+    firms: FirmSections | None = None
+
+    # 八、整改落实情况 (issue 10; None when the warehouse has no rectification tables)
+    rectification: RectificationChapter | None = None
+
+    @property
+    def data_version(self) -> str:
+        """A fingerprint of the figures this content shows (scores, rankings, lists,
+        indicators, satisfaction, data quality): the bulletin, the workbook and the summary
+        of one quarter carry it, so a reader can tell whether they come from the same data
+        (e.g. a run killed between writing the bulletin and the workbook)."""
+        shown = (
+            self.quarter,
+            self.rows,
+            self.lists,
+            self.first_level,
+            self.second_level,
+            self.keys,
+            self.profiles,
+            self.satisfaction,
+            self.comments,
+            self.quality,
+            self.cutoff,
+            self.method,
+            self.trend,
+            self.narrative,
+        )
+        return hashlib.sha256(repr(shown).encode("utf-8")).hexdigest()[:12]
 
     @property
     def has_previous(self) -> bool:
@@ -99,6 +139,9 @@ def build_content(
     )
     quality = data_quality(data, config.deadline_days_after_quarter)
     narrative = overview(quarter, registry, framework, rows, keys, lists, satisfaction, quality)
+    robustness = rank_robustness(data, rows)
+    notes = tuple(robustness.list_notes(lists, config.list_place_note_below)) if robustness else ()
+    firms = build_firm_sections(con, data, framework, registry, masked=config.mask_firms)
     return BulletinContent(
         quarter=quarter,
         city=registry.city_name,
@@ -117,6 +160,12 @@ def build_content(
         quality=quality,
         cutoff=data_cutoff(quality),
         method=method_rows(framework),
+        method_changes=method_change_notes(rows, framework),
         trend=trend(data, rows),
         narrative=narrative,
+        robustness=robustness,
+        robustness_text=robustness_sentence(robustness),
+        list_notes=notes,
+        firms=firms if firms.any else None,
+        rectification=load_chapter(con, quarter, deadline_days=config.deadline_days_after_quarter),
     )

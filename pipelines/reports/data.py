@@ -8,7 +8,7 @@ formatted in). Tables read: ``scores.rankings``, ``scores.indicator_scores``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import duckdb
@@ -23,6 +23,8 @@ INDICATOR_SCORES_TABLE = "scores.indicator_scores"
 INDICATOR_VALUES_TABLE = "scores.indicator_values"
 SATISFACTION_TABLE = "warehouse.satisfaction_responses"
 SUBMISSIONS_TABLE = "intake.submissions"
+RANK_UNCERTAINTY_TABLE = "scores.rank_uncertainty"
+RANK_SENSITIVITY_TABLE = "scores.rank_sensitivity"
 REJECTION_MESSAGES_PER_VERSION = 3
 
 
@@ -48,6 +50,9 @@ class BulletinData:
     submissions: pd.DataFrame
     rejection_rules: pd.DataFrame
     rejection_messages: pd.DataFrame
+    # How sure each rank is (empty when the quarter's robustness analysis has not run).
+    rank_uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rank_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def rankings(self) -> pd.DataFrame:
@@ -148,6 +153,7 @@ def load_bulletin_data(
             "data_rows",
             "error_count",
             "in_force",
+            "submitted_by",
         ],
     )
     rejection_rules = _frame(
@@ -166,6 +172,34 @@ def load_bulletin_data(
         tables,
         ["source", "submission_hash", "row_number", "column_header", "message"],
     )
+    rank_uncertainty = _frame(
+        con,
+        "rank_uncertainty",
+        {"quarter": q},
+        RANK_UNCERTAINTY_TABLE,
+        tables,
+        [
+            "unit_code",
+            "nominal_rank",
+            "median_rank",
+            "rank_p05",
+            "rank_p95",
+            "share_nominal_rank",
+            "list_place",
+            "share_list_place",
+            "replications",
+            "seed",
+            "design",
+        ],
+    )
+    rank_sensitivity = _frame(
+        con,
+        "rank_sensitivity",
+        {"quarter": q},
+        RANK_SENSITIVITY_TABLE,
+        tables,
+        ["factor", "factor_label", "s1", "st", "base_samples"],
+    )
     for frame in (rankings_all, node_scores, values):
         if "rank" in frame.columns:
             frame["rank"] = pd.to_numeric(frame["rank"]).astype("Int64")
@@ -179,4 +213,6 @@ def load_bulletin_data(
         submissions=submissions,
         rejection_rules=rejection_rules,
         rejection_messages=rejection_messages,
+        rank_uncertainty=rank_uncertainty,
+        rank_sensitivity=rank_sensitivity,
     )

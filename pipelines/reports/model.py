@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract, enabled_sources
 from pipelines.env import TIMEZONE
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry
@@ -58,6 +58,15 @@ class RankRow:
     score: float
     previous_rank: int | None
     previous_score: float | None
+    # Leaves scored for the unit this quarter and not the previous one, and the reverse: a
+    # change of the leaf set is a method change mixed into the rank and score changes.
+    leaves_added: tuple[str, ...] = ()
+    leaves_dropped: tuple[str, ...] = ()
+
+    @property
+    def method_changed(self) -> bool:
+        """The rank / score change compares different leaf sets (flag it in the bulletin)."""
+        return self.previous_rank is not None and bool(self.leaves_added or self.leaves_dropped)
 
     @property
     def rank_change(self) -> int | None:
@@ -71,11 +80,25 @@ class RankRow:
         return round2(self.score - self.previous_score)
 
 
+def scored_leaves(data: BulletinData, quarter: Quarter) -> dict[str, frozenset[str]]:
+    """Per unit, the leaves (nodes that are no node's parent) with a score in ``quarter``."""
+    frame = data.scores_of(quarter)
+    leaves = frame[~frame["node"].isin(set(frame["parent"].dropna()))]
+    leaves = leaves[leaves["score"].notna()]
+    return {
+        str(unit): frozenset(map(str, group["node"]))
+        for unit, group in leaves.groupby("unit_code", sort=False)
+    }
+
+
 def rank_rows(data: BulletinData, registry: Registry) -> list[RankRow]:
     names = {u.code: u for u in registry.units}
+    now = scored_leaves(data, data.quarter)
+    before = scored_leaves(data, data.quarter.previous())
     rows = []
     for r in data.rankings.itertuples(index=False):
         unit = names.get(str(r.unit_code))
+        this, last = now.get(str(r.unit_code), frozenset()), before.get(str(r.unit_code))
         rows.append(
             RankRow(
                 rank=int(r.rank),
@@ -85,9 +108,32 @@ def rank_rows(data: BulletinData, registry: Registry) -> list[RankRow]:
                 score=float(r.total_score),
                 previous_rank=_int(r.previous_rank),
                 previous_score=_num(r.previous_score),
+                leaves_added=tuple(sorted(this - last)) if last is not None else (),
+                leaves_dropped=tuple(sorted(last - this)) if last is not None else (),
             )
         )
     return rows
+
+
+def method_change_notes(rows: list[RankRow], framework: Framework) -> list[str]:
+    """One line per distinct leaf-set change: which units, which leaves came in or went out
+    (Chinese, for the note under the ranking table)."""
+
+    def named(codes: tuple[str, ...]) -> str:
+        return "、".join(f"{c} {framework.node(c).name}" if c in framework else c for c in codes)
+
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for r in rows:
+        if r.method_changed:
+            groups.setdefault((r.leaves_added, r.leaves_dropped), []).append(r.short_name)
+    notes = []
+    for (added, dropped), units in groups.items():
+        parts = [
+            f"新增{named(added)}" if added else "",
+            f"不再计入{named(dropped)}" if dropped else "",
+        ]
+        notes.append(f"{'、'.join(units)}：{'；'.join(p for p in parts if p)}")
+    return notes
 
 
 # --- 红黑榜 ----------------------------------------------------------------------------------
@@ -114,9 +160,12 @@ def _with_ties(rows: list[RankRow], n: int, values: dict[str, float]) -> set[str
     return {r.unit_code for r in rows if values[r.unit_code] >= cut}
 
 
-def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
+def red_black_lists(
+    rows: list[RankRow], rules: ListRules, previous_label: str = "上季度"
+) -> RedBlackLists:
     """红榜: top N and the N biggest risers; 黑榜: bottom N and every unit that fell
-    ≥ ``fall_places`` places. Ties at a boundary are included; a unit is on one list only."""
+    ≥ ``fall_places`` places. Ties at a boundary are included; a unit is on one list only.
+    ``previous_label`` names the period compared with in the reasons (上年度 for the year)."""
     n = len(rows)
     by_rank = sorted(rows, key=lambda r: (r.rank, r.unit_code))
     top = {r.unit_code for r in by_rank if r.rank <= rules.top} if rules.top else set()
@@ -149,7 +198,7 @@ def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
         if r.unit_code in top:
             reasons.append(f"综合排名第{r.rank}位")
         if r.unit_code in risers:
-            reasons.append(f"排名较上季度上升{r.rank_change}位")
+            reasons.append(f"排名较{previous_label}上升{r.rank_change}位")
         if reasons and r.unit_code not in bottom:
             red.append(ListEntry(r, tuple(reasons)))
             continue
@@ -158,9 +207,9 @@ def red_black_lists(rows: list[RankRow], rules: ListRules) -> RedBlackLists:
             from_bottom = n - r.rank + 1
             reasons.append(f"综合排名第{r.rank}位（倒数第{from_bottom}位）")
         if r.unit_code in fallers and r.unit_code not in top:
-            reasons.append(f"排名较上季度下降{-(r.rank_change or 0)}位")
+            reasons.append(f"排名较{previous_label}下降{-(r.rank_change or 0)}位")
         if r.unit_code in bottom and r.unit_code in risers:
-            reasons.append(f"虽较上季度上升{r.rank_change}位，仍处末位区间")
+            reasons.append(f"虽较{previous_label}上升{r.rank_change}位，仍处末位区间")
         if reasons:
             black.append(ListEntry(r, tuple(reasons)))
     return RedBlackLists(tuple(red), tuple(black))
@@ -518,6 +567,12 @@ class SatisfactionRow:
     responses: int
     score: float  # mean 总体满意度 (1-5) × 20, on 100
     dissatisfied_share: float  # 0-1
+    # 服务态度, 办事效率, 政策落实, 廉洁自律: mean (1-5) × 20 (None when none answered)
+    sub_scores: tuple[float | None, ...] = (None, None, None, None)
+
+
+SUB_SCORES = ("服务态度", "办事效率", "政策落实", "廉洁自律")
+_SUB_SCORE_COLUMNS = ("mean_attitude", "mean_efficiency", "mean_policy", "mean_integrity")
 
 
 @dataclass(frozen=True)
@@ -535,15 +590,19 @@ def satisfaction_rows(data: BulletinData) -> list[SatisfactionRow]:
             int(r.responses),
             round2(float(r.mean_overall) * 20.0) or 0.0,
             float(r.dissatisfied) / float(r.responses) if r.responses else 0.0,
+            tuple(
+                None if (v := _num(getattr(r, c, None))) is None else round2(v * 20.0)
+                for c in _SUB_SCORE_COLUMNS
+            ),
         )
         for r in frame.itertuples(index=False)
         if r.responses
     ]
     items.sort(key=lambda t: (-t[2], -t[1], t[0]))
     out: list[SatisfactionRow] = []
-    for i, (dept, n, score, share) in enumerate(items):
+    for i, (dept, n, score, share, subs) in enumerate(items):
         rank = out[-1].rank if out and out[-1].score == score else i + 1
-        out.append(SatisfactionRow(rank, dept, n, score, share))
+        out.append(SatisfactionRow(rank, dept, n, score, share, subs))
     return out
 
 
@@ -584,6 +643,15 @@ class SourceQuality:
     versions: int
     superseded: int
     rejected: tuple[RejectedVersion, ...] = field(default_factory=tuple)
+    required: bool = True
+    sender: str | None = None  # who sent the version in force (portal user), when known
+
+    @property
+    def status(self) -> str:
+        """未报送 (nothing received), 未入库 (received, nothing in force) or the file name."""
+        if self.file_name is not None:
+            return self.file_name
+        return "未报送" if self.versions == 0 else "未入库"
 
     @property
     def on_time(self) -> bool | None:
@@ -609,7 +677,7 @@ def data_quality(data: BulletinData, deadline_days: int) -> list[SourceQuality]:
     deadline = submission_deadline(data.quarter, deadline_days)
     subs = data.submissions
     out = []
-    for source in SOURCES:
+    for source in enabled_sources():
         spec = contract(source)
         mine = subs[subs["source"] == source]
         force = mine[mine["in_force"].astype(bool)]
@@ -650,9 +718,18 @@ def data_quality(data: BulletinData, deadline_days: int) -> list[SourceQuality]:
                 versions=len(mine),
                 superseded=int((mine["status"] == "superseded").sum()),
                 rejected=tuple(rejected),
+                required=spec.required,
+                sender=_sender(current),
             )
         )
     return out
+
+
+def _sender(current: object) -> str | None:
+    if current is None:
+        return None
+    value = current.get("submitted_by")  # type: ignore[attr-defined]
+    return value if isinstance(value, str) and value else None
 
 
 def data_cutoff(quality: list[SourceQuality]) -> datetime | None:
@@ -693,3 +770,119 @@ def trend(data: BulletinData, rows: list[RankRow]) -> list[TrendSeries]:
             )
         )
     return out
+
+
+# --- 名次稳健性 --------------------------------------------------------------------------------
+
+
+def fmt_share(share: float | None) -> str:
+    """A share of simulations as a whole percentage (half up): 0.925 → 93%."""
+    if share is None:
+        return "—"
+    return f"{math.floor(share * 100 + 0.5)}%"
+
+
+@dataclass(frozen=True)
+class RankInterval:
+    unit: RankRow
+    median: int
+    low: int  # 5th percentile rank
+    high: int  # 95th percentile rank
+    share_rank: float  # of simulations keeping the nominal rank
+    place: str  # nominal 红/黑榜 place in the analysis: red, black or ""
+    share_place: float
+
+    def overlaps(self, other: RankInterval) -> bool:
+        return self.low <= other.high and other.low <= self.high
+
+
+@dataclass(frozen=True)
+class Driver:
+    factor: str
+    label: str
+    s1: float | None
+    st: float | None
+
+
+@dataclass(frozen=True)
+class ListNote:
+    entry: ListEntry
+    kind: str  # red / black
+    share: float
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """The quarter's rank uncertainty (scores.rank_uncertainty) aligned with the ranking."""
+
+    intervals: tuple[RankInterval, ...]  # in the ranking's order
+    replications: int
+    seed: int
+    design: str
+    drivers: tuple[Driver, ...]  # largest total index first
+    base_samples: int
+
+    @property
+    def leader(self) -> RankInterval | None:
+        return self.intervals[0] if self.intervals else None
+
+    def overlapping_pairs(self) -> list[tuple[RankInterval, RankInterval]]:
+        """Units next to each other in the ranking whose 5–95 % rank intervals overlap."""
+        return [
+            (a, b)
+            for a, b in zip(self.intervals, self.intervals[1:], strict=False)
+            if a.overlaps(b)
+        ]
+
+    def list_notes(self, lists: RedBlackLists, below: float) -> list[ListNote]:
+        """红/黑榜 entries whose place holds in fewer than ``below`` of the simulations."""
+        by_code = {i.unit.unit_code: i for i in self.intervals}
+        notes = []
+        for kind, entries in (("red", lists.red), ("black", lists.black)):
+            for entry in entries:
+                interval = by_code.get(entry.unit.unit_code)
+                if interval is None or interval.place != kind:
+                    continue
+                if interval.share_place < below:
+                    notes.append(ListNote(entry, kind, interval.share_place))
+        return notes
+
+
+def rank_robustness(data: BulletinData, rows: list[RankRow]) -> Robustness | None:
+    """None when the quarter's robustness analysis has not run (or ranked other units)."""
+    frame = data.rank_uncertainty
+    if frame is None or frame.empty:
+        return None
+    by_code = {str(r.unit_code): r for r in frame.itertuples(index=False)}
+    intervals = []
+    for row in rows:
+        r = by_code.get(row.unit_code)
+        if r is None or _int(r.nominal_rank) != row.rank:
+            continue  # analysed before the ranking changed: not shown for this unit
+        intervals.append(
+            RankInterval(
+                unit=row,
+                median=int(r.median_rank),
+                low=int(r.rank_p05),
+                high=int(r.rank_p95),
+                share_rank=float(r.share_nominal_rank),
+                place=str(r.list_place or ""),
+                share_place=float(r.share_list_place),
+            )
+        )
+    if not intervals:
+        return None
+    first = frame.iloc[0]
+    sens = data.rank_sensitivity
+    drivers = tuple(
+        Driver(str(s.factor), str(s.factor_label), _num(s.s1), _num(s.st))
+        for s in sens.itertuples(index=False)
+    )
+    return Robustness(
+        intervals=tuple(intervals),
+        replications=int(first["replications"]),
+        seed=int(first["seed"]),
+        design=str(first["design"]),
+        drivers=drivers,
+        base_samples=int(sens["base_samples"].iloc[0]) if len(sens) else 0,
+    )

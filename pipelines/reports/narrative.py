@@ -16,9 +16,11 @@ from pipelines.reports.model import (
     KeyIndicator,
     RankRow,
     RedBlackLists,
+    Robustness,
     SatisfactionRow,
     SourceQuality,
     fmt_number,
+    fmt_share,
     round2,
 )
 from pipelines.scoring import Framework
@@ -169,4 +171,24 @@ def indicator_sentence(summary: IndicatorSummary) -> str:
             f"；最高为{summary.best.short_name}（{fmt_number(round2(summary.best.score))}分），"
             f"最低为{summary.worst.short_name}（{fmt_number(round2(summary.worst.score))}分）"
         )
+    return text + "。"
+
+
+def robustness_sentence(robustness: Robustness | None) -> str:
+    """综合排名's one sentence on how sure the ranks are, e.g. "甲区在 93% 的模拟中保持第 1 名；
+    乙市与丙区的名次区间重叠，名次差异不显著。" (the percentages are the table's)."""
+    if robustness is None or robustness.leader is None:
+        return ""
+    leader = robustness.leader
+    text = (
+        f"{leader.unit.unit_name}在{fmt_share(leader.share_rank)}的模拟中保持第{leader.unit.rank}名"
+    )
+    pairs = robustness.overlapping_pairs()
+    if pairs:
+        a, b = pairs[0]
+        text += f"；{a.unit.unit_name}与{b.unit.unit_name}的名次区间重叠，名次差异不显著"
+        if len(pairs) > 1:
+            text += f"（相邻名次中共有{len(pairs)}对单位的名次区间重叠）"
+    else:
+        text += "；相邻名次单位的名次区间均不重叠，排名次序稳定"
     return text + "。"

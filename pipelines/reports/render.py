@@ -8,9 +8,7 @@ by ``Plotly.newPlot`` into a div with a fixed id. Jinja2 autoescape is on: depar
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -19,12 +17,14 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from pipelines import tempfiles
 from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
-from pipelines.reports import charts
+from pipelines.reports import charts, firm_charts
 from pipelines.reports.content import BulletinContent
-from pipelines.reports.model import fmt_number, fmt_value, round2
+from pipelines.reports.model import SUB_SCORES, fmt_number, fmt_share, fmt_value, round2
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
+from pipelines.reports.rectification import on_time_bars
 from pipelines.validation.model import rule_label
 
 TEMPLATES_DIR = REPORTS_DIR / "templates"
@@ -41,16 +41,7 @@ def workbook_file_name(city: str, quarter: Quarter) -> str:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write to a temporary file beside ``target`` and rename: never a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    tempfiles.write_atomic(target, data, 0o644)
 
 
 @cache
@@ -72,6 +63,7 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = lambda v, d=2: fmt_number(round2(v) if d == 2 else v, d)
     env.filters["value"] = fmt_value
     env.filters["pct"] = lambda v, d=1: "—" if v is None else f"{v * 100:.{d}f}%"
+    env.filters["share"] = fmt_share
     env.filters["change"] = lambda v, unit="分": change_words(v, unit)
     env.filters["cn"] = cn_ordinal
     env.filters["dt"] = lambda v, f="%Y-%m-%d %H:%M": "—" if v is None else v.strftime(f)
@@ -104,6 +96,7 @@ class Page:
     charts: dict[str, charts.Chart] = field(default_factory=dict)
     indicator_charts: list[charts.Chart] = field(default_factory=list)
     radar_charts: list[charts.Chart] = field(default_factory=list)
+    firm: firm_charts.FirmPage | None = None  # 九至十一 and 附录三 (firm_charts)
 
 
 def _page(content: BulletinContent) -> Page:
@@ -114,6 +107,11 @@ def _page(content: BulletinContent) -> Page:
     page.charts["ranking"] = charts.ranking_bars(
         content.rows, content.lists, "chart-ranking", n.figure(), f"{q}综合得分排名"
     )
+    if content.robustness is not None:
+        page.charts["intervals"] = charts.rank_intervals(
+            content.robustness, "chart-rank-intervals", n.figure(), f"{q}综合排名的名次区间"
+        )
+        page.tables["intervals"] = n.table()
     page.tables["red"] = n.table()
     page.tables["black"] = n.table()
     page.tables["first_level"] = n.table()
@@ -150,9 +148,30 @@ def _page(content: BulletinContent) -> Page:
             content.satisfaction, "chart-satisfaction", n.figure(), "部门企业满意度"
         )
     page.tables["comments"] = n.table()
+    # --- 八、整改落实情况 (issue 10) ---
+    if content.rectification is not None:
+        page.tables["rect_outcomes"] = n.table()
+        if any(d.rate is not None for d in content.rectification.departments):
+            page.charts["rect_on_time"] = on_time_bars(
+                content.rectification.departments,
+                "chart-rect-on-time",
+                n.figure(),
+                "各牵头单位整改按期完成率",
+            )
+        page.tables["rect_duties"] = n.table()
+        page.tables["rect_rework"] = n.table()
+        page.tables["rect_overdue"] = n.table()
+        page.tables["rect_opened"] = n.table()
+    # --- end 整改落实情况 ---
+    if content.firms is not None:
+        page.firm = firm_charts.number_chapters(content.firms, n)
     page.tables["quality"] = n.table()
     page.tables["rejected"] = n.table()
     page.tables["method"] = n.table()
+    if content.robustness is not None and content.robustness.drivers:
+        page.tables["sensitivity"] = n.table()
+    if content.firms is not None and page.firm is not None:
+        firm_charts.number_appendix(content.firms, n, page.firm)
     return page
 
 
@@ -164,6 +183,7 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
     page = _page(content)
     all_charts = [
         page.charts["ranking"],
+        *([page.charts["intervals"]] if "intervals" in page.charts else []),
         page.charts["heatmap"],
         *page.indicator_charts,
         *page.radar_charts,
@@ -172,6 +192,10 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
     ]
     if "satisfaction" in page.charts:
         all_charts.append(page.charts["satisfaction"])
+    if page.firm is not None:
+        all_charts.extend(page.firm.all_charts)
+    if "rect_on_time" in page.charts:
+        all_charts.append(page.charts["rect_on_time"])
     chart_data = Markup(
         "[" + ",".join(f'{{"id":{json.dumps(c.div_id)},"spec":{c.spec}}}' for c in all_charts) + "]"
     )
@@ -187,6 +211,7 @@ def render_bulletin(content: BulletinContent, generated_at: datetime) -> str:
         plotly_js=Markup(plotly_js()),
         chart_data=chart_data,
         zip=zip,
+        sub_scores=SUB_SCORES,
     )
 
 
@@ -204,7 +229,34 @@ def write_summary(content: BulletinContent, directory: Path, generated_at: datet
         "red": [e.unit.unit_name for e in content.lists.red],
         "black": [e.unit.unit_name for e in content.lists.black],
         "generated_at": generated_at.isoformat(timespec="seconds"),
+        # The bulletin's data version; the workbook's is recorded when it is written.
+        "data_version": content.data_version,
+        "workbook_data_version": _read_summary(directory).get("workbook_data_version"),
     }
+    return _write_summary_file(directory, summary)
+
+
+def record_workbook_version(content: BulletinContent, directory: Path) -> Path:
+    """Note in the summary which data version the workbook just written shows."""
+    summary = _read_summary(directory)
+    summary["workbook_data_version"] = content.data_version
+    return _write_summary_file(directory, summary)
+
+
+def versions_agree(summary: dict[str, object]) -> bool:
+    """Whether the quarter's bulletin and workbook show the same data (unknown: agree)."""
+    bulletin, workbook = summary.get("data_version"), summary.get("workbook_data_version")
+    return bulletin is None or workbook is None or bulletin == workbook
+
+
+def _read_summary(directory: Path) -> dict[str, object]:
+    try:
+        return json.loads((directory / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_summary_file(directory: Path, summary: dict[str, object]) -> Path:
     target = directory / SUMMARY_FILE
     write_atomic(target, (json.dumps(summary, ensure_ascii=False, indent=1) + "\n").encode())
     return target
@@ -219,6 +271,11 @@ class IndexEntry:
     bulletin: str  # relative link
     workbook: str | None
     summary: dict[str, object]
+
+    @property
+    def consistent(self) -> bool:
+        """The bulletin and the workbook show the same data version."""
+        return versions_agree(self.summary)
 
 
 def index_entries(reports_dir: Path) -> list[IndexEntry]:

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.reports.content import BulletinContent
+from pipelines.reports.model import SUB_SCORES
 from pipelines.reports.render import write_atomic
 from pipelines.validation.model import rule_label
 from pipelines.validation.report import PLAIN_NUMBER
@@ -104,6 +106,7 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
         ("统计期", f"{c.quarter.start.isoformat()} 至 {c.quarter.end.isoformat()}"),
         ("数据截至", _naive(c.cutoff)),
         ("生成时间", _naive(generated_at)),
+        ("数据版本", c.data_version),
         ("说明", "得分为未四舍五入值，显示保留两位小数；排名变化正数为上升、负数为下降。"),
     ]
     if c.synthetic:
@@ -304,9 +307,10 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
             Column("评价份数", 10, THOUSANDS),
             Column("满意度（百分制）", 14, SCORE),
             Column("不满意占比", 12, PERCENT),
+            *(Column(name, 10, SCORE) for name in SUB_SCORES),
         ],
         [
-            [r.rank, r.department, r.responses, r.score, r.dissatisfied_share]
+            [r.rank, r.department, r.responses, r.score, r.dissatisfied_share, *r.sub_scores]
             for r in c.satisfaction
         ],
     )
@@ -350,7 +354,7 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
             [
                 q.title,
                 q.submitters,
-                q.file_name or "未入库",
+                q.status,
                 _naive(q.received_at),
                 _naive(q.deadline),
                 "—" if q.on_time is None else "按时" if q.on_time else "逾期",
@@ -415,6 +419,94 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
             for m in c.method
         ],
     )
+    if c.robustness is not None:
+        rob = c.robustness
+        place = {"red": "红榜", "black": "黑榜", "": ""}
+        _sheet(
+            wb,
+            "名次稳健性",
+            [
+                Column("排名", 6, INTEGER),
+                Column("单位编码", 10),
+                Column("单位", 24),
+                Column("名次中位数", 10, INTEGER),
+                Column("5%分位名次", 10, INTEGER),
+                Column("95%分位名次", 10, INTEGER),
+                Column("保持本名次的模拟占比", 14, PERCENT),
+                Column("榜单", 8),
+                Column("保持榜单位置的模拟占比", 14, PERCENT),
+            ],
+            [
+                [
+                    i.unit.rank,
+                    i.unit.unit_code,
+                    i.unit.unit_name,
+                    i.median,
+                    i.low,
+                    i.high,
+                    i.share_rank,
+                    place.get(i.place, ""),
+                    i.share_place,
+                ]
+                for i in rob.intervals
+            ],
+        )
+        if rob.drivers:
+            _sheet(
+                wb,
+                "名次敏感性",
+                [
+                    Column("评价设定", 16),
+                    Column("一阶指数", 10, SCORE),
+                    Column("总效应指数", 10, SCORE),
+                ],
+                [[d.label, d.s1, d.st] for d in rob.drivers],
+            )
+    if c.firms is not None:  # 九至十一 and 亮灯清单 (pipelines.reports.workbook_firms)
+        from pipelines.reports.workbook_firms import add_firm_sheets
+
+        add_firm_sheets(wb, c.firms)
+    # --- 整改台账 (issue 10): every task with its history up to the quarter ---
+    if c.rectification is not None:
+        h = c.rectification.history
+        _sheet(
+            wb,
+            "整改台账",
+            [
+                Column("任务编号", 26),
+                Column("单位", 20),
+                Column("二级指标", 28),
+                Column("牵头单位", 20),
+                Column("立项季度", 9),
+                Column("整改期限", 9),
+                Column("整改目标", 36),
+                Column("季度", 9),
+                Column("上报状态", 9),
+                Column("得分", 9, SCORE),
+                Column("名次", 6, INTEGER),
+                Column("结果", 9),
+                Column("说明", 60),
+            ],
+            [
+                [
+                    r.task_id,
+                    r.unit_name,
+                    r.indicator_name,
+                    r.lead_department,
+                    r.opened_quarter,
+                    r.deadline_quarter,
+                    r.target_text,
+                    r.quarter,
+                    r.reported_status if isinstance(r.reported_status, str) else "",
+                    None if pd.isna(r.measured_score) else float(r.measured_score),
+                    None if pd.isna(r.measured_rank) else int(r.measured_rank),
+                    r.outcome,
+                    r.reason,
+                ]
+                for r in h.itertuples(index=False)
+            ],
+        )
+    # --- end 整改台账 ---
     wb.properties.creator = "bizenv"
     wb.properties.title = title
     wb.properties.created = _naive(generated_at)

@@ -42,8 +42,10 @@ def weighted_mean(
     present = ~np.isnan(scores)
     w_present = np.where(present, w, 0.0)
     w_sum = w_present.sum(axis=1)
-    total = w[0].sum() if len(w) else float(np.asarray(weights).sum())
-    coverage = w_sum / total if total > 0 else np.zeros(len(scores))
+    # Per row: the rows may carry different weights (robustness replications do).
+    total = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(total > 0, w_sum / np.where(total > 0, total, 1.0), 0.0)
     filled = np.where(present, scores, 0.0)
     counted = present & (w > 0)
     negative = (counted & (filled < 0)).any(axis=1)

@@ -66,6 +66,8 @@ class Node:
     direction: Direction | None = None
     normalize: Normalize | None = None
     sql: str | None = None
+    # Settings of the leaf's SQL bound as ``$name`` (e.g. same_day_workdays), name → number.
+    sql_parameters: tuple[tuple[str, float], ...] = ()
     aggregate: Aggregate = "arithmetic"
     min_coverage: float = DEFAULT_MIN_COVERAGE
     children: tuple[str, ...] = ()
@@ -83,6 +85,9 @@ class Framework:
     scale: tuple[float, float]
     _nodes: Mapping[str, Node] = field(repr=False)
     source: Path | None = None
+    # Named numbers the leaves' SQL may bind as $name (e.g. 亮灯 thresholds, a payout time
+    # limit): part of the framework because they change values and scores, like bounds.
+    parameters: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     def nodes(self) -> Iterator[Node]:
         """All nodes, root first, depth-first in file order."""
@@ -181,6 +186,9 @@ def framework_from_dict(doc: Any, *, source: Path | None = None) -> Framework:
             direction=direction,
             normalize=normalize,
             sql=raw.get("sql"),
+            sql_parameters=tuple(
+                (str(k), float(v)) for k, v in (raw.get("sql_parameters") or {}).items()
+            ),
             aggregate=raw.get("aggregate", default_agg),
             min_coverage=float(raw.get("min_coverage", default_cov)),
             children=children,
@@ -201,7 +209,12 @@ def framework_from_dict(doc: Any, *, source: Path | None = None) -> Framework:
         description=doc.get("description"),
     )
     return Framework(
-        name=str(doc["name"]), root=root_code, scale=scale, _nodes=nodes, source=source
+        name=str(doc["name"]),
+        root=root_code,
+        scale=scale,
+        _nodes=nodes,
+        source=source,
+        parameters=dict(doc.get("parameters") or {}),
     )
 
 

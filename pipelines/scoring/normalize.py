@@ -9,6 +9,7 @@ documented in ``docs/scoring.md``; the ratio-based methods share::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,6 +145,26 @@ def _zscore(node: Node, frame: pd.DataFrame, scale: tuple[float, float]) -> Leaf
     return LeafScores(raw, nan, nan.copy(), flags)
 
 
+_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def period_positions(periods: list[object]) -> dict[object, int]:
+    """Position of each period on a calendar, for ``frontier_observed`` windows: quarters
+    (``2025Q2``) by quarter number and whole numbers (years) by value, so that a window of 4
+    is the period and the 3 calendar quarters (or years) before it, whether or not they have
+    data. Other labels (not all quarters or numbers): their order."""
+    quarters = [_QUARTER_RE.match(p) if isinstance(p, str) else None for p in periods]
+    if periods and all(quarters):
+        return {
+            p: int(m.group(1)) * 4 + int(m.group(2)) - 1
+            for p, m in zip(periods, quarters, strict=True)
+            if m
+        }
+    if periods and all(isinstance(p, (int, np.integer)) for p in periods):
+        return {p: int(p) for p in periods}  # type: ignore[call-overload]
+    return {p: i for i, p in enumerate(periods)}
+
+
 def _observed_bounds(
     node: Node, frame: pd.DataFrame, pool: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +175,7 @@ def _observed_bounds(
     lower_better = node.direction == "lower_is_better"
     pool = pool.dropna(subset=["value"])
     all_periods = sorted(set(pool["period"]).union(frame["period"]))
-    position = {p: i for i, p in enumerate(all_periods)}
+    position = period_positions(all_periods)
     pool_pos = pool["period"].map(position).to_numpy()
     pool_vals = pool["value"].to_numpy(dtype="float64")
     bounds: dict[object, tuple[float, float]] = {}

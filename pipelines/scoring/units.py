@@ -3,7 +3,7 @@
 A units file (YAML)::
 
     units:
-      - {code: "990102", name: 东城区, type: 区}
+      - {code: "880602", name: 江北区, type: 区}
       - {code: BEI, name: 北京, type: 城市, rank: false}      # member only, not ranked
       - code: CHN                                           # composite unit
         name: 中国
@@ -162,7 +162,7 @@ def _unit(index: int, raw: Any) -> UnitDef:
 
 
 def units_from_registry(registry: Any | None = None) -> Units:
-    """The demo city's units (``config/regions.yaml`` via :mod:`pipelines.registry`)."""
+    """The project's units (``regions.yaml`` via :mod:`pipelines.registry`)."""
     if registry is None:
         from pipelines.registry import default_registry
 

@@ -21,6 +21,8 @@ DATETIME_FORMATS = (
     "%Y/%m/%d %H:%M",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
 )
 
 TYPE_LABELS: dict[str, str] = {
@@ -53,7 +55,7 @@ def _text(s: pd.Series) -> Coerced:
 
 
 def _region_code(s: pd.Series) -> Coerced:
-    # Excel may have stored the code as a number: 990102 or 990102.0.
+    # Excel may have stored the code as a number: 880602 or 880602.0.
     ok = s.str.fullmatch(r"\d{6}(?:\.0*)?")
     out = s.str.slice(0, 6).where(ok, None).astype("str")
     return out, (s != "") & ~ok

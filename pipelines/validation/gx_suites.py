@@ -1,4 +1,5 @@
-"""Great Expectations suites (``expectations/suites/<source>.json``) run on a typed frame.
+"""Great Expectations suites (``suite.json`` of each source's declaration folder) run on a
+typed frame.
 
 Great Expectations is imported lazily and once per process (the import costs seconds). One
 ephemeral context with a pandas datasource and a whole-dataframe batch definition serves every
@@ -23,11 +24,9 @@ from typing import Any
 import pandas as pd
 
 import pipelines.env  # noqa: F401  (sets GX_ANALYTICS_ENABLED=False before GE is imported)
-from pipelines.env import EXPECTATIONS_DIR
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry
 
-SUITES_DIR = EXPECTATIONS_DIR / "suites"
 # Row-level expectations run in chunks of this many rows; uniqueness always on the whole frame.
 CHUNK_ROWS = 200_000
 _GLOBAL_TYPES = frozenset(
@@ -54,13 +53,31 @@ class SuiteError(RuntimeError):
     """An expectation raised instead of evaluating (a bug in a suite, not in the data)."""
 
 
-def suite_path(source: str, suites_dir: Path = SUITES_DIR) -> Path:
-    return suites_dir / f"{source}.json"
+def suite_path(source: str) -> Path:
+    from pipelines.contracts import contract
+
+    return contract(source).suite_path
+
+
+def load_suite_json(source: str) -> dict[str, Any]:
+    """The suite of ``source`` in the project in force, with the project's rule overrides
+    (``sources.yaml`` ``rules: {<rule>: {<kwarg>: <value>}}``) merged into the kwargs of the
+    expectations carrying that ``meta.rule``."""
+    from pipelines.contracts import contract
+
+    c = contract(source)
+    return _load_suite(c.suite_path, json.dumps(c.rules, sort_keys=True, default=str))
 
 
 @cache
-def load_suite_json(source: str) -> dict[str, Any]:
-    return json.loads(suite_path(source).read_text(encoding="utf-8"))
+def _load_suite(path: Path, overrides: str) -> dict[str, Any]:
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    rules = json.loads(overrides)
+    for expectation in suite.get("expectations", ()):
+        rule = (expectation.get("meta") or {}).get("rule")
+        if rule in rules:
+            expectation["kwargs"] = {**expectation.get("kwargs", {}), **rules[rule]}
+    return suite
 
 
 def suite_parameters(quarter: Quarter | None, registry: Registry) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Limits on a submitted file (``file_limits`` in the project's intake settings).
+"""Limits on a submitted file (``file_limits`` in the project's ``bizenv.yaml``).
 
 They are checked before the data is read into memory: a zip bomb, a runaway export or one
 enormous cell ends in a Chinese file-level error instead of exhausting the machine.
@@ -7,12 +7,7 @@ enormous cell ends in a Chinese file-level error instead of exhausting the machi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
-import yaml
-
-from pipelines.env import CONFIG_DIR
+from typing import Any
 
 MB = 1024 * 1024
 # Excel's own worksheet limit: an xlsx with more rows was not written by Excel.
@@ -32,8 +27,9 @@ class FileLimits:
         return min(self.max_rows, EXCEL_MAX_ROWS)
 
 
-def load_file_limits(path: Path) -> FileLimits:
-    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("file_limits") or {}
+def file_limits_from(raw: dict[str, Any] | None) -> FileLimits:
+    """The ``file_limits`` block of ``bizenv.yaml`` (sizes in MB), defaults for what it omits."""
+    raw = raw or {}
     default = FileLimits()
     return FileLimits(
         max_file_bytes=int(float(raw.get("max_file_mb", default.max_file_bytes / MB)) * MB),
@@ -47,7 +43,8 @@ def load_file_limits(path: Path) -> FileLimits:
     )
 
 
-@cache
-def default_file_limits(config_dir: Path = CONFIG_DIR) -> FileLimits:
-    path = config_dir / "intake.yaml"
-    return load_file_limits(path) if path.exists() else FileLimits()
+def default_file_limits() -> FileLimits:
+    """The limits of the project in force."""
+    from pipelines.project import current_project
+
+    return current_project().settings.file_limits

@@ -116,11 +116,18 @@ RULE_LABELS: dict[str, str] = {
     "score_range": "评分不在1–5分",
     "capacity_only_power": "非电力报装填了报装容量",
     "duplicate_unit_month": "同一区划同一月份重复",
-    # contract checks (expectations/checks/*.yaml)
+    # contract checks (checks.yaml of each source declaration)
     "credit_code": "统一社会信用代码无效",
     "duration_absurd": "办理时长不合理",
     "months_incomplete": "缺少本季度月份",
     "volume": "数据行数与上季度相差过大",
+    # 整改进展台账 (expectations/rectification_progress/checks.yaml)
+    "ledger_unverifiable": "无法核对整改任务",
+    "task_unknown": "任务编号不存在",
+    "task_not_open": "任务不是在办任务",
+    "task_other_department": "任务不属于本单位",
+    "locked_edited": "锁定列被修改",
+    "completion_date": "完成日期与状态不符",
 }
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pipelines.contracts import contract
 from pipelines.env import TIMEZONE
 from pipelines.registry import default_registry
+from pipelines.tempfiles import atomic_target, write_atomic
 from pipelines.validation.model import ValidationResult, rule_label
 
 HTML_MAX_ERRORS = 1000
@@ -58,16 +57,9 @@ def rule_with_id(rule: str) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; reports are read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # The temporary name is short whatever the target's name (a long department file name
+    # must not exceed the file system's limit); 0644: reports are read by others.
+    write_atomic(path, data, 0o644)
 
 
 def _write_csv_rows(handle: io.TextIOBase, result: ValidationResult) -> None:
@@ -94,15 +86,8 @@ def render_csv(result: ValidationResult) -> bytes:
 def _atomic_write_csv(path: Path, result: ValidationResult) -> None:
     """The full CSV of errors, written row by row to a temporary file (no copy in memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            _write_csv_rows(fh, result)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_target(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        _write_csv_rows(fh, result)
 
 
 def errors_by_rule_and_column(result: ValidationResult) -> list[tuple[str, str, int]]:
@@ -119,6 +104,7 @@ def render_html(
     title_extra: dict[str, str] | None = None,
     *,
     max_listed: int = HTML_MAX_ERRORS,
+    csv_name: str | None = None,
 ) -> str:
     """The report page: counts by rule and by rule and column for every error, the first
     ``max_listed`` errors in full (the CSV has all)."""
@@ -150,7 +136,7 @@ def render_html(
         + "</h1>",
         f"<p>{status}</p>",
         *(
-            [f'<p class="bad">{escape(_capped_note(result, max_listed))}</p>']
+            [f'<p class="bad">{escape(_capped_note(result, max_listed, csv_name))}</p>']
             if len(result.errors) > max_listed
             else []
         ),
@@ -184,7 +170,9 @@ def render_html(
         parts.append("<h2>错误明细</h2>")
         shown = result.errors[:max_listed]
         if len(result.errors) > max_listed:
-            parts.append(f'<p class="note">{escape(_capped_note(result, max_listed))}</p>')
+            parts.append(
+                f'<p class="note">{escape(_capped_note(result, max_listed, csv_name))}</p>'
+            )
         parts.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in CSV_COLUMNS) + "</tr>")
         for e in shown:
             parts.append(
@@ -205,16 +193,22 @@ def render_html(
     return "\n".join(parts) + "\n"
 
 
-def _capped_note(result: ValidationResult, max_listed: int = HTML_MAX_ERRORS) -> str:
+def _capped_note(
+    result: ValidationResult, max_listed: int = HTML_MAX_ERRORS, csv_name: str | None = None
+) -> str:
+    csv_name = csv_name or report_paths(result, Path())[1].name
     return (
         f"共 {len(result.errors)} 处错误，本页列出前 {max_listed} 处，"
-        f"全部错误见同名 CSV 文件（{report_paths(result, Path())[1].name}）"
+        f"全部错误见同名 CSV 文件（{csv_name}）"
     )
 
 
-def report_paths(result: ValidationResult, out_dir: Path) -> tuple[Path, Path]:
-    """(html, csv) paths of the rejection report of ``result`` in ``out_dir``."""
-    stem = result.path.stem or result.source
+def report_paths(
+    result: ValidationResult, out_dir: Path, stem: str | None = None
+) -> tuple[Path, Path]:
+    """(html, csv) paths of the rejection report of ``result`` in ``out_dir``; ``stem``
+    (default: the file's stem) names them."""
+    stem = stem or result.path.stem or result.source
     return out_dir / f"{stem}.rejection.html", out_dir / f"{stem}.rejection.csv"
 
 
@@ -224,14 +218,17 @@ def write_rejection_report(
     *,
     title_extra: dict[str, str] | None = None,
     max_listed: int = HTML_MAX_ERRORS,
+    stem: str | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``<file stem>.rejection.html`` and ``.rejection.csv`` into ``out_dir``.
+    """Write ``<stem>.rejection.html`` and ``.rejection.csv`` into ``out_dir`` (``stem``
+    defaults to the file's stem; the pipeline names reports by the version's hash, never by
+    the department's file name, which may be as long as the file system allows).
 
     ``title_extra`` adds lines to the title block (e.g. {"文件哈希": "...", "接收时间": "..."});
     the HTML lists the first ``max_listed`` errors in full, the CSV all of them.
     """
-    html_path, csv_path = report_paths(result, Path(out_dir))
+    html_path, csv_path = report_paths(result, Path(out_dir), stem)
     _atomic_write_csv(csv_path, result)
-    html = render_html(result, title_extra, max_listed=max_listed)
+    html = render_html(result, title_extra, max_listed=max_listed, csv_name=csv_path.name)
     _atomic_write(html_path, html.encode("utf-8"))
     return html_path, csv_path

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,9 @@ from pipelines.validation.reader import (
     join_grids,
 )
 from pipelines.validation.structure import _HEADER_SEARCH_ROWS, TableShaper
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass
@@ -114,6 +117,7 @@ def validate_stream(
     batch_rows: int = BATCH_ROWS,
     limits: FileLimits | None = None,
     progress: Callable[[Progress], None] | None = None,
+    warehouse: duckdb.DuckDBPyConnection | None = None,
 ) -> StreamResult:
     """Read, shape, type and (with ``check``) validate ``path`` batch by batch. Raises
     UnknownSourceError, FileNotFoundError, IsADirectoryError, PermissionError."""
@@ -135,6 +139,7 @@ def validate_stream(
                 batch_rows=batch_rows,
                 limits=limits,
                 progress=progress,
+                warehouse=warehouse,
                 exact=exact,
             )
         except RestartExact:
@@ -177,6 +182,7 @@ def _run(
     batch_rows: int,
     limits: FileLimits | None,
     progress: Callable[[Progress], None] | None,
+    warehouse: duckdb.DuckDBPyConnection | None,
     exact: bool,
 ) -> StreamResult:
     from pipelines.validation.validate import ParsedSubmission, _canonical, _failure_errors
@@ -205,6 +211,7 @@ def _run(
     kept_typed: list[pd.DataFrame] = []
     kept_raw: list[pd.DataFrame] = []
     kept_failures: set[tuple[int, str]] = set()
+    file_level: set[tuple[str, str]] = set()
     pairs: list[pd.DataFrame] = []
     frames: list[pd.DataFrame] = []
     counts: Counter[int] = Counter()
@@ -249,12 +256,16 @@ def _run(
                 previous_rows=previous_rows,
                 volume_factor=volume_factor,
                 skip_columns=set(table.missing),
+                warehouse=warehouse,
             )
-            contract_errors.extend(
-                e
-                for e in run_checks(ctx, kind="row")
-                if e.row is None or (e.row, _canonical(parsed, e.column)) not in failed
-            )
+            for e in run_checks(ctx, kind="row"):
+                if e.row is None:
+                    # A file-level error of a row-level check is the same in every batch.
+                    if (e.rule, e.message) not in file_level:
+                        file_level.add((e.rule, e.message))
+                        contract_errors.append(e)
+                elif (e.row, _canonical(parsed, e.column)) not in failed:
+                    contract_errors.append(e)
             if whole_cols:
                 kept_typed.append(frame[["source_row", *whole_cols]])
                 kept_raw.append(table.raw[whole_cols])
@@ -310,6 +321,7 @@ def _run(
             volume_factor=volume_factor,
             skip_columns=set(missing),
             total_rows=rows,
+            warehouse=warehouse,
         )
         contract_errors.extend(run_checks(ctx, kind="whole"))
 

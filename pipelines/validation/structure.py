@@ -22,7 +22,7 @@ class Table:
     raw: pd.DataFrame  # canonical columns (str) for every present contract column
     row_numbers: np.ndarray  # Excel row number per row of ``raw``
     headers: dict[str, str]  # canonical column -> header as written in the file
-    missing: list[str]  # canonical columns absent from the file
+    missing: list[str]  # required canonical columns absent from the file
     errors: list[ValidationError]
 
 
@@ -65,6 +65,7 @@ class TableShaper:
         self.columns: dict[str, int] = {}
         self.headers: dict[str, str] = {}
         self.missing: list[str] = []
+        self.absent: list[str] = []
         self.blank_header: set[int] = set()  # positions without a header cell
         self.unlabelled_data: set[int] = set()  # such positions that hold data
         self.rows = 0
@@ -125,7 +126,10 @@ class TableShaper:
             self.columns[col.column] = pos
             self.headers[col.column] = text
             seen[col.column] = text
-        self.missing = [c.column for c in contract.columns if c.column not in self.columns]
+        # An optional column (required: false) may be left out of the file: it is read as empty
+        # (and typed as such); a left-out required column is an error.
+        self.absent = [c.column for c in contract.columns if c.column not in self.columns]
+        self.missing = [name for name in self.absent if contract.column(name).required]
         for name in self.missing:
             c = contract.column(name)
             errors.append(
@@ -137,7 +141,7 @@ class TableShaper:
                     message=f"缺少列“{c.header}”（{c.description}）；如该列已改名，请改回规范表头",
                 )
             )
-        for name in self.missing:
+        for name in self.absent:
             self.headers[name] = contract.column(name).header
         self.started = True
         return head_pos + 1
@@ -214,7 +218,7 @@ class TableShaper:
             {name: body[pos].reset_index(drop=True) for name, pos in self.columns.items()},
             index=range(n),
         )
-        for name in self.missing:
+        for name in self.absent:
             raw[name] = pd.Series([""] * n, dtype="str")
         raw = raw[[c.column for c in self.contract.columns]].astype("str")
         self.rows += n

@@ -112,7 +112,7 @@ def write_template(source: str, path: Path, *, registry: Registry | None = None)
         )
         dv.add(f"{letter}2:{letter}{_LAST_ROW}")
         data.add_data_validation(dv)
-    # Text format keeps region codes and ids as typed (no 990102 → 990102.0 or lost zeros).
+    # Text format keeps region codes and ids as typed (no 880602 → 880602.0 or lost zeros).
     for i, col in enumerate(c.columns, start=1):
         if col.type in {"region_code", "string"}:
             data.column_dimensions[get_column_letter(i)].number_format = "@"

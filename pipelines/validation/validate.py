@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -190,8 +191,11 @@ def check_submission(
     registry: Registry | None = None,
     previous_rows: int | None = None,
     volume_factor: float | None = None,
+    warehouse: duckdb.DuckDBPyConnection | None = None,
 ) -> list[ValidationError]:
-    """Stage 2: GE suite + contract checks on the typed frame; sorted errors of this stage."""
+    """Stage 2: GE suite + contract checks on the typed frame; sorted errors of this stage.
+    ``warehouse``: an open connection for checks that compare with the warehouse (the
+    整改进展台账's tasks); without it those checks report that they could not verify."""
     if parsed.frame is None or parsed.raw is None or parsed.frame.empty:
         return []
     registry = registry or default_registry()
@@ -210,6 +214,7 @@ def check_submission(
         previous_rows=previous_rows,
         volume_factor=volume_factor,
         skip_columns=set(parsed.missing_columns),
+        warehouse=warehouse,
     )
     errors.extend(
         e
@@ -236,6 +241,7 @@ def validate_file(
     volume_factor: float | None = None,
     keep_frame: bool = True,
     progress: Callable[[Progress], None] | None = None,
+    warehouse: duckdb.DuckDBPyConnection | None = None,
 ) -> ValidationResult:
     """Validate one submitted file (both stages, batch by batch: ``stream.validate_stream``).
     Without ``quarter`` it is inferred from the path (a ``2025Q2`` folder or file name) or
@@ -260,6 +266,7 @@ def validate_file(
         volume_factor=volume_factor,
         keep_frame=keep_frame,
         progress=progress,
+        warehouse=warehouse,
     )
     return ValidationResult(
         source=source,

@@ -12,23 +12,26 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from pipelines.contracts import SOURCES
+from pipelines.contracts import contract, enabled_sources
 from pipelines.intake.archive import ArchivedFile
 from pipelines.sqlfiles import sql
+from pipelines.warehouse.tables import SCHEMAS, SourceTables, source_tables
 
 _SCHEMA_FILES: tuple[str, ...] = (
     "intake/create_schema_intake",
     "staging/create_schema_staging",
     "warehouse/create_schema_warehouse",
     "intake/create_submissions",
+    "intake/add_submitted_by",
     "intake/create_validation_errors",
     "intake/create_view_submissions_in_force",
-    *(
-        f"{schema}/{source}/create_table"
-        for source in SOURCES
-        for schema in ("staging", "warehouse")
-    ),
+    "intake/create_receipts",
 )
+
+
+def tables(source: str) -> SourceTables:
+    """The generated statements of ``source`` in the project in force."""
+    return source_tables(contract(source))
 
 
 @contextmanager
@@ -42,10 +45,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None) -> None:
+    """The intake tables and the staging and warehouse tables of every enabled source (a
+    column added to a contract is added to an existing table)."""
     with transaction(con):
         for name in _SCHEMA_FILES:
             con.execute(sql(name))
+        for source in enabled_sources() if sources is None else sources:
+            generated = tables(source)
+            for schema in SCHEMAS:
+                con.execute(generated.create[schema])
+                for statement in generated.add_columns[schema]:
+                    con.execute(statement)
 
 
 def register_submission(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) -> None:
@@ -61,6 +72,7 @@ def register_submission(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) 
             "received_at": archived.received_at,
             "size_bytes": archived.size_bytes,
             "data_rows": archived.data_rows,
+            "submitted_by": archived.submitted_by,
         },
     )
 
@@ -87,46 +99,25 @@ def mark_superseded(con: duckdb.DuckDBPyConnection, source: str, quarter: str, h
 
 def previous_accepted_rows(con: duckdb.DuckDBPyConnection, source: str, quarter: str) -> int | None:
     """Rows in force for ``quarter`` (the volume check's baseline); None when there are none."""
-    row = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": quarter})
+    row = fetch_one(con, tables(source).count_warehouse, {"quarter": quarter})
     return int(row[0]) if row and row[0] else None
-
-
-def stage_rows(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    quarter: str,
-    hash_: str,
-    frame: pd.DataFrame | None,
-) -> int:
-    """Replace the staging partition with the typed rows of one version."""
-    with transaction(con):
-        con.execute(sql(f"staging/{source}/delete_partition"), {"quarter": quarter})
-        if frame is None or frame.empty:
-            return 0
-        con.register("staged_rows", frame)
-        try:
-            con.execute(
-                sql(f"staging/{source}/insert_partition"), {"quarter": quarter, "hash": hash_}
-            )
-        finally:
-            con.unregister("staged_rows")
-    return len(frame)
 
 
 class StagingWriter:
     """Typed batches of one version into ``staging.<source>``, inside the caller's transaction:
-    the partition is deleted once, then the staging insert statement runs once per batch on
+    the partition is deleted once, then the generated staging insert runs once per batch on
     the batch registered as ``staged_rows``."""
 
     def __init__(
         self, con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
     ) -> None:
-        self.con, self.source, self.quarter, self.hash = con, source, quarter, hash_
+        self.con, self.quarter, self.hash = con, quarter, hash_
+        self.statements = tables(source)
         self.rows = 0
         self.reset()
 
     def reset(self) -> None:
-        self.con.execute(sql(f"staging/{self.source}/delete_partition"), {"quarter": self.quarter})
+        self.con.execute(self.statements.delete_staging, {"quarter": self.quarter})
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -135,8 +126,7 @@ class StagingWriter:
         self.con.register("staged_rows", frame)
         try:
             self.con.execute(
-                sql(f"staging/{self.source}/insert_partition"),
-                {"quarter": self.quarter, "hash": self.hash},
+                self.statements.insert_staging, {"quarter": self.quarter, "hash": self.hash}
             )
         finally:
             self.con.unregister("staged_rows")
@@ -153,12 +143,18 @@ def staging_writer(
         yield StagingWriter(con, source, quarter, hash_)
 
 
-def staged_frame(
-    con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
-) -> pd.DataFrame:
-    return con.execute(
-        sql(f"staging/{source}/select_partition"), {"quarter": quarter, "hash": hash_}
-    ).df()
+def stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    quarter: str,
+    hash_: str,
+    frame: pd.DataFrame | None,
+) -> int:
+    """Replace the staging partition with the typed rows of one version."""
+    with staging_writer(con, source, quarter, hash_) as writer:
+        if frame is not None:
+            writer.write(frame)
+    return writer.rows
 
 
 def record_errors(
@@ -245,6 +241,7 @@ def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: st
     warehouse asset on its own can never load a rejected file.
     """
     params = {"quarter": quarter, "hash": hash_}
+    generated = tables(source)
     with transaction(con):
         row = fetch_one(con, sql("intake/select_status"), {"source": source, **params})
         if row is None or row[0] not in PROMOTABLE:
@@ -253,17 +250,17 @@ def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: st
                 f"{quarter} 版本 {hash_[:12]} 的状态为“{status}”，未通过校验，"
                 "不能入库；在用版本不变"
             )
-        (staged,) = fetch_one(con, sql(f"staging/{source}/count_version"), params)
+        (staged,) = fetch_one(con, generated.count_staged_version, params)
         if not staged:
             raise NotValidatedError(
                 f"{quarter} 版本 {hash_[:12]} 不在暂存区（暂存区中是另一个版本），"
                 "请先重新运行校验（staging）；在用版本不变"
             )
-        con.execute(sql(f"warehouse/{source}/delete_partition"), {"quarter": quarter})
-        con.execute(sql(f"warehouse/{source}/promote_partition"), params)
+        con.execute(generated.delete_warehouse, {"quarter": quarter})
+        con.execute(generated.promote, params)
         con.execute(sql("intake/mark_loaded"), {"source": source, **params})
         con.execute(sql("intake/mark_superseded"), {"source": source, **params})
-        (loaded,) = fetch_one(con, sql(f"warehouse/{source}/count_partition"), {"quarter": quarter})
+        (loaded,) = fetch_one(con, generated.count_warehouse, {"quarter": quarter})
     return int(loaded)
 
 

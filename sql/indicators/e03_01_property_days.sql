@@ -1,39 +1,15 @@
 -- E03_01 不动产登记平均用时（单位：工作日；越小越好）
 -- Mean working days from 受理 (accepted_at) to 办结 (completed_at) of the quarter's
 -- 不动产登记 cases (work_calendar; same day = 0; see pipelines/workdays.py).
--- Rows belong to the quarter by the warehouse column `quarter`.
--- Parameters: $quarter (e.g. 2025Q2)
+-- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
+-- Parameters: $quarter (e.g. 2025Q2); $same_day_workdays, the leaf's setting (default 0):
+--   what a duration of 0 working days (same day) counts for (0 = the legal count, a lower
+--   bound; macro day_count, sql/indicators/shared/create_macro_day_count.sql)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      mean working days (double); no row for a unit without 不动产登记 cases
 --   n_cases    warehouse rows behind the value
-with cases as (
-    select region_code, accepted_at, completed_at
-    from warehouse.approval_cases
-    where quarter = $quarter
-        and category = '不动产登记'
-),
-
-calendar as (
-    select day, workday_seq from work_calendar
-),
-
-durations as (
-    select
-        c.region_code,
-        ended.workday_seq - started.workday_seq as workdays
-    from cases as c
-    left join calendar as started on started.day = cast(c.accepted_at as date)
-    left join calendar as ended on ended.day = cast(c.completed_at as date)
-),
-
-final as (
-    select
-        region_code as unit_code,
-        avg(workdays) as value,
-        count(workdays) as n_cases
-    from durations
-    group by region_code
-)
-
-select * from final order by unit_code
+select unit_code, avg(day_count(workdays, $same_day_workdays)) as value, count(workdays) as n_cases
+from shared.approval_cases
+where quarter = $quarter and category = '不动产登记'
+group by unit_code

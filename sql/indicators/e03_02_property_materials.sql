@@ -1,25 +1,12 @@
 -- E03_02 不动产登记平均申请材料数（单位：件；越小越好）
 -- Mean 申请材料数 (material_count) of the quarter's 不动产登记 cases.
--- Rows belong to the quarter by the warehouse column `quarter`.
+-- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
 -- Parameters: $quarter (e.g. 2025Q2)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      mean number of documents (double); no row for a unit without 不动产登记 cases
 --   n_cases    warehouse rows behind the value
-with cases as (
-    select region_code, material_count
-    from warehouse.approval_cases
-    where quarter = $quarter
-        and category = '不动产登记'
-),
-
-final as (
-    select
-        region_code as unit_code,
-        avg(material_count) as value,
-        count(material_count) as n_cases
-    from cases
-    group by region_code
-)
-
-select * from final order by unit_code
+select unit_code, avg(material_count) as value, count(material_count) as n_cases
+from shared.approval_cases
+where quarter = $quarter and category = '不动产登记'
+group by unit_code

@@ -1,29 +1,18 @@
 -- E04_04 高压用户平均接入费用（单位：元/千瓦；越小越好）
 -- Connection fees per kW of the quarter's high-voltage connections:
 -- sum(connection_fee_yuan) / sum(capacity_kw).
--- Rows belong to the quarter by the warehouse column `quarter`.
+-- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
 -- Parameters: $quarter (e.g. 2025Q2)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      yuan per kW (double); no row for a unit without 高压 connections
 --   n_cases    warehouse rows behind the value
-with cases as (
-    select region_code, connection_fee_yuan, capacity_kw
-    from warehouse.utility_connections
-    where quarter = $quarter
-        and utility_type = '电力'
-        and customer_class = '高压'
-        and connection_fee_yuan is not null
-        and capacity_kw is not null
-),
-
-final as (
-    select
-        region_code as unit_code,
-        sum(connection_fee_yuan) / nullif(sum(capacity_kw), 0) as value,
-        count(*) as n_cases
-    from cases
-    group by region_code
-)
-
-select * from final order by unit_code
+select
+    unit_code,
+    sum(connection_fee_yuan) / nullif(sum(capacity_kw), 0) as value,
+    count(*) as n_cases
+from shared.utility_connections
+where
+    quarter = $quarter and utility_type = '电力' and customer_class = '高压'
+    and connection_fee_yuan is not null and capacity_kw is not null
+group by unit_code

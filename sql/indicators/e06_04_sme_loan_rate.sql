@@ -1,24 +1,26 @@
 -- E06_04 新发放普惠小微贷款平均利率（单位：%；越小越好）
--- Mean over the quarter's months of 新发放普惠小微贷款加权平均利率 (inclusive_sme_rate_pct).
--- Rows belong to the quarter by the warehouse column `quarter`.
+-- The quarter's 新发放普惠小微贷款加权平均利率: the months' rates (inclusive_sme_rate_pct)
+-- weighted by the months' 新发放普惠小微贷款金额 (new_sme_loans_100m) when every month with a
+-- rate has an amount and they sum to more than 0 (a weighted average of weighted averages is
+-- the quarter's weighted average); otherwise, as before the column existed, their plain mean.
+-- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
 -- Parameters: $quarter (e.g. 2025Q2)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage (double); no row for a unit without monthly rows
 --   n_cases    warehouse rows behind the value
-with cases as (
-    select region_code, inclusive_sme_rate_pct
-    from warehouse.loan_balances
-    where quarter = $quarter
-),
-
-final as (
-    select
-        region_code as unit_code,
-        avg(inclusive_sme_rate_pct) as value,
-        count(inclusive_sme_rate_pct) as n_cases
-    from cases
-    group by region_code
-)
-
-select * from final order by unit_code
+select
+    unit_code,
+    case
+        when
+            count(rate_weight_100m) = count(inclusive_sme_rate_pct)
+            and sum(rate_weight_100m) > 0
+            then
+                sum(rate_weight_100m * inclusive_sme_rate_pct)
+                / sum(rate_weight_100m)
+        else avg(inclusive_sme_rate_pct)
+    end as value,
+    count(inclusive_sme_rate_pct) as n_cases
+from shared.loan_balances
+where quarter = $quarter
+group by unit_code

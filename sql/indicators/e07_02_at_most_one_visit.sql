@@ -1,32 +1,14 @@
 -- E07_02 “最多跑一次”办件占比（单位：%；越大越好）
--- Share (%) of all the quarter's completed cases with 跑动次数 (visit_count) ≤ 1.
--- Rows belong to the quarter by the warehouse column `quarter`.
+-- Share (%) of the quarter's 其他政务服务 cases with 跑动次数 (visit_count) ≤ 1.
+-- Population: 其他政务服务 cases only; 企业开办, 工程建设项目审批 and 不动产登记 are scored under
+-- E01, E02 and E03 and are not counted again (docs/indicators.md, “The E07 population”).
+-- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
 -- Parameters: $quarter (e.g. 2025Q2)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
---   value      percentage 0–100 (double); no row for a unit without cases
+--   value      percentage 0–100 (double); no row for a unit without 其他政务服务 cases
 --   n_cases    warehouse rows behind the value
-with cases as (
-    select region_code, visit_count
-    from warehouse.approval_cases
-    where quarter = $quarter
-),
-
-flagged as (
-    select
-        region_code,
-        case when visit_count <= 1 then 1.0 else 0.0 end as hit
-    from cases
-    where visit_count is not null
-),
-
-final as (
-    select
-        region_code as unit_code,
-        100.0 * avg(hit) as value,
-        count(*) as n_cases
-    from flagged
-    group by region_code
-)
-
-select * from final order by unit_code
+select unit_code, 100.0 * avg(at_most_one_visit::int) as value, count(at_most_one_visit) as n_cases
+from shared.approval_cases
+where quarter = $quarter and category = '其他政务服务'
+group by unit_code

@@ -10,6 +10,7 @@
 --   error_count, failing_rows   from validation
 --   report_html, report_csv     rejection report paths (rejected versions only)
 --   validated_at, loaded_at     when validation ran; when it was promoted to the warehouse
+--   submitted_by     who sent it (the portal's user name); null for files landed otherwise
 create table if not exists intake.submissions (
     submission_hash varchar not null,
     source varchar not null,
@@ -27,5 +28,6 @@ create table if not exists intake.submissions (
     report_csv varchar,
     validated_at timestamptz,
     loaded_at timestamptz,
+    submitted_by varchar,
     primary key (source, quarter, submission_hash)
 )

@@ -3,6 +3,7 @@ create or replace view intake.submissions_in_force as
 with accepted as (
     select * from intake.submissions where status = 'accepted'
 ),
+
 ranked as (
     select
         *,
@@ -11,7 +12,9 @@ ranked as (
         ) as version_rank
     from accepted
 ),
+
 final as (
     select * exclude (version_rank) from ranked where version_rank = 1
 )
+
 select * from final

@@ -3,4 +3,4 @@ select rule, count(*) as errors
 from intake.validation_errors
 where source = $source and quarter = $quarter and submission_hash = $hash
 group by rule
-order by errors desc, rule
+order by errors desc, rule asc

@@ -1,7 +1,8 @@
 -- Record a validation outcome. Re-validating the version in force keeps it `accepted`
 -- (a run that stops before promotion must not leave the quarter without a version in force).
 update intake.submissions
-set status = case
+set
+    status = case
         when status = 'accepted' and $status = 'validated' then 'accepted'
         else $status
     end,

@@ -5,5 +5,6 @@ with final as (
     from scores.indicator_scores
     where quarter in ($quarter, $previous) and level >= 1
 )
+
 select * from final
 order by quarter, level, node, unit_code

@@ -5,5 +5,6 @@ with final as (
     from scores.indicator_values
     where quarter in ($quarter, $previous)
 )
+
 select * from final
 order by quarter, indicator, unit_code

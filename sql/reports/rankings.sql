@@ -6,5 +6,6 @@ with final as (
     from scores.rankings
     where quarter <= $quarter
 )
+
 select * from final
 order by quarter, rank, unit_code

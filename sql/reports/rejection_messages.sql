@@ -5,6 +5,7 @@ with rejected as (
     from intake.submissions
     where quarter = $quarter and status = 'rejected'
 ),
+
 numbered as (
     select
         e.source,
@@ -17,13 +18,15 @@ numbered as (
             order by e.row_number nulls first, e.column_header, e.message
         ) as position
     from intake.validation_errors as e
-    join rejected as r on r.source = e.source and r.submission_hash = e.submission_hash
+    inner join rejected as r on e.source = r.source and e.submission_hash = r.submission_hash
     where e.quarter = $quarter
 ),
+
 final as (
     select source, submission_hash, row_number, column_header, message
     from numbered
     where position <= $limit
 )
+
 select * from final
 order by source, submission_hash, row_number nulls first, column_header, message

@@ -5,16 +5,19 @@ with rejected as (
     from intake.submissions
     where quarter = $quarter and status = 'rejected'
 ),
+
 errors as (
     select e.source, e.submission_hash, e.rule
     from intake.validation_errors as e
-    join rejected as r on r.source = e.source and r.submission_hash = e.submission_hash
+    inner join rejected as r on e.source = r.source and e.submission_hash = r.submission_hash
     where e.quarter = $quarter
 ),
+
 final as (
     select source, submission_hash, rule, count(*) as errors
     from errors
     group by source, submission_hash, rule
 )
+
 select * from final
-order by source, submission_hash, errors desc, rule
+order by source asc, submission_hash asc, errors desc, rule asc

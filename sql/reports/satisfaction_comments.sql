@@ -5,10 +5,12 @@ with responses as (
     from warehouse.satisfaction_responses
     where quarter = $quarter and rated_dept is not null
 ),
+
 final as (
     select rated_dept as department, score_overall, response_id, comment
     from responses
     where comment is not null and comment <> ''
 )
+
 select * from final
 order by department, score_overall, response_id

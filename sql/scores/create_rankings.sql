@@ -2,7 +2,7 @@
 -- quarter (季通报 / 红黑榜).
 --   quarter         partition, e.g. 2025Q2
 --   unit_code       区划代码
---   unit_name       unit name (short name for development zones), e.g. 高新区
+--   unit_name       unit name (short name for development zones), from regions.yaml
 --   total_score     unrounded total score (node TOTAL of indicator_scores)
 --   rank            rank by the unrounded total (ties share the best rank; null if no score)
 --   previous_rank   rank in the previous quarter (null in the first quarter / if unranked)

@@ -43,13 +43,13 @@ final as (
         i.input_quarter,
         i.submission_hash
     from totals as t
-    inner join leaves as l on l.quarter = t.quarter and l.unit_code = t.unit_code
+    inner join leaves as l on t.quarter = l.quarter and t.unit_code = l.unit_code
     inner join parents as p
-        on p.quarter = l.quarter and p.unit_code = l.unit_code and p.first_level = l.first_level
+        on l.quarter = p.quarter and l.unit_code = p.unit_code and l.first_level = p.first_level
     left join scores.indicator_values as v
-        on v.quarter = l.quarter and v.unit_code = l.unit_code and v.indicator = l.indicator
+        on l.quarter = v.quarter and l.unit_code = v.unit_code and l.indicator = v.indicator
     left join scores.indicator_inputs as i
-        on i.quarter = l.quarter and i.unit_code = l.unit_code and i.indicator = l.indicator
+        on l.quarter = i.quarter and l.unit_code = i.unit_code and l.indicator = i.indicator
 )
 
 select * from final

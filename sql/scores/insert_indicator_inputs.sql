@@ -8,28 +8,32 @@ with sources as (
 ),
 
 partitions as (
-    select 'approval_cases' as source_table, quarter, region_code, submission_hash,
+    select
+        'approval_cases' as source_table, quarter, region_code, submission_hash,
         count(*) as partition_rows
     from warehouse.approval_cases
-    where quarter in (select input_quarter from sources)
+    where quarter in (select s.input_quarter from sources as s)
     group by all
     union all
-    select 'utility_connections' as source_table, quarter, region_code, submission_hash,
+    select
+        'utility_connections' as source_table, quarter, region_code, submission_hash,
         count(*) as partition_rows
     from warehouse.utility_connections
-    where quarter in (select input_quarter from sources)
+    where quarter in (select s.input_quarter from sources as s)
     group by all
     union all
-    select 'loan_balances' as source_table, quarter, region_code, submission_hash,
+    select
+        'loan_balances' as source_table, quarter, region_code, submission_hash,
         count(*) as partition_rows
     from warehouse.loan_balances
-    where quarter in (select input_quarter from sources)
+    where quarter in (select s.input_quarter from sources as s)
     group by all
     union all
-    select 'satisfaction_responses' as source_table, quarter, region_code, submission_hash,
+    select
+        'satisfaction_responses' as source_table, quarter, region_code, submission_hash,
         count(*) as partition_rows
     from warehouse.satisfaction_responses
-    where quarter in (select input_quarter from sources)
+    where quarter in (select s.input_quarter from sources as s)
     group by all
 ),
 
@@ -45,7 +49,7 @@ final as (
         p.partition_rows
     from sources as s
     inner join partitions as p
-        on p.source_table = s.source_table and p.quarter = s.input_quarter
+        on s.source_table = p.source_table and s.input_quarter = p.quarter
     where p.region_code is not null
 )
 

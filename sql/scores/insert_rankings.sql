@@ -33,8 +33,8 @@ final as (
         p.rank - t.rank as rank_change,
         t.score - p.total_score as score_change
     from totals as t
-    left join names as n on n.unit_code = t.unit_code
-    left join previous as p on p.unit_code = t.unit_code
+    left join names as n on t.unit_code = n.unit_code
+    left join previous as p on t.unit_code = p.unit_code
     order by t.rank nulls last, t.unit_code
 )
 

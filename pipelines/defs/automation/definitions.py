@@ -1,5 +1,9 @@
 """Automation: a sensor on the landing folder and the quarterly reporting schedule."""
 
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 
 # AssetGraphSubset is how a sensor asks for a backfill (RunRequest.for_asset_graph_subset);
@@ -16,37 +20,55 @@ from pipelines.automation import (
     reported_quarter,
     scan_landing,
 )
-from pipelines.contracts import SOURCES, contract
+from pipelines.contracts import contract
 from pipelines.env import IN_PROCESS, TIMEZONE, workdir_from_env
+from pipelines.project import Project
 from pipelines.quarters import Quarter, quarter_range
 from pipelines.resources import IntakeSettings
 
 # A file modified more recently than this may still be uploading; a later tick takes it.
 SETTLE_SECONDS = 10.0
 
-# One job per source: its intake → staging → warehouse chain and everything downstream of it,
-# so a resubmission rebuilds only that source and what depends on it.
-source_jobs = {
-    source: dg.define_asset_job(
-        f"refresh_{source}",
-        selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream(),
-        config=IN_PROCESS,
-        description=f"{contract(source).title}有新版本时：归档、校验、入库及其全部下游。",
-    )
-    for source in SOURCES
-}
+# The annual evaluation is partitioned by year; quarterly jobs and sensors leave it out.
+ANNUAL = dg.AssetSelection.groups("annual")
+
+
+def build_source_jobs(project: Project) -> dict[str, Any]:
+    """One job per source: its intake → staging → warehouse chain and everything downstream
+    of it, so a resubmission rebuilds only that source and what depends on it."""
+    return {
+        source: dg.define_asset_job(
+            f"refresh_{source}",
+            selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream()
+            - ANNUAL,
+            config=IN_PROCESS,
+            description=(
+                f"{project.contract(source).title}有新版本时：归档、校验、入库及其全部下游。"
+            ),
+        )
+        for source in project.source_ids
+    }
+
 
 quarterly_reporting_job = dg.define_asset_job(
     "quarterly_reporting",
-    selection=dg.AssetSelection.groups("indicators", "scoring", "reports"),
+    selection=dg.AssetSelection.groups("indicators", "scoring", "rectification", "reports"),
     config=IN_PROCESS,
-    description="上一季度的指标、评分排名、季通报与数据表。",
+    description="上一季度的指标、评分排名、整改台账、季通报与数据表。",
+)
+
+annual_reporting_job = dg.define_asset_job(
+    "annual_reporting",
+    selection=ANNUAL,
+    config=IN_PROCESS,
+    description="上一年度的年度综合评价（年度排名、红黑榜、三挂钩等次）与年度报告、年度数据表。",
 )
 
 
 # Assets whose later quarters read an earlier quarter (growth indicators, frontier_observed
-# windows, the previous quarter's rank, the bulletin's changes and trends).
-DOWNSTREAM_GROUPS = ("indicators", "scoring", "reports")
+# windows, the previous quarter's rank, the 整改 outcomes of open tasks, the bulletin's changes
+# and trends).
+DOWNSTREAM_GROUPS = ("indicators", "scoring", "rectification", "reports")
 
 
 def correction_backfill(
@@ -83,58 +105,64 @@ def _scan(context: dg.SensorEvaluationContext) -> tuple[list[LandedChange], str,
     return scan.changes, scan.cursor, max(landed_quarters(workdir.landing), default=None)
 
 
-@dg.sensor(
-    jobs=list(source_jobs.values()),
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "监视落地目录：最新季度的新文件或内容变化的文件触发该数据源该季度的运行"
-        "（归档、校验、入库及其下游）；相同内容重传不触发；放错位置的文件记入日志并跳过。"
-    ),
-)
-def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    changes, cursor, latest = _scan(context)
-    requests = [
-        dg.RunRequest(
-            run_key=f"{change.source}:{change.quarter}:{change.submission_hash}",
-            job_name=source_jobs[change.source].name,
-            partition_key=change.quarter.partition_key,
-            tags={"bizenv/source": change.source, "bizenv/file": change.path.name[:63]},
-        )
-        for change in changes
-        if latest is None or change.quarter >= latest
-    ]
-    return dg.SensorResult(run_requests=requests, cursor=cursor)
+def build_sensors(
+    source_jobs: dict[str, Any],
+) -> list[dg.SensorDefinition]:
+    """The landing sensor (latest quarter) and the correction sensor (earlier quarters)."""
 
-
-@dg.sensor(
-    asset_selection=dg.AssetSelection.all(),
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "监视落地目录中较早季度的更正文件：回填该数据源该季度，以及该季度和以后各季度的"
-        "指标、评分排名与季通报（同比、环比、上季名次都读取较早季度）。"
-    ),
-)
-def correction_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    changes, cursor, latest = _scan(context)
-    requests = []
-    for change in changes:
-        if latest is None or change.quarter >= latest:
-            continue  # landing_sensor's
-        context.log.info(
-            f"{change.quarter} {contract(change.source).title}更正：回填该季度及以后各季度的"
-            "指标、评分与季通报"
-        )
-        requests.append(
-            correction_backfill(
-                check.not_none(context.repository_def).asset_graph,
-                change.source,
-                change.quarter,
-                latest,
+    @dg.sensor(
+        jobs=list(source_jobs.values()),
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "监视落地目录：最新季度的新文件或内容变化的文件触发该数据源该季度的运行"
+            "（归档、校验、入库及其下游）；相同内容重传不触发；放错位置的文件记入日志并跳过。"
+        ),
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        changes, cursor, latest = _scan(context)
+        requests = [
+            dg.RunRequest(
+                run_key=change.run_key,
+                job_name=source_jobs[change.source].name,
+                partition_key=change.quarter.partition_key,
+                tags={"bizenv/source": change.source, "bizenv/file": change.path.name[:63]},
             )
-        )
-    return dg.SensorResult(run_requests=requests, cursor=cursor)
+            for change in changes
+            if latest is None or change.quarter >= latest
+        ]
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+    @dg.sensor(
+        asset_selection=dg.AssetSelection.all() - ANNUAL,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "监视落地目录中较早季度的更正文件：回填该数据源该季度，以及该季度和以后各季度的"
+            "指标、评分排名与季通报（同比、环比、上季名次都读取较早季度）。"
+        ),
+    )
+    def correction_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        changes, cursor, latest = _scan(context)
+        requests = []
+        for change in changes:
+            if latest is None or change.quarter >= latest:
+                continue  # landing_sensor's
+            context.log.info(
+                f"{change.quarter} {contract(change.source).title}更正：回填该季度及以后各季度的"
+                "指标、评分与季通报"
+            )
+            requests.append(
+                correction_backfill(
+                    check.not_none(context.repository_def).asset_graph,
+                    change.source,
+                    change.quarter,
+                    latest,
+                )
+            )
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+    return [landing_sensor, correction_sensor]
 
 
 def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
@@ -153,10 +181,37 @@ def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
     return reporting_schedule
 
 
-reporting_schedule = build_reporting_schedule(IntakeSettings.from_config())
+def build_annual_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
+    """January, the day after the fourth quarter's bulletin: the previous year's evaluation."""
+    day = min(settings.report_day_after_quarter + 1, 28)
 
-defs = dg.Definitions(
-    jobs=[*source_jobs.values(), quarterly_reporting_job],
-    sensors=[landing_sensor, correction_sensor],
-    schedules=[reporting_schedule],
-)
+    @dg.schedule(
+        name="annual_reporting_schedule",
+        cron_schedule=f"0 {settings.report_hour} {day} 1 *",
+        execution_timezone=TIMEZONE,
+        job=annual_reporting_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="每年 1 月（第四季度季通报生成的次日）生成上一年度的年度综合评价与年度报告。",
+    )
+    def annual_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        year = reported_year(context.scheduled_execution_time)
+        return dg.RunRequest(run_key=str(year), partition_key=str(year))
+
+    return annual_schedule
+
+
+def reported_year(when: datetime) -> int:
+    """The year an annual run at ``when`` (Asia/Shanghai) evaluates: the previous one."""
+    local = when.astimezone(ZoneInfo(TIMEZONE)) if when.tzinfo else when
+    return local.year - 1
+
+
+def build_automation_defs(project: Project) -> dg.Definitions:
+    """Refresh jobs, the landing and correction sensors and the reporting schedule."""
+    source_jobs = build_source_jobs(project)
+    settings = IntakeSettings.from_project(project)
+    return dg.Definitions(
+        jobs=[*source_jobs.values(), quarterly_reporting_job, annual_reporting_job],
+        sensors=build_sensors(source_jobs),
+        schedules=[build_reporting_schedule(settings), build_annual_schedule(settings)],
+    )

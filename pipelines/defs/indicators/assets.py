@@ -5,7 +5,6 @@ its lineage table scores.indicator_inputs) is replaced in one transaction."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.contracts import SOURCES
 from pipelines.defs.indicators.common import FrameworkConfig, lead_tags, load_run_framework
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import (
@@ -20,6 +19,7 @@ from pipelines.indicators.frameworks import framework_path
 from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table, sql_markdown
 from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.project import Project
 from pipelines.registry import default_registry
 from pipelines.scoring import load_framework
 from pipelines.workdays import CalendarCoverageError
@@ -27,99 +27,122 @@ from pipelines.workdays import CalendarCoverageError
 INDICATOR_VALUES = dg.AssetKey(["indicators", "indicator_values"])
 
 
-@dg.asset(
-    key=INDICATOR_VALUES,
-    deps=[
-        *(dg.AssetKey(["warehouse", source]) for source in SOURCES if source != "loan_balances"),
-        # Growth indicators read the previous and the year-ago quarter's loan balances.
-        dg.AssetDep(
-            dg.AssetKey(["warehouse", "loan_balances"]),
-            partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-4, end_offset=0, allow_nonexistent_upstream_partitions=True
-            ),
+def warehouse_deps(project: Project) -> list[dg.AssetDep]:
+    """Every enabled source's warehouse table; a source whose contract declares
+    ``lookback_quarters`` (growth rates read the year-ago quarter) maps that many earlier
+    quarters too, so a correction of an earlier quarter rebuilds the later ones."""
+    deps = []
+    for source in project.source_ids:
+        lookback = project.contract(source).lookback_quarters
+        mapping = (
+            dg.TimeWindowPartitionMapping(
+                start_offset=-lookback, end_offset=0, allow_nonexistent_upstream_partitions=True
+            )
+            if lookback
+            else None
+        )
+        deps.append(dg.AssetDep(dg.AssetKey(["warehouse", source]), partition_mapping=mapping))
+    return deps
+
+
+def build_indicator_defs(project: Project) -> dg.Definitions:
+    """Indicator values of ``project``: the leaves of its framework, over its sources."""
+    partitions = quarterly_partitions(project)
+    tags = lead_tags(project)
+
+    @dg.asset(
+        key=INDICATOR_VALUES,
+        deps=warehouse_deps(project),
+        group_name="indicators",
+        partitions_def=partitions,
+        pool=DUCKDB_POOL,
+        kinds={"duckdb", "sql"},
+        tags=tags,
+        description=(
+            "二级指标原始值：按项目的指标体系（framework.yaml）逐项运行二级指标的 SQL，"
+            "从仓库表计算各县市区、开发区本季度的指标值与样本量（n_cases），写入 "
+            "scores.indicator_values，并在 scores.indicator_inputs "
+            "记录所读仓库分区的报送文件哈希；"
+            "同一事务内先删除该季度分区再插入。用时类指标按中国法定工作日（work_calendar）计算。"
+            "无办件的单位不写值（缺失，不按 0 计）。"
         ),
-    ],
-    group_name="indicators",
-    partitions_def=quarterly_partitions,
-    pool=DUCKDB_POOL,
-    kinds={"duckdb", "sql"},
-    tags=lead_tags(),
-    description=(
-        "二级指标原始值：按指标体系（config/framework.yaml）逐项运行 sql/indicators/ 下的 SQL，"
-        "从仓库表计算各县市区、开发区本季度的指标值与样本量（n_cases），写入 "
-        "scores.indicator_values，并在 scores.indicator_inputs "
-        "记录所读仓库分区的报送文件哈希；"
-        "同一事务内先删除该季度分区再插入。用时类指标按中国法定工作日（work_calendar）计算。"
-        "无办件的单位不写值（缺失，不按 0 计）。"
-    ),
-)
-def indicator_values(
-    context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
-) -> dg.MaterializeResult:
-    quarter = partition_quarter(context)
-    framework = load_run_framework(config)
-    with duckdb.get_connection() as con:
-        ensure_scores_schema(con)
-        try:
-            first_day, last_day = prepare_calendar(con, quarter)
-        except CalendarCoverageError as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from exc
-        try:
-            values = refresh_indicator_values(con, framework, quarter)
-        except IndicatorSqlError as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from exc
-    context.log.info(f"{quarter}: {len(values)} 个指标值（{len(framework.leaves())} 项二级指标）")
-    wide = (
-        values.pivot(index="unit_code", columns="indicator", values="value")
-        .reindex(columns=framework.leaf_codes)
-        .round(2)
-        .reset_index()
     )
-    sql_files = [leaf.sql for leaf in framework.leaves()]
-    missing = len(framework.leaves()) * len(default_registry().units) - int(
-        values["value"].notna().sum()
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "quarter": str(quarter),
-            "framework": str(framework.source),
-            "dagster/row_count": len(values),
-            "indicators": len(framework.leaves()),
-            "units": int(values["unit_code"].nunique()),
-            "missing_values": missing,
-            "work_calendar": f"{first_day} – {last_day}",
-            "sql_files": dg.MetadataValue.json(sql_files),
-            "sql": dg.MetadataValue.md(
-                sql_markdown(
-                    {leaf_sql_name(leaf): leaf_sql_text(leaf) for leaf in framework.leaves()}
-                )
-            ),
-            "preview": dg.MetadataValue.md(markdown_table(wide, 20)),
-        }
-    )
+    def indicator_values(
+        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
+        quarter = partition_quarter(context)
+        framework = load_run_framework(config)
+        with duckdb.get_connection() as con:
+            ensure_scores_schema(con)
+            try:
+                first_day, last_day = prepare_calendar(con, quarter)
+            except CalendarCoverageError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
+            try:
+                values = refresh_indicator_values(con, framework, quarter)
+            except IndicatorSqlError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
+        context.log.info(
+            f"{quarter}: {len(values)} 个指标值（{len(framework.leaves())} 项二级指标）"
+        )
+        wide = (
+            values.pivot(index="unit_code", columns="indicator", values="value")
+            .reindex(columns=framework.leaf_codes)
+            .round(2)
+            .reset_index()
+        )
+        sql_files = [leaf.sql for leaf in framework.leaves()]
+        missing = len(framework.leaves()) * len(default_registry().units) - int(
+            values["value"].notna().sum()
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "quarter": str(quarter),
+                "framework": str(framework.source),
+                "dagster/row_count": len(values),
+                "indicators": len(framework.leaves()),
+                "units": int(values["unit_code"].nunique()),
+                "missing_values": missing,
+                "work_calendar": f"{first_day} – {last_day}",
+                "sql_files": dg.MetadataValue.json(sql_files),
+                "sql": dg.MetadataValue.md(
+                    sql_markdown(
+                        {leaf_sql_name(leaf): leaf_sql_text(leaf) for leaf in framework.leaves()}
+                    )
+                ),
+                "preview": dg.MetadataValue.md(markdown_table(wide, 20)),
+            }
+        )
 
+    @dg.asset_check(
+        asset=INDICATOR_VALUES,
+        name="every_indicator_has_values",
+        blocking=False,
+        pool=DUCKDB_POOL,
+        partitions_def=partitions,
+        description=(
+            "每项二级指标本季度至少有一个单位有值"
+            "（全部缺失通常意味着数据源缺期、可选数据源未报送或 SQL 有误）。"
+        ),
+    )
+    def every_indicator_has_values(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+    ) -> dg.AssetCheckResult:
+        quarter = partition_quarter(context)
+        framework = load_framework(framework_path())
+        with duckdb.get_connection() as con:
+            ensure_scores_schema(con)
+            values = read_partition(con, "indicator_values", quarter)
+        present = set(values.loc[values["value"].notna(), "indicator"])
+        empty = [code for code in framework.leaf_codes if code not in present]
+        return dg.AssetCheckResult(
+            passed=not empty,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"empty_indicators": dg.MetadataValue.json(empty)},
+            description=None if not empty else f"{quarter} 无值的指标：{'、'.join(empty)}",
+        )
 
-@dg.asset_check(
-    asset=INDICATOR_VALUES,
-    name="every_indicator_has_values",
-    blocking=False,
-    pool=DUCKDB_POOL,
-    partitions_def=quarterly_partitions,
-    description="每项二级指标本季度至少有一个单位有值（全部缺失通常意味着数据源缺期或 SQL 有误）。",
-)
-def every_indicator_has_values(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-) -> dg.AssetCheckResult:
-    quarter = partition_quarter(context)
-    framework = load_framework(framework_path())
-    with duckdb.get_connection() as con:
-        ensure_scores_schema(con)
-        values = read_partition(con, "indicator_values", quarter)
-    present = set(values.loc[values["value"].notna(), "indicator"])
-    empty = [code for code in framework.leaf_codes if code not in present]
-    return dg.AssetCheckResult(
-        passed=not empty,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"empty_indicators": dg.MetadataValue.json(empty)},
-        description=None if not empty else f"{quarter} 无值的指标：{'、'.join(empty)}",
+    return dg.Definitions(
+        assets=[indicator_values],
+        asset_checks=[every_indicator_has_values],
     )

@@ -4,17 +4,18 @@ import dagster as dg
 from pydantic import Field
 
 from pipelines.indicators import framework_path, lead_department_codes
+from pipelines.project import Project
 from pipelines.scoring import Framework, FrameworkError, load_framework
 
 
 class FrameworkConfig(dg.Config):
-    """Which indicator framework a run uses (default: $BIZENV_FRAMEWORK or
-    config/framework.yaml)."""
+    """Which indicator framework a run uses (default: $BIZENV_FRAMEWORK or the project's
+    framework.yaml)."""
 
     framework_path: str = Field(
         default="",
         description=(
-            "指标体系文件路径（YAML）；留空则使用 $BIZENV_FRAMEWORK 或 config/framework.yaml"
+            "指标体系文件路径（YAML）；留空则使用 $BIZENV_FRAMEWORK 或项目的 framework.yaml"
         ),
     )
 
@@ -27,13 +28,13 @@ def load_run_framework(config: FrameworkConfig) -> Framework:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
 
 
-def lead_tags() -> dict[str, str]:
-    """ASCII tags of the default framework's lead departments (``lead_D05: E01``)."""
+def lead_tags(project: Project) -> dict[str, str]:
+    """ASCII tags of the project framework's lead departments (``lead_D05: E01``)."""
     try:
-        framework = load_framework(framework_path())
+        framework = load_framework(project.framework_path)
     except FrameworkError:
         return {}
     tags: dict[str, str] = {}
-    for node, dept in lead_department_codes(framework).items():
+    for node, dept in lead_department_codes(framework, project.registry).items():
         tags[f"lead_{dept}"] = f"{tags[f'lead_{dept}']}_{node}" if f"lead_{dept}" in tags else node
     return tags

@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
 from pipelines.env import DUCKDB_POOL
 from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.project import Project
 from pipelines.registry import default_registry
 from pipelines.reports.build import (
     now_shanghai,
@@ -29,7 +30,10 @@ WORKBOOK = dg.AssetKey(["reports", "workbook"])
 UPSTREAM = [
     dg.AssetKey(["scoring", "rankings"]),
     dg.AssetKey(["scoring", "indicator_scores"]),
+    dg.AssetKey(["scoring", "rank_uncertainty"]),
     dg.AssetKey(["warehouse", "satisfaction_responses"]),
+    # 八、整改落实情况 (issue 10)
+    dg.AssetKey(["rectification", "rectification_tasks"]),
 ]
 
 
@@ -56,71 +60,79 @@ def _file_metadata(path: Path, label: str) -> dict[str, object]:
     }
 
 
-@dg.asset(
-    key=BULLETIN,
-    deps=UPSTREAM,
-    group_name="reports",
-    partitions_def=quarterly_partitions,
-    pool=DUCKDB_POOL,
-    kinds={"html", "plotly"},
-    description=(
-        "季通报：本季度营商环境评价通报（单个 HTML 文件，内嵌 plotly.js，"
-        "离线可打开、可按 A4 打印）：总体情况、综合排名、红黑榜、分项指标、各地短板、"
-        "趋势、部门满意度、数据质量与评价方法附录。"
-        "写入 <工作目录>/reports/<季度>/，并重新生成 reports/index.html（各季度目录）。"
-    ),
-)
-def bulletin(
-    context: dg.AssetExecutionContext,
-    config: FrameworkConfig,
-    duckdb: DuckDBResource,
-    workdir: WorkdirResource,
-) -> dg.MaterializeResult:
-    started = time.perf_counter()
-    content = _content(context, config, duckdb)
-    reports_dir = workdir.layout.reports
-    generated_at = now_shanghai()
-    html = write_bulletin_html(content, reports_dir, generated_at)
-    registry = default_registry()
-    index = render_index(reports_dir, registry.city_name, registry.synthetic, generated_at)
-    leader = content.rows[0] if content.rows else None
-    context.log.info(f"{content.quarter} 季通报：{html}")
-    return dg.MaterializeResult(
-        metadata={
-            "quarter": str(content.quarter),
-            **_file_metadata(html, "bulletin"),
-            **_file_metadata(index, "index"),
-            "units": len(content.rows),
-            "leader": f"{leader.unit_name}（{leader.score:.2f}分）" if leader else "无",
-            "red_list": "、".join(e.unit.unit_name for e in content.lists.red) or "无",
-            "black_list": "、".join(e.unit.unit_name for e in content.lists.black) or "无",
-            "render_seconds": round(time.perf_counter() - started, 2),
-        }
+def build_report_defs(project: Project) -> dg.Definitions:
+    """The bulletin and workbook of ``project``."""
+    partitions = quarterly_partitions(project)
+
+    @dg.asset(
+        key=BULLETIN,
+        deps=UPSTREAM,
+        group_name="reports",
+        partitions_def=partitions,
+        pool=DUCKDB_POOL,
+        kinds={"html", "plotly"},
+        description=(
+            "季通报：本季度营商环境评价通报（单个 HTML 文件，内嵌 plotly.js，"
+            "离线可打开、可按 A4 打印）：总体情况、综合排名、红黑榜、分项指标、各地短板、"
+            "趋势、部门满意度、数据质量与评价方法附录。"
+            "写入 <工作目录>/reports/<季度>/，并重新生成 reports/index.html（各季度目录）。"
+        ),
     )
+    def bulletin(
+        context: dg.AssetExecutionContext,
+        config: FrameworkConfig,
+        duckdb: DuckDBResource,
+        workdir: WorkdirResource,
+    ) -> dg.MaterializeResult:
+        started = time.perf_counter()
+        content = _content(context, config, duckdb)
+        reports_dir = workdir.layout.reports
+        generated_at = now_shanghai()
+        html = write_bulletin_html(content, reports_dir, generated_at)
+        registry = default_registry()
+        index = render_index(reports_dir, registry.city_name, registry.synthetic, generated_at)
+        leader = content.rows[0] if content.rows else None
+        context.log.info(f"{content.quarter} 季通报：{html}")
+        return dg.MaterializeResult(
+            metadata={
+                "quarter": str(content.quarter),
+                **_file_metadata(html, "bulletin"),
+                **_file_metadata(index, "index"),
+                "units": len(content.rows),
+                "leader": f"{leader.unit_name}（{leader.score:.2f}分）" if leader else "无",
+                "red_list": "、".join(e.unit.unit_name for e in content.lists.red) or "无",
+                "black_list": "、".join(e.unit.unit_name for e in content.lists.black) or "无",
+                "render_seconds": round(time.perf_counter() - started, 2),
+            }
+        )
 
+    @dg.asset(
+        key=WORKBOOK,
+        deps=UPSTREAM,
+        group_name="reports",
+        partitions_def=partitions,
+        pool=DUCKDB_POOL,
+        kinds={"excel"},
+        description=(
+            "数据表：本季度通报的全部表格（综合排名、一级与二级指标得分、指标值、红黑榜、"
+            "各地短板、部门满意度、意见建议、数据质量、指标体系）写成一个 Excel 文件，"
+            "中文工作表名，表头冻结；"
+            "部门填写的以 = + - @ 开头的文字加 ' 前缀，不会被当作公式。"
+        ),
+    )
+    def workbook(
+        context: dg.AssetExecutionContext,
+        config: FrameworkConfig,
+        duckdb: DuckDBResource,
+        workdir: WorkdirResource,
+    ) -> dg.MaterializeResult:
+        content = _content(context, config, duckdb)
+        path = write_bulletin_workbook(content, workdir.layout.reports, now_shanghai())
+        context.log.info(f"{content.quarter} 数据表：{path}")
+        return dg.MaterializeResult(
+            metadata={"quarter": str(content.quarter), **_file_metadata(path, "workbook")}
+        )
 
-@dg.asset(
-    key=WORKBOOK,
-    deps=UPSTREAM,
-    group_name="reports",
-    partitions_def=quarterly_partitions,
-    pool=DUCKDB_POOL,
-    kinds={"excel"},
-    description=(
-        "数据表：本季度通报的全部表格（综合排名、一级与二级指标得分、指标值、红黑榜、各地短板、"
-        "部门满意度、意见建议、数据质量、指标体系）写成一个 Excel 文件，中文工作表名，表头冻结；"
-        "部门填写的以 = + - @ 开头的文字加 ' 前缀，不会被当作公式。"
-    ),
-)
-def workbook(
-    context: dg.AssetExecutionContext,
-    config: FrameworkConfig,
-    duckdb: DuckDBResource,
-    workdir: WorkdirResource,
-) -> dg.MaterializeResult:
-    content = _content(context, config, duckdb)
-    path = write_bulletin_workbook(content, workdir.layout.reports, now_shanghai())
-    context.log.info(f"{content.quarter} 数据表：{path}")
-    return dg.MaterializeResult(
-        metadata={"quarter": str(content.quarter), **_file_metadata(path, "workbook")}
+    return dg.Definitions(
+        assets=[bulletin, workbook],
     )

@@ -9,10 +9,11 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.contracts import SOURCES, contract
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
+from pipelines.paths import from_stored, to_stored
+from pipelines.project import Project
 from pipelines.registry import default_registry
 from pipelines.resources import IntakeSettings, WorkdirResource
 from pipelines.sqlfiles import sql
@@ -21,15 +22,15 @@ from pipelines.warehouse import store
 CHECK_NAME = "meets_contract"
 
 
-def build_staging_asset(source: str) -> dg.AssetsDefinition:
-    spec = contract(source)
+def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
+    spec = project.contract(source)
     key = dg.AssetKey(["staging", source])
 
     @dg.asset(
         key=key,
         deps=[dg.AssetKey(["intake", source])],
         group_name="validation",
-        partitions_def=quarterly_partitions,
+        partitions_def=quarterly_partitions(project),
         pool=DUCKDB_POOL,
         kinds={"duckdb", "great_expectations"},
         tags={"source": source},
@@ -40,8 +41,8 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
                 blocking=True,
                 description=(
                     f"{spec.title}：按数据规范校验（Great Expectations 规则集 "
-                    f"expectations/suites/{source}.json 与合同级检查 "
-                    f"expectations/checks/{source}.yaml）。零错误才能入库；不通过时阻断下游，"
+                    f"{source}/suite.json 与合同级检查 {source}/checks.yaml）。"
+                    "零错误才能入库；不通过时阻断下游，"
                     "上一个已入库版本继续有效，并生成退回报告。"
                 ),
             )
@@ -66,6 +67,16 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
         registry = default_registry()
         with duckdb.get_connection() as con:
             candidate = store.select_candidate(con, source, q)
+            if candidate is None and not spec.required:
+                yield dg.MaterializeResult(metadata={"quarter": q, "status": "未报送"})
+                yield dg.AssetCheckResult(
+                    check_name=CHECK_NAME,
+                    asset_key=key,
+                    passed=True,
+                    metadata={"status": "未报送（可选数据源）"},
+                    description=f"{q} {spec.title}：未报送（可选数据源），无待校验的版本",
+                )
+                return
             if candidate is None:
                 raise dg.Failure(description=f"{q} {spec.title}：没有待校验的版本")
             store.mark_superseded(con, source, q, candidate.submission_hash)
@@ -74,16 +85,19 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
 
         # Read, match headers, type and check batch by batch; the typed rows of every batch
         # are staged (one transaction) whatever the outcome.
+        layout = workdir.layout
+        archived = from_stored(layout.root, candidate.archive_path)
         with duckdb.get_connection() as con:
             with store.staging_writer(con, source, q, hash_) as writer:
                 streamed = validate_stream(
                     source,
-                    Path(candidate.archive_path),
+                    archived,
                     quarter=quarter,
                     registry=registry,
                     previous_rows=previous_rows,
                     volume_factor=intake_settings.volume_factor,
                     sink=writer,
+                    warehouse=con,
                 )
             staged_rows = writer.rows
             store.record_errors(con, source, q, hash_, "parse", streamed.parse_errors)
@@ -114,16 +128,19 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
         )
         report_html = report_csv = None
         if not result.valid:
+            # Named by the version's hash, not by the department's file name (which may be as
+            # long as the file system allows); stored relative to the work directory.
             html, csv = write_rejection_report(
                 result,
-                workdir.layout.rejections / q / source / hash_[:12],
+                layout.rejections / q / source / hash_[:12],
                 title_extra={
                     "接收时间": candidate.received_at.strftime("%Y-%m-%d %H:%M"),
                     "文件哈希": hash_,
                 },
                 max_listed=intake_settings.report_max_listed_errors,
+                stem=f"{source}_{hash_[:12]}",
             )
-            report_html, report_csv = str(html), str(csv)
+            report_html, report_csv = to_stored(layout.root, html), to_stored(layout.root, csv)
         with duckdb.get_connection() as con:
             store.record_errors(con, source, q, hash_, "contract", contract_errors)
             store.update_status(
@@ -155,8 +172,8 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
                 markdown_table(preview, limit=20)
             )
         if report_html:
-            check_metadata["rejection_report"] = dg.MetadataValue.path(report_html)
-            check_metadata["rejection_report_csv"] = dg.MetadataValue.path(report_csv)
+            check_metadata["rejection_report"] = dg.MetadataValue.path(str(html))
+            check_metadata["rejection_report_csv"] = dg.MetadataValue.path(str(csv))
         yield dg.AssetCheckResult(
             check_name=CHECK_NAME,
             asset_key=key,
@@ -172,4 +189,5 @@ def build_staging_asset(source: str) -> dg.AssetsDefinition:
     return staged
 
 
-staging_assets = [build_staging_asset(source) for source in SOURCES]
+def build_staging_assets(project: Project) -> list[dg.AssetsDefinition]:
+    return [build_staging_asset(project, source) for source in project.source_ids]

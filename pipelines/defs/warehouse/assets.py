@@ -4,22 +4,21 @@ quarter's partition in one transaction. Indicators read only these tables."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.contracts import SOURCES, contract
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table, sql_markdown
 from pipelines.partitions import partition_quarter, quarterly_partitions
-from pipelines.sqlfiles import sql
+from pipelines.project import Project
 from pipelines.warehouse import store
 
 
-def build_warehouse_asset(source: str) -> dg.AssetsDefinition:
-    spec = contract(source)
+def build_warehouse_asset(project: Project, source: str) -> dg.AssetsDefinition:
+    spec = project.contract(source)
 
     @dg.asset(
         key=["warehouse", source],
         deps=[dg.AssetKey(["staging", source])],
         group_name="warehouse",
-        partitions_def=quarterly_partitions,
+        partitions_def=quarterly_partitions(project),
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
         tags={"source": source},
@@ -30,17 +29,19 @@ def build_warehouse_asset(source: str) -> dg.AssetsDefinition:
     )
     def promoted(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         quarter = str(partition_quarter(context))
+        generated = store.tables(source)
         with duckdb.get_connection() as con:
             candidate = store.select_candidate(con, source, quarter)
-            assert candidate is not None  # staging failed otherwise
+            if candidate is None:  # an optional source not received (staging fails otherwise)
+                (rows,) = store.fetch_one(con, generated.count_warehouse, {"quarter": quarter})
+                return dg.MaterializeResult(
+                    metadata={"quarter": quarter, "status": "未报送", "dagster/row_count": rows}
+                )
             try:
                 loaded = store.promote(con, source, quarter, candidate.submission_hash)
             except store.NotValidatedError as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from exc
-            preview = con.execute(
-                sql(f"warehouse/{source}/preview_partition"), {"quarter": quarter}
-            ).df()
-        statements = ["delete_partition", "promote_partition"]
+            preview = con.execute(generated.preview_warehouse, {"quarter": quarter}).df()
         return dg.MaterializeResult(
             metadata={
                 "quarter": quarter,
@@ -51,8 +52,8 @@ def build_warehouse_asset(source: str) -> dg.AssetsDefinition:
                 "sql": dg.MetadataValue.md(
                     sql_markdown(
                         {
-                            f"warehouse/{source}/{s}": sql(f"warehouse/{source}/{s}")
-                            for s in statements
+                            f"warehouse/{source}/delete_partition": generated.delete_warehouse,
+                            f"warehouse/{source}/promote_partition": generated.promote,
                         }
                     )
                 ),
@@ -62,4 +63,5 @@ def build_warehouse_asset(source: str) -> dg.AssetsDefinition:
     return promoted
 
 
-warehouse_assets = [build_warehouse_asset(source) for source in SOURCES]
+def build_warehouse_assets(project: Project) -> list[dg.AssetsDefinition]:
+    return [build_warehouse_asset(project, source) for source in project.source_ids]

@@ -1,0 +1,191 @@
+"""HTML and Excel of the annual report (年度报告), in the bulletin's register: one
+self-contained file (CSS and plotly.js inlined, charts as JSON specs), A4 print, Jinja2
+autoescape; the workbook through the bulletin workbook's sheet writer."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from markupsafe import Markup
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from pipelines.reports import charts
+from pipelines.reports.annual import (
+    AnnualContent,
+    annual_dir_name,
+    annual_report_name,
+    annual_workbook_name,
+)
+from pipelines.reports.render import TEMPLATES_DIR, Numbering, _environment, plotly_js, write_atomic
+from pipelines.reports.workbook import INTEGER, PERCENT, SCORE, Column, _naive, _sheet, neutralise
+
+PLACE_ZH = {"red": "红榜", "black": "黑榜", "": ""}
+
+
+@dataclass
+class AnnualPage:
+    tables: dict[str, str] = field(default_factory=dict)
+    charts: dict[str, charts.Chart] = field(default_factory=dict)
+
+
+def _page(c: AnnualContent) -> AnnualPage:
+    n = Numbering()
+    page = AnnualPage()
+    page.tables["ranking"] = n.table()
+    page.charts["ranking"] = charts.ranking_bars(
+        c.rows, c.result.lists, "chart-annual-ranking", n.figure(), f"{c.year}年度综合得分排名"
+    )
+    page.tables["red"] = n.table()
+    page.tables["black"] = n.table()
+    page.tables["grades"] = n.table()
+    page.charts["trend_score"] = charts.trend_lines(
+        c.trend, "score", "chart-annual-trend-score", n.figure(), f"{c.year}年各季度综合得分"
+    )
+    page.charts["trend_rank"] = charts.trend_lines(
+        c.trend, "rank", "chart-annual-trend-rank", n.figure(), f"{c.year}年各季度综合排名"
+    )
+    page.tables["indicators"] = n.table()
+    page.charts["heatmap"] = charts.first_level_heatmap(
+        c.profiles, "chart-annual-heatmap", n.figure(), f"{c.year}年各地一级指标年度平均得分"
+    )
+    page.tables["departments"] = n.table()
+    if c.satisfaction:
+        page.charts["satisfaction"] = charts.satisfaction_bars(
+            c.satisfaction, "chart-annual-satisfaction", n.figure(), f"{c.year}年部门企业满意度"
+        )
+    page.tables["method"] = n.table()
+    return page
+
+
+def render_annual(c: AnnualContent, generated_at: datetime) -> str:
+    page = _page(c)
+    chart_data = Markup(
+        "["
+        + ",".join(
+            f'{{"id":{json.dumps(ch.div_id)},"spec":{ch.spec}}}' for ch in page.charts.values()
+        )
+        + "]"
+    )
+    template = _environment().get_template("annual.html.j2")
+    return template.render(
+        c=c,
+        page=page,
+        place_zh=PLACE_ZH,
+        generated_at=generated_at,
+        css=Markup((TEMPLATES_DIR / "bulletin.css").read_text(encoding="utf-8")),
+        plotly_js=Markup(plotly_js()),
+        chart_data=chart_data,
+        zip=zip,
+    )
+
+
+def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
+    wb = Workbook()
+    about = wb.active
+    assert about is not None
+    about.title = "说明"
+    lines: list[tuple[str, object]] = [
+        (f"{c.title} · 数据表", ""),
+        ("印发单位", c.config.issuer),
+        ("年度", f"{c.year}年"),
+        (
+            "年度得分",
+            "四个季度综合得分的加权平均（权重 "
+            + "、".join(f"{w:g}" for w in c.config.annual.quarter_weights)
+            + "）",
+        ),
+        ("生成时间", _naive(generated_at)),
+    ]
+    if c.synthetic:
+        lines.insert(1, ("示例数据", f"本表由虚构的“{c.city}”示例数据生成，仅供演示"))
+    for label, value in lines:
+        about.append([label, neutralise(value)])
+    about["A1"].font = Font(bold=True, size=14, color="C00000")
+    about.column_dimensions["A"].width = 14
+    about.column_dimensions["B"].width = 70
+    quarters = [f"{q.q}季度" for q in c.quarters]
+    _sheet(
+        wb,
+        "年度排名",
+        [
+            Column("年度排名", 8, INTEGER),
+            Column("单位编码", 10),
+            Column("单位", 24),
+            Column("年度得分", 10, SCORE),
+            *[Column(f"{q}得分", 10, SCORE) for q in quarters],
+            Column("上年度排名", 10, INTEGER),
+            Column("排名变化", 10, INTEGER),
+            Column("三挂钩等次", 10),
+            Column("榜单", 8),
+            Column("季度齐全", 8),
+        ],
+        [
+            [
+                r.rank,
+                r.unit_code,
+                r.unit_name,
+                r.score,
+                *r.quarter_scores,
+                r.previous_rank,
+                r.rank_change,
+                r.grade or "",
+                PLACE_ZH[r.list_place],
+                "是" if r.complete else "否",
+            ]
+            for r in c.result.rows
+        ],
+    )
+    _sheet(
+        wb,
+        "一级指标",
+        [
+            Column("一级指标", 18),
+            Column("牵头单位", 20),
+            *[Column(f"{q}全市平均", 12, SCORE) for q in quarters],
+            Column("年度全市平均", 12, SCORE),
+        ],
+        [[i.name, i.lead, *i.quarter_means, i.year_mean] for i in c.indicators],
+    )
+    _sheet(
+        wb,
+        "部门满意度",
+        [
+            Column("排名", 6, INTEGER),
+            Column("部门", 24),
+            Column("评价份数", 10, INTEGER),
+            *[Column(f"{q}满意度", 10, SCORE) for q in quarters],
+            Column("年度满意度", 10, SCORE),
+            Column("不满意占比", 10, PERCENT),
+        ],
+        [
+            [s.rank, d.department, d.responses, *d.quarter_scores, d.score, d.dissatisfied_share]
+            for s, d in zip(c.satisfaction, c.departments, strict=True)
+        ],
+    )
+    return wb
+
+
+@dataclass(frozen=True)
+class AnnualPaths:
+    html: Path
+    workbook: Path | None
+
+
+def write_annual(
+    c: AnnualContent, reports_dir: Path, generated_at: datetime, *, workbook: bool = True
+) -> AnnualPaths:
+    directory = reports_dir / annual_dir_name(c.year)
+    html = directory / annual_report_name(c.city, c.year)
+    write_atomic(html, render_annual(c, generated_at).encode("utf-8"))
+    xlsx = None
+    if workbook:
+        xlsx = directory / annual_workbook_name(c.city, c.year)
+        buffer = io.BytesIO()
+        build_annual_workbook(c, generated_at).save(buffer)
+        write_atomic(xlsx, buffer.getvalue())
+    return AnnualPaths(html=html, workbook=xlsx)

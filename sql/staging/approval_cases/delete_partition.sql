@@ -1,1 +1,0 @@
-delete from staging.approval_cases where quarter = $quarter

@@ -1,4 +1,0 @@
--- Rows staged for one version (promotion refuses to run when staging holds another version).
-select count(*) as staged_rows
-from staging.loan_balances
-where quarter = $quarter and submission_hash = $hash

@@ -1,1 +1,0 @@
-delete from staging.loan_balances where quarter = $quarter

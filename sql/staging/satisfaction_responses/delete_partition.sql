@@ -1,1 +1,0 @@
-delete from staging.satisfaction_responses where quarter = $quarter

@@ -1,1 +1,0 @@
-delete from staging.utility_connections where quarter = $quarter

@@ -1,5 +1,0 @@
--- Typed rows of one staged version, in file order.
-select * exclude (quarter, submission_hash)
-from staging.utility_connections
-where quarter = $quarter and submission_hash = $hash
-order by source_row

@@ -1,1 +1,0 @@
-delete from warehouse.approval_cases where quarter = $quarter

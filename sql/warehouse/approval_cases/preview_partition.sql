@@ -1,6 +1,0 @@
--- The first rows of one quarter in force (asset preview).
-select * exclude (quarter)
-from warehouse.approval_cases
-where quarter = $quarter
-order by source_row
-limit 10

@@ -1,1 +1,0 @@
-delete from warehouse.loan_balances where quarter = $quarter

@@ -1,1 +1,0 @@
-select count(*) as loaded_rows from warehouse.satisfaction_responses where quarter = $quarter

@@ -1,1 +1,0 @@
-delete from warehouse.satisfaction_responses where quarter = $quarter

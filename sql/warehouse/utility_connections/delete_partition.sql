@@ -1,1 +1,0 @@
-delete from warehouse.utility_connections where quarter = $quarter
