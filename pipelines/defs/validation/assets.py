@@ -1,10 +1,11 @@
-"""Validation: the latest received version is read and typed into ``staging.<source>``; its
-blocking check ``meets_contract`` then runs the contract (Great Expectations suite + contract
-checks) on the staged rows. A failing check stops the promotion to the warehouse; it does not
-undo the staging write, which is why staging and warehouse are separate tables."""
+"""Validation: the latest received version is read, typed and checked batch by batch into
+``staging.<source>`` (``pipelines.validation.staging``); the asset's blocking check
+``meets_contract`` reports the contract's result (Great Expectations suite + contract checks).
+A failing check stops the promotion to the warehouse; it does not undo the staging write,
+which is why staging and warehouse are separate tables."""
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -12,12 +13,13 @@ from dagster_duckdb import DuckDBResource
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
-from pipelines.paths import from_stored, to_stored
 from pipelines.project import Project
 from pipelines.registry import default_registry
 from pipelines.resources import IntakeSettings, WorkdirResource
-from pipelines.sqlfiles import sql
-from pipelines.warehouse import store
+
+if TYPE_CHECKING:
+    from pipelines.contracts import Contract
+    from pipelines.validation.staging import StagingOutcome
 
 CHECK_NAME = "meets_contract"
 
@@ -58,135 +60,82 @@ def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
         workdir: WorkdirResource,
         intake_settings: IntakeSettings,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        from pipelines.validation import ValidationResult, write_rejection_report
-        from pipelines.validation.model import sort_errors
-        from pipelines.validation.stream import validate_stream
+        from pipelines.validation.staging import NoCandidateError, validate_candidate
 
-        quarter = partition_quarter(context)
-        q = str(quarter)
-        registry = default_registry()
-        with duckdb.get_connection() as con:
-            candidate = store.select_candidate(con, source, q)
-            if candidate is None and not spec.required:
-                yield dg.MaterializeResult(metadata={"quarter": q, "status": "未报送"})
-                yield dg.AssetCheckResult(
-                    check_name=CHECK_NAME,
-                    asset_key=key,
-                    passed=True,
-                    metadata={"status": "未报送（可选数据源）"},
-                    description=f"{q} {spec.title}：未报送（可选数据源），无待校验的版本",
-                )
-                return
-            if candidate is None:
-                raise dg.Failure(description=f"{q} {spec.title}：没有待校验的版本")
-            store.mark_superseded(con, source, q, candidate.submission_hash)
-            previous_rows = store.previous_accepted_rows(con, source, str(quarter.previous()))
-        hash_ = candidate.submission_hash
+        try:
+            outcome = validate_candidate(
+                duckdb.get_connection,
+                spec,
+                partition_quarter(context),
+                layout=workdir.layout,
+                registry=default_registry(),
+                volume_factor=intake_settings.volume_factor,
+                max_listed_errors=intake_settings.report_max_listed_errors,
+                required=spec.required,
+            )
+        except NoCandidateError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        yield from staging_results(outcome, spec, key)
 
-        # Read, match headers, type and check batch by batch; the typed rows of every batch
-        # are staged (one transaction) whatever the outcome.
-        layout = workdir.layout
-        archived = from_stored(layout.root, candidate.archive_path)
-        with duckdb.get_connection() as con:
-            with store.staging_writer(con, source, q, hash_) as writer:
-                streamed = validate_stream(
-                    source,
-                    archived,
-                    quarter=quarter,
-                    registry=registry,
-                    previous_rows=previous_rows,
-                    volume_factor=intake_settings.volume_factor,
-                    sink=writer,
-                    warehouse=con,
-                )
-            staged_rows = writer.rows
-            store.record_errors(con, source, q, hash_, "parse", streamed.parse_errors)
-            if streamed.readable:
-                store.update_data_rows(con, source, q, hash_, streamed.rows)
-        materialization: dict[str, object] = {
-            "quarter": q,
-            "submission_hash": hash_,
-            "file_name": candidate.file_name,
-            "dagster/row_count": staged_rows,
-            "parse_errors": len(streamed.parse_errors),
-            "previous_quarter_rows": previous_rows if previous_rows is not None else "无",
-        }
-        if streamed.preview is not None:
-            materialization["preview"] = dg.MetadataValue.md(markdown_table(streamed.preview))
-        yield dg.MaterializeResult(metadata=materialization)
+    return staged
 
-        # The blocking check: the contract, evaluated on the same batches.
-        contract_errors = streamed.contract_errors
-        # The report names the file as the department named it; the folder keeps versions
-        # with the same file name apart.
-        result = ValidationResult(
-            source=source,
-            path=Path(candidate.file_name),
-            quarter=quarter,
-            rows=streamed.rows,
-            errors=sort_errors([*streamed.parse_errors, *contract_errors]),
-        )
-        report_html = report_csv = None
-        if not result.valid:
-            # Named by the version's hash, not by the department's file name (which may be as
-            # long as the file system allows); stored relative to the work directory.
-            html, csv = write_rejection_report(
-                result,
-                layout.rejections / q / source / hash_[:12],
-                title_extra={
-                    "接收时间": candidate.received_at.strftime("%Y-%m-%d %H:%M"),
-                    "文件哈希": hash_,
-                },
-                max_listed=intake_settings.report_max_listed_errors,
-                stem=f"{source}_{hash_[:12]}",
-            )
-            report_html, report_csv = to_stored(layout.root, html), to_stored(layout.root, csv)
-        with duckdb.get_connection() as con:
-            store.record_errors(con, source, q, hash_, "contract", contract_errors)
-            store.update_status(
-                con,
-                source,
-                q,
-                hash_,
-                status="validated" if result.valid else "rejected",
-                error_count=len(result.errors),
-                failing_rows=result.failing_rows,
-                report_html=report_html,
-                report_csv=report_csv,
-            )
-            params = {"source": source, "quarter": q, "hash": hash_}
-            preview = con.execute(
-                sql("intake/select_validation_errors_preview"), {**params, "limit": 20}
-            ).df()
-            by_rule = con.execute(sql("intake/select_validation_errors_by_rule"), params).fetchall()
-        check_metadata: dict[str, object] = {
-            "submission_hash": hash_,
-            "file_name": candidate.file_name,
-            "rows": result.rows,
-            "error_count": len(result.errors),
-            "failing_rows": result.failing_rows,
-            "errors_by_rule": {rule: int(n) for rule, n in by_rule},
-        }
-        if len(preview):
-            check_metadata["failing_rows_preview"] = dg.MetadataValue.md(
-                markdown_table(preview, limit=20)
-            )
-        if report_html:
-            check_metadata["rejection_report"] = dg.MetadataValue.path(str(html))
-            check_metadata["rejection_report_csv"] = dg.MetadataValue.path(str(csv))
+
+def staging_results(
+    outcome: "StagingOutcome", spec: "Contract", key: dg.AssetKey
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """The materialization and the blocking check's result of one validated candidate."""
+    q, candidate, result = outcome.quarter, outcome.candidate, outcome.result
+    if candidate is None or result is None:
+        yield dg.MaterializeResult(metadata={"quarter": q, "status": "未报送"})
         yield dg.AssetCheckResult(
             check_name=CHECK_NAME,
             asset_key=key,
-            passed=result.valid,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=check_metadata,
-            description=None
-            if result.valid
-            else f"{q} {spec.title}（{candidate.file_name}）被退回：{len(result.errors)} 处错误，"
-            f"涉及 {result.failing_rows} 行",
+            passed=True,
+            metadata={"status": "未报送（可选数据源）"},
+            description=f"{q} {spec.title}：未报送（可选数据源），无待校验的版本",
         )
+        return
+    hash_ = candidate.submission_hash
+    materialization: dict[str, object] = {
+        "quarter": q,
+        "submission_hash": hash_,
+        "file_name": candidate.file_name,
+        "dagster/row_count": outcome.staged_rows,
+        "parse_errors": outcome.parse_errors,
+        "previous_quarter_rows": outcome.previous_rows
+        if outcome.previous_rows is not None
+        else "无",
+    }
+    if outcome.preview is not None:
+        materialization["preview"] = dg.MetadataValue.md(markdown_table(outcome.preview))
+    yield dg.MaterializeResult(metadata=materialization)
 
-    return staged
+    check_metadata: dict[str, object] = {
+        "submission_hash": hash_,
+        "file_name": candidate.file_name,
+        "rows": result.rows,
+        "error_count": len(result.errors),
+        "failing_rows": result.failing_rows,
+        "errors_by_rule": outcome.errors_by_rule,
+    }
+    if outcome.errors_preview is not None and len(outcome.errors_preview):
+        check_metadata["failing_rows_preview"] = dg.MetadataValue.md(
+            markdown_table(outcome.errors_preview, limit=len(outcome.errors_preview))
+        )
+    if outcome.report_html is not None and outcome.report_csv is not None:
+        check_metadata["rejection_report"] = dg.MetadataValue.path(str(outcome.report_html))
+        check_metadata["rejection_report_csv"] = dg.MetadataValue.path(str(outcome.report_csv))
+    yield dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        asset_key=key,
+        passed=result.valid,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=check_metadata,
+        description=None
+        if result.valid
+        else f"{q} {spec.title}（{candidate.file_name}）被退回：{len(result.errors)} 处错误，"
+        f"涉及 {result.failing_rows} 行",
+    )
 
 
 def build_staging_assets(project: Project) -> list[dg.AssetsDefinition]:
