@@ -94,3 +94,26 @@ def test_parse_landing_path(tmp_path: Path) -> None:
         Quarter(2024, 3),
         "approval_cases",
     )
+
+
+def test_received_time_is_the_archives_first_sight_not_the_files_date(tmp_path: Path) -> None:
+    """WinSCP, ``rsync -t`` and ``scp -p`` keep the sender's file date: an old mtime must not
+    make a late file "on time". The archive's first sight counts; ``received_at`` (the
+    explicit override for historical imports) wins over both."""
+    from datetime import datetime, timedelta
+
+    from pipelines.intake.archive import now_shanghai, parse_received_at
+
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    path = _land(landing, "贷款.csv", "区划代码,统计月份\n990102,2025-04\n")
+    old = parse_received_at("2025-07-01 18:00").timestamp()
+    os.utime(path, (old, old))
+    before = now_shanghai()
+    archived = archive_file(path, archive, "loan_balances", Q)
+    assert before - timedelta(seconds=1) <= archived.received_at <= now_shanghai()
+    assert archived.received_at.utcoffset() == timedelta(hours=8)  # Asia/Shanghai
+
+    historical = _land(landing, "贷款_历史.csv", "区划代码,统计月份\n990103,2025-04\n")
+    at = datetime.fromisoformat("2025-07-03T18:00:00+08:00")
+    imported = archive_file(historical, archive, "loan_balances", Q, received_at=at)
+    assert imported.received_at == at
