@@ -112,8 +112,15 @@ def _gx() -> tuple[Any, Any]:
 
 
 def _suite(gx: Any, source: str, expectations: list[dict[str, Any]]) -> Any:
+    # Built once per source and set of expectations: a file's batches share one suite (GE
+    # builds the expectation objects, a fixed cost per call, from the JSON).
+    return _cached_suite(gx, source, json.dumps(expectations, sort_keys=True, ensure_ascii=False))
+
+
+@cache
+def _cached_suite(gx: Any, source: str, expectations_json: str) -> Any:
     raw = copy.deepcopy(load_suite_json(source))
-    raw["expectations"] = copy.deepcopy(expectations)
+    raw["expectations"] = json.loads(expectations_json)
     return gx.ExpectationSuite(**raw)
 
 
