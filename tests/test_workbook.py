@@ -102,6 +102,9 @@ def test_number_formats(workbook: Workbook, sheet: str, column: str, number_form
     cells = [c for c in ws[column][1:] if c.value is not None]
     assert cells, (sheet, column)
     assert {c.number_format for c in cells} == {number_format}
+    # Every body cell, numeric or not, is framed by a thin border.
+    body = [c for row in ws.iter_rows(min_row=2) for c in row]
+    assert {(c.border.left.style, c.border.bottom.style) for c in body} == {("thin", "thin")}
 
 
 def test_formula_text_is_neutralised(workbook: Workbook) -> None:
