@@ -102,8 +102,8 @@ def test_bulletin_shows_the_warehouse_rankings(run: dict[str, object]) -> None:
     layout: Workdir = run["layout"]  # type: ignore[assignment]
     with duckdb.connect(str(layout.warehouse), read_only=True) as con:
         ranking = con.execute(
-            "select unit_name, total_score, rank, rank_change from scores.rankings "
-            "where quarter = ? order by rank, unit_code",
+            "select unit_name, total_score, rank, rank_change, score_change, previous_rank, "
+            "previous_score from scores.rankings where quarter = ? order by rank, unit_code",
             [str(Q2)],
         ).fetchall()
     html = (layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_季通报.html").read_text("utf-8")
@@ -112,10 +112,25 @@ def test_bulletin_shows_the_warehouse_rankings(run: dict[str, object]) -> None:
     scores = re.findall(r'<td class="num score">(.*?)</td>', table)
     assert names == [r[0] for r in ranking]
     assert scores == [f"{r[1]:.2f}" for r in ranking]
+    # 排名变化 / 得分变化 are the stored changes, the same as computed from the previous
+    # quarter's rank and score (what the bulletin computed before it read them).
+    assert all(r[3] == r[5] - r[2] and round(r[4], 2) == round(r[1] - r[6], 2) for r in ranking)
+    shown = [
+        [re.sub(r"<sup.*?</sup>|<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr data-unit=.*?</tr>", table, re.S)
+    ]
+    assert [(row[4], row[6]) for row in shown] == [
+        (_arrow(r[3], f"{abs(r[3])}"), _arrow(r[4], f"{abs(r[4]):.2f}")) for r in ranking
+    ]
     leader = ranking[0]
     assert f"综合得分第一的是{leader[0]}（{leader[1]:.2f}分）" in html
     wb = load_workbook(layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_数据表.xlsx")
     assert [r[2] for r in wb["综合排名"].iter_rows(min_row=2, values_only=True)] == names
+
+
+def _arrow(change: float, text: str) -> str:
+    """A change cell's text: ↑ up, ↓ down, — for none."""
+    return "—" if round(change, 2) == 0 else ("↑" if change > 0 else "↓") + text
 
 
 def test_real_bulletin_in_chromium(run: dict[str, object], tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from pipelines.portal.audit import AuditLog
 from pipelines.portal.users import User, authenticate, load_users, users_path
 from pipelines.project import Project, current_project
 from pipelines.quarters import Quarter, QuarterError, current_quarter
-from pipelines.reports.model import submission_deadline
+from pipelines.reports.model.data_quality import submission_deadline
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "bizenv_portal"

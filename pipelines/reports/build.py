@@ -9,12 +9,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.env import Workdir
+from pipelines.env import SHANGHAI, Workdir
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import BulletinConfig
 from pipelines.reports.content import BulletinContent, build_content
-from pipelines.reports.model import SHANGHAI
 from pipelines.reports.render import (
     bulletin_file_name,
     index_entries,

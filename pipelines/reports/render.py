@@ -22,7 +22,8 @@ from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
 from pipelines.reports import charts, firm_charts
 from pipelines.reports.content import BulletinContent
-from pipelines.reports.model import SUB_SCORES, fmt_number, fmt_share, fmt_value, round2
+from pipelines.reports.model.formatting import fmt_number, fmt_share, fmt_value, round2
+from pipelines.reports.model.satisfaction import SUB_SCORES
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
 from pipelines.reports.rectification import on_time_bars
 from pipelines.validation.model import rule_label
