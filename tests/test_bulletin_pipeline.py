@@ -24,9 +24,9 @@ from pipelines.resources import WorkdirResource
 indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")
 rankings = asset("scoring", "rankings")
-bulletin = asset("reports", "bulletin")
+# One multi-asset writes reports/bulletin and reports/workbook.
+reports = asset("reports", "bulletin")
 rank_uncertainty = asset("scoring", "rank_uncertainty")
-workbook = asset("reports", "workbook")
 rectification = asset("rectification", "rectification_tasks")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
@@ -61,8 +61,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
                     rankings,
                     rank_uncertainty,
                     rectification,
-                    bulletin,
-                    workbook,
+                    reports,
                 ],
                 partition_key=quarter.partition_key,
                 resources=resources,
@@ -96,6 +95,44 @@ def test_assets_write_bulletin_workbook_and_index(run: dict[str, object]) -> Non
     assert latest is not None and str(Q2) in latest.html.name
     index = latest.index.read_text(encoding="utf-8")
     assert re.findall(r'data-quarter="(\d{4}Q\d)"', index) == [str(Q2), str(Q1)]
+
+
+def test_reports_build_the_content_once(
+    run: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulletin and workbook are one multi-asset: one content build writes both, and a run
+    that selects the workbook alone writes the workbook alone."""
+    import pipelines.defs.reports.assets as report_assets
+
+    layout: Workdir = run["layout"]  # type: ignore[assignment]
+    built: list[Quarter] = []
+    real = report_assets.build_content
+
+    def counting(con: duckdb.DuckDBPyConnection, quarter: Quarter, **kwargs: object) -> object:
+        built.append(quarter)
+        return real(con, quarter, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_assets, "build_content", counting)
+    resources = {
+        "duckdb": DuckDBResource(database=str(layout.warehouse)),
+        "workdir": WorkdirResource(home=str(layout.root)),
+    }
+    both = materialize([reports], partition_key=Q2.partition_key, resources=resources)
+    written = {e.asset_key for e in both.get_asset_materialization_events()}
+    assert written == {AssetKey(["reports", "bulletin"]), AssetKey(["reports", "workbook"])}
+    assert built == [Q2]
+    html = layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_季通报.html"
+    before = html.stat().st_mtime_ns
+    alone = materialize(
+        [reports],
+        selection=[AssetKey(["reports", "workbook"])],
+        partition_key=Q2.partition_key,
+        resources=resources,
+    )
+    assert {e.asset_key for e in alone.get_asset_materialization_events()} == {
+        AssetKey(["reports", "workbook"])
+    }
+    assert built == [Q2, Q2] and html.stat().st_mtime_ns == before
 
 
 def test_bulletin_shows_the_warehouse_rankings(run: dict[str, object]) -> None:
