@@ -25,6 +25,7 @@ from openpyxl.writer.excel import ExcelWriter
 from pipelines.contracts import contract
 from pipelines.env import TIMEZONE
 from pipelines.quarters import Quarter
+from pipelines.tempfiles import atomic_target
 
 FORMATS: dict[str, str] = {
     "xlsx": ".xlsx",
@@ -98,9 +99,7 @@ def write_submission(
         raise ValueError(f"数据缺少规范列：{'、'.join(missing)}")
     frame = frame[spec.column_names]
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_target(path) as tmp:
         if fmt == "xlsx":
             if document_time is None:
                 quarter = quarter_of_frame(frame, source)
@@ -113,9 +112,6 @@ def write_submission(
             )
         else:
             _write_csv_utf8(frame, spec.headers, tmp, bom=fmt == "csv-utf8-bom")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -21,11 +21,11 @@ from pipelines.reports.render import (
     render_bulletin,
     render_index,
     workbook_file_name,
-    write_atomic,
     write_summary,
 )
 from pipelines.reports.workbook import write_workbook
 from pipelines.scoring import Framework
+from pipelines.tempfiles import write_atomic
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.reports.content import BulletinContent
 from pipelines.reports.model.satisfaction import SUB_SCORES
-from pipelines.reports.render import write_atomic
+from pipelines.tempfiles import write_atomic
 from pipelines.validation.model import rule_label
 from pipelines.validation.report import PLAIN_NUMBER
 
