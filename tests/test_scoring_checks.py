@@ -1,11 +1,12 @@
-"""The scores checks' judgements (pipelines/defs/scoring): pure functions of the quarter's
-partitions, each with frames that pass and frames that fail."""
+"""The scores checks' judgements (pipelines/defs/scoring, and the annual one): pure
+functions of the checked partition, each with frames that pass and frames that fail."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from pipelines.defs.annual.assets import year_complete
 from pipelines.defs.scoring.assets import ranks_follow_scores, scores_within_range
 from pipelines.defs.scoring.robustness import nominal_equals_rankings
 from pipelines.quarters import Quarter
@@ -26,7 +27,11 @@ def test_scores_within_range(scores: list[float | None], passed: bool, out_of_ra
     result = scores_within_range(Q, pd.DataFrame({"score": pd.array(scores, dtype="Float64")}))
     assert result.passed is passed
     assert result.metadata["out_of_range"].value == out_of_range
-    assert (result.description is None) is (out_of_range == 0)
+    assert (result.description is None) is passed
+    if not passed:
+        assert result.description == (
+            f"{Q} 有 {out_of_range} 个得分超出 [0, 100]" if out_of_range else f"{Q} 没有得分"
+        )
 
 
 @pytest.mark.parametrize(
@@ -60,3 +65,19 @@ def test_nominal_equals_rankings(
     result = nominal_equals_rankings(Q, uncertainty, ranking)
     assert result.passed is (not mismatched)
     assert sorted(result.metadata["mismatched_units"].value) == mismatched
+
+
+@pytest.mark.parametrize(
+    ("complete", "passed"),
+    [([True, True], True), ([True, False], False), ([], False)],
+)
+def test_year_complete(complete: list[bool], passed: bool) -> None:
+    table = pd.DataFrame(
+        {"unit_code": [f"u{i}" for i in range(len(complete))], "complete": complete}
+    )
+    result = year_complete(2025, table)
+    assert result.passed is passed
+    assert result.metadata["flagged_units"].value == [
+        f"u{i}" for i, ok in enumerate(complete) if not ok
+    ]
+    assert (result.description is None) is passed

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.indicators.assets import INDICATOR_VALUES
 from pipelines.defs.indicators.common import FrameworkConfig, lead_tags, load_run_framework
-from pipelines.defs.scoring.checks import scores_check
+from pipelines.defs.scoring.checks import Judge, check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, replace_indicator_scores, replace_rankings
 from pipelines.indicators.scoring import score_quarter, unit_names
@@ -23,6 +23,14 @@ from pipelines.scoring import ScoringInputError, units_from_registry
 INDICATOR_SCORES = dg.AssetKey(["scoring", "indicator_scores"])
 RANKINGS = dg.AssetKey(["scoring", "rankings"])
 SCORE_RANGE = (0.0, 100.0)
+# The checks' descriptions (the UI's), by check name.
+CHECK_DESCRIPTIONS = {
+    "scores_within_range": "所有得分均在 [0, 100] 之内；不通过时阻断排名。",
+    "every_unit_has_total": "单位清单（项目的 regions.yaml）中的每个单位本季度都有总分。",
+    "ranks_follow_scores": (
+        "名次与未四舍五入的总分一致：得分高者名次靠前，同分同名次（取最优名次）。"
+    ),
+}
 
 
 def scores_within_range(quarter: Quarter, scores: pd.DataFrame) -> dg.AssetCheckResult:
@@ -31,23 +39,20 @@ def scores_within_range(quarter: Quarter, scores: pd.DataFrame) -> dg.AssetCheck
     metadata: dict[str, object] = {"out_of_range": len(bad), "scores": len(scores)}
     if len(bad):
         metadata["out_of_range_preview"] = dg.MetadataValue.md(markdown_table(bad, 20))
-    return dg.AssetCheckResult(
-        passed=bad.empty and len(scores) > 0,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata=metadata,
-        description=None if bad.empty else f"{quarter} 有 {len(bad)} 个得分超出 [0, 100]",
-    )
+    passed = bad.empty and len(scores) > 0
+    failure = f"{quarter} 有 {len(bad)} 个得分超出 [0, 100]" if len(bad) else f"{quarter} 没有得分"
+    return check_result(passed, dg.AssetCheckSeverity.ERROR, metadata, failure)
 
 
 def every_unit_has_total(quarter: Quarter, scores: pd.DataFrame) -> dg.AssetCheckResult:
     totals = scores[(scores["level"] == 0) & scores["score"].notna()]
     scored = set(totals["unit_code"])
     missing = [u.code for u in units_from_registry().units if u.code not in scored]
-    return dg.AssetCheckResult(
-        passed=not missing,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"units_without_total": dg.MetadataValue.json(missing)},
-        description=None if not missing else f"{quarter} 无总分的单位：{'、'.join(missing)}",
+    return check_result(
+        not missing,
+        dg.AssetCheckSeverity.WARN,
+        {"units_without_total": dg.MetadataValue.json(missing)},
+        f"{quarter} 无总分的单位：{'、'.join(missing)}",
     )
 
 
@@ -57,12 +62,9 @@ def ranks_follow_scores(quarter: Quarter, table: pd.DataFrame) -> dg.AssetCheckR
     wrong = scored[scored["rank"].astype("int64") != expected]
     unranked_scored = int(scored["rank"].isna().sum())
     passed = wrong.empty and unranked_scored == 0 and len(table) > 0
-    return dg.AssetCheckResult(
-        passed=passed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"wrong_ranks": len(wrong), "units": len(table)},
-        description=None if passed else f"{quarter} 排名与总分不一致：{len(wrong)} 个单位",
-    )
+    metadata = {"wrong_ranks": len(wrong), "units": len(table)}
+    failure = f"{quarter} 排名与总分不一致：{len(wrong)} 个单位"
+    return check_result(passed, dg.AssetCheckSeverity.ERROR, metadata, failure)
 
 
 def build_scoring_defs(project: Project) -> dg.Definitions:
@@ -180,34 +182,23 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
             }
         )
 
+    def check(
+        judge: Judge, asset: dg.AssetKey, table: str, *, blocking: bool
+    ) -> dg.AssetChecksDefinition:
+        description = CHECK_DESCRIPTIONS[judge.__name__]
+        return scores_check(
+            judge,
+            asset,
+            [partition_of(table)],
+            blocking=blocking,
+            description=description,
+            partitions=partitions,
+        )
+
     checks = [
-        scores_check(
-            asset=INDICATOR_SCORES,
-            name="scores_within_range",
-            tables=("indicator_scores",),
-            blocking=True,
-            partitions=partitions,
-            description="所有得分均在 [0, 100] 之内；不通过时阻断排名。",
-            judge=scores_within_range,
-        ),
-        scores_check(
-            asset=INDICATOR_SCORES,
-            name="every_unit_has_total",
-            tables=("indicator_scores",),
-            blocking=False,
-            partitions=partitions,
-            description="单位清单（项目的 regions.yaml）中的每个单位本季度都有总分。",
-            judge=every_unit_has_total,
-        ),
-        scores_check(
-            asset=RANKINGS,
-            name="ranks_follow_scores",
-            tables=("rankings",),
-            blocking=False,
-            partitions=partitions,
-            description="名次与未四舍五入的总分一致：得分高者名次靠前，同分同名次（取最优名次）。",
-            judge=ranks_follow_scores,
-        ),
+        check(scores_within_range, INDICATOR_SCORES, "indicator_scores", blocking=True),
+        check(every_unit_has_total, INDICATOR_SCORES, "indicator_scores", blocking=False),
+        check(ranks_follow_scores, RANKINGS, "rankings", blocking=False),
     ]
     return dg.Definitions(
         assets=[indicator_scores, rankings],

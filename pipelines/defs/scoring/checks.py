@@ -1,10 +1,13 @@
-"""The scores checks' one shape: read the checked quarter's partitions of scores tables and
-judge them. :func:`scores_check` is the Dagster part (partition, pool, connection, schema);
-each check is a pure function of the quarter and the frames."""
+"""The scores checks' one shape: read the checked partition of scores tables and judge it.
+:func:`scores_check` is the Dagster part (partition, pool, connection, schema); each check
+is a pure function of the partition (a quarter, or a year) and the frames it reads, named
+after the check, that returns :func:`check_result`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -14,24 +17,51 @@ from pipelines.indicators.store import read_partition
 from pipelines.partitions import partition_quarter
 
 Judge = Callable[..., dg.AssetCheckResult]
+Reader = Callable[[duckdb.DuckDBPyConnection, Any], pd.DataFrame]
+PartitionOf = Callable[[dg.AssetCheckExecutionContext], Any]
+
+
+def partition_of(table: str) -> Reader:
+    """Reads the checked quarter's partition of ``scores.<table>``."""
+
+    def read(con: duckdb.DuckDBPyConnection, quarter: Any) -> pd.DataFrame:
+        return read_partition(con, table, quarter)
+
+    return read
+
+
+def check_result(
+    passed: bool,
+    severity: dg.AssetCheckSeverity,
+    metadata: Mapping[str, Any],
+    failure: str,
+) -> dg.AssetCheckResult:
+    """The result of a check; ``failure`` (Chinese) describes it when it does not pass."""
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=severity,
+        metadata=dict(metadata),
+        description=None if passed else failure,
+    )
 
 
 def scores_check(
-    *,
-    asset: dg.AssetKey,
-    name: str,
-    tables: tuple[str, ...],
-    blocking: bool,
-    partitions: dg.PartitionsDefinition,
-    description: str,
     judge: Judge,
+    asset: dg.AssetKey,
+    readers: Sequence[Reader],
+    *,
+    blocking: bool,
+    description: str,
+    partitions: dg.PartitionsDefinition,
+    partition: PartitionOf = partition_quarter,
 ) -> dg.AssetChecksDefinition:
-    """A check on ``asset`` that calls ``judge(quarter, *frames)`` with the quarter's partition
-    of each of ``tables`` (``scores.<table>``), in that order."""
+    """The check ``judge.__name__`` on ``asset``: ``judge(key, *frames)`` with the checked
+    partition's key (``partition(context)``: the quarter by default) and what each of
+    ``readers`` reads of it, in that order."""
 
     @dg.asset_check(
         asset=asset,
-        name=name,
+        name=judge.__name__,
         blocking=blocking,
         pool=DUCKDB_POOL,
         partitions_def=partitions,
@@ -40,10 +70,10 @@ def scores_check(
     def check(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        quarter = partition_quarter(context)
+        key = partition(context)
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
-            frames: list[pd.DataFrame] = [read_partition(con, t, quarter) for t in tables]
-        return judge(quarter, *frames)
+            frames = [read(con, key) for read in readers]
+        return judge(key, *frames)
 
     return check

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
 from pipelines.defs.scoring.assets import RANKINGS
-from pipelines.defs.scoring.checks import scores_check
+from pipelines.defs.scoring.checks import check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, framework_path
 from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
@@ -37,14 +37,9 @@ def nominal_equals_rankings(
     ranked = merged[merged["rank"].notna() | merged["nominal_rank"].notna()]
     wrong = ranked[(ranked["_merge"] != "both") | (ranked["rank"] != ranked["nominal_rank"])]
     passed = wrong.empty and len(uncertainty) > 0
-    return dg.AssetCheckResult(
-        passed=passed,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"mismatched_units": dg.MetadataValue.json(wrong["unit_code"].tolist())},
-        description=None
-        if passed
-        else f"{quarter} 稳健性原名次与综合排名不一致：{len(wrong)} 个单位",
-    )
+    metadata = {"mismatched_units": dg.MetadataValue.json(wrong["unit_code"].tolist())}
+    failure = f"{quarter} 稳健性原名次与综合排名不一致：{len(wrong)} 个单位"
+    return check_result(passed, dg.AssetCheckSeverity.WARN, metadata, failure)
 
 
 class RobustnessConfig(FrameworkConfig):
@@ -125,13 +120,12 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
         )
 
     check = scores_check(
-        asset=RANK_UNCERTAINTY,
-        name="nominal_equals_rankings",
-        tables=("rank_uncertainty", "rankings"),
+        nominal_equals_rankings,
+        RANK_UNCERTAINTY,
+        [partition_of("rank_uncertainty"), partition_of("rankings")],
         blocking=False,
-        partitions=partitions,
         description="稳健性分析的原名次（按指标体系配置计分）与 scores.rankings 的名次一致。",
-        judge=nominal_equals_rankings,
+        partitions=partitions,
     )
     return dg.Definitions(
         assets=[rank_uncertainty],
