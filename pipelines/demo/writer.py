@@ -13,7 +13,6 @@ import os
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from pipelines.contracts import contract
-from pipelines.env import TIMEZONE
+from pipelines.env import SHANGHAI
 from pipelines.quarters import Quarter
 from pipelines.tempfiles import atomic_target
 
@@ -58,7 +57,7 @@ def received_time(source: str, quarter: Quarter, *, extra_days: int = 0) -> date
 
 
 def set_mtime(path: Path, when: datetime) -> None:
-    stamp = when.replace(tzinfo=ZoneInfo(TIMEZONE)).timestamp()
+    stamp = when.replace(tzinfo=SHANGHAI).timestamp()
     os.utime(path, (stamp, stamp))
 
 

@@ -13,13 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from pipelines.env import TIMEZONE
+from pipelines.env import SHANGHAI
 from pipelines.tempfiles import write_atomic
 
 USERS_FILE = "portal_users.yaml"
@@ -65,7 +64,7 @@ def users_path(project_root: Path) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(ZoneInfo(TIMEZONE)).replace(microsecond=0).isoformat()
+    return datetime.now(SHANGHAI).replace(microsecond=0).isoformat()
 
 
 def load_users(path: Path) -> dict[str, User]:
