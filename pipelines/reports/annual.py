@@ -6,7 +6,7 @@ the four quarters, or a year with a quarter not scored at all, is flagged and ge
 score: a year is never averaged over three quarters. Annual ranks are competition ranks of
 the unrounded annual score; the change is on the previous year's annual rank (computed the
 same way from that year's quarters); the annual 红黑榜 follows the bulletin's rules
-(:func:`pipelines.reports.model.red_black_lists`); the 三挂钩 grade comes from configurable
+(:func:`pipelines.reports.model.lists.red_black_lists`); the 三挂钩 grade comes from configurable
 bands by rank or score.
 """
 
