@@ -897,8 +897,7 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
     import pandas as pd
 
     from pipelines.contracts import load_contract
-    from pipelines.env import SQL_DIR
-    from pipelines.indicators.compute import SHARED_DIR, ensure_shared_views
+    from pipelines.indicators.compute import ensure_shared_views
     from pipelines.indicators.store import _SCORES_SCHEMA_FILES
     from pipelines.project import SourceSettings
     from pipelines.sqlfiles import sql
@@ -916,11 +915,7 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
             con.execute(generated.create[schema])
     for name in _SCORES_SCHEMA_FILES:
         con.execute(sql(name))
-    shared = [
-        decl.source
-        for decl in decls.values()
-        if decl.valid and (SQL_DIR / SHARED_DIR / f"{decl.source}.sql").is_file()
-    ]
+    shared = [decl.source for decl in decls.values() if decl.valid]
     empty = pd.DataFrame(
         {
             "day": pd.Series(dtype="datetime64[ns]"),
@@ -935,6 +930,23 @@ def _binding_database(decls: dict[str, Declaration]) -> Any:
     # The shared layer's macros and views over the declared sources (they read work_calendar).
     ensure_shared_views(con, shared)
     return con
+
+
+def _tables_read(code: str) -> dict[str, str]:
+    """The source tables a leaf's SQL (without comments) reads, each with what it names to
+    read it: ``warehouse.<table>``, or the shared view ``shared.<view>`` over it (a view that
+    is not in the shared layer stands for the source of its name)."""
+    from pipelines.indicators.compute import shared_view_tables
+
+    reads: dict[str, str] = {}
+    for match in re.finditer(f"{_TABLE_RE.pattern}|{_VIEW_RE.pattern}", code):
+        table, view = match.groups()
+        if table:
+            reads.setdefault(table, f"warehouse.{table}")
+            continue
+        for source in shared_view_tables(view) or [view]:
+            reads.setdefault(source, f"shared.{view}")
+    return reads
 
 
 def indicator_issues(
@@ -985,9 +997,7 @@ def indicator_issues(
                 out.append(ConfigIssue(file, None, code, "不是 UTF-8 编码的文本文件"))
                 continue
             code_only = _COMMENT_RE.sub("", text)
-            tables = list(
-                dict.fromkeys([*_TABLE_RE.findall(code_only), *_VIEW_RE.findall(code_only)])
-            )
+            reads = _tables_read(code_only)
             blocked = False
             for table in dict.fromkeys(_STAGING_RE.findall(code_only)):
                 out.append(
@@ -1000,7 +1010,7 @@ def indicator_issues(
                     )
                 )
                 blocked = True
-            for table in tables:
+            for table, read in reads.items():
                 decl = decls.get(table)
                 if decl is None:
                     if table in builtin_sources():
@@ -1014,13 +1024,12 @@ def indicator_issues(
                             "它既不是内置数据源，也没有项目自定义的声明 "
                             f"sources/{table}/contract.yaml"
                         )
-                    schema = "warehouse" if f"warehouse.{table}" in code_only else "shared"
                     out.append(
                         ConfigIssue(
                             file,
-                            _line_of(text, f"{schema}.{table}"),
+                            _line_of(text, read),
                             code,
-                            f"指标 {code} 读取 {schema}.{table}，"
+                            f"指标 {code} 读取 {read}，"
                             f"但本项目的 sources.yaml 没有启用数据源“{table}”（{why}）",
                         )
                     )

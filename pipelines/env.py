@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 # The checkout bizenv runs from: its SQL library, its source library (expectations/), its
 # report templates. A city's own files live in its project folder (pipelines.project).
@@ -19,8 +20,10 @@ SQL_DIR = PACKAGE_ROOT / "sql"
 EXPECTATIONS_DIR = PACKAGE_ROOT / "expectations"
 REPORTS_DIR = PACKAGE_ROOT / "reports"
 
-# Quarters and dates are Asia/Shanghai throughout.
+# Quarters and dates are Asia/Shanghai throughout: the name (Dagster schedules, partitions)
+# and the zone (datetimes).
 TIMEZONE = "Asia/Shanghai"
+SHANGHAI = ZoneInfo(TIMEZONE)
 
 # These machines are offline: no analytics or telemetry calls home.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

@@ -85,8 +85,7 @@ def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
 
 def current_quarter(now: datetime | None = None) -> Quarter:
     """The quarter of today (or ``now``) in Asia/Shanghai."""
-    from zoneinfo import ZoneInfo
+    from pipelines.env import SHANGHAI
 
-    shanghai = ZoneInfo("Asia/Shanghai")
-    moment = now.astimezone(shanghai) if now is not None else datetime.now(shanghai)
+    moment = now.astimezone(SHANGHAI) if now is not None else datetime.now(SHANGHAI)
     return Quarter.of(moment)

@@ -18,7 +18,7 @@ from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from test_bulletin_data import make_bulletin_db, write_framework
 
 from pipelines.cli import main
-from pipelines.env import Workdir
+from pipelines.env import SHANGHAI, Workdir
 from pipelines.quarters import Quarter, quarter_range
 from pipelines.reports.annual import IncompleteYearError, build_annual_content, compute_annual
 from pipelines.reports.annual_render import write_annual
@@ -30,7 +30,6 @@ from pipelines.reports.config import (
     _annual,
     load_bulletin_config,
 )
-from pipelines.reports.model import SHANGHAI
 from pipelines.resources import WorkdirResource
 
 YEAR = 2024

@@ -30,8 +30,8 @@ from test_bulletin_data import (
     make_bulletin_db,
 )
 
+from pipelines.env import SHANGHAI
 from pipelines.reports import build_bulletin
-from pipelines.reports.model import SHANGHAI
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from pipelines.env import SHANGHAI
 from pipelines.indicators import ensure_scores_schema
 from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
 from pipelines.indicators.scoring import unit_names
@@ -28,13 +29,10 @@ from pipelines.registry import default_registry
 from pipelines.reports.config import BulletinConfig, ListRules, load_bulletin_config
 from pipelines.reports.content import BulletinContent, build_content
 from pipelines.reports.data import NoScoresError, scored_quarters
-from pipelines.reports.model import (
-    RankRow,
-    method_change_notes,
-    rank_rows,
-    red_black_lists,
-    submission_deadline,
-)
+from pipelines.reports.model.data_quality import submission_deadline
+from pipelines.reports.model.lists import red_black_lists
+from pipelines.reports.model.rankings import RankRow, method_change_notes, rank_rows
+from pipelines.reports.render import render_bulletin
 from pipelines.scoring import framework_from_dict, score, units_from_registry
 from pipelines.scoring.robustness import RobustnessSettings
 from pipelines.warehouse.store import ensure_schema
@@ -408,6 +406,36 @@ def test_rank_changes_follow_previous_quarter(content: BulletinContent) -> None:
     assert by_code["990103"].rank_change <= -3
 
 
+def test_ranking_changes_are_the_stored_changes(
+    fixture_db: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The bulletin shows scores.rankings' rank_change / score_change (insert_rankings.sql),
+    not a recomputation: stored values that no recomputation gives show as stored."""
+    db = tmp_path / "stored.duckdb"
+    db.write_bytes(fixture_db.read_bytes())
+    with duckdb.connect(str(db)) as con:
+        unit = con.execute(
+            "select unit_code from scores.rankings where quarter = ? and previous_rank is not null "
+            "order by rank limit 1",
+            [str(LATEST)],
+        ).fetchone()[0]
+        con.execute(
+            "update scores.rankings set rank_change = 7, score_change = 12.345 "
+            "where quarter = ? and unit_code = ?",
+            [str(LATEST), unit],
+        )
+    config = fixture_config(tmp_path_factory.mktemp("config"))
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = build_content(con, LATEST, config=config)
+    row = next(r for r in stored.rows if r.unit_code == unit)
+    assert (row.rank_change, row.score_change) == (7, 12.35)
+    assert row.previous_rank is not None and row.previous_rank - row.rank != 7
+    html = render_bulletin(stored, datetime(2025, 10, 15, 9, 30, tzinfo=SHANGHAI))
+    table = re.search(r'<table id="table-ranking".*?</table>', html, re.S).group(0)
+    cells = re.search(rf'<tr data-unit="{unit}".*?</tr>', table, re.S).group(0)
+    assert '<td class="c up">↑7' in cells and '<td class="c up">↑12.35' in cells
+
+
 def test_same_leaf_set_is_not_flagged(content: BulletinContent) -> None:
     assert not any(r.method_changed for r in content.rows) and content.method_changes == []
 
@@ -437,7 +465,7 @@ def test_rank_change_with_a_different_leaf_set_is_flagged(content: BulletinConte
 
 
 def _row(code: str, rank: int, previous: int | None, score: float = 50.0) -> RankRow:
-    return RankRow(
+    return RankRow.compared(
         rank, code, f"单位{code}", code, score, previous, None if previous is None else score
     )
 

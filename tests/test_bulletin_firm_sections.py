@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
+from pipelines.env import SHANGHAI
 from pipelines.indicators import (
     ensure_scores_schema,
     load_default_framework,
@@ -29,7 +30,6 @@ from pipelines.reports import build_bulletin
 from pipelines.reports.config import load_bulletin_config
 from pipelines.reports.content import build_content
 from pipelines.reports.firm_sections import mask_credit_code, mask_firm_name
-from pipelines.reports.model import SHANGHAI
 from pipelines.scoring import units_from_registry
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)

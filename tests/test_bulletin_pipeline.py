@@ -24,9 +24,9 @@ from pipelines.resources import WorkdirResource
 indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")
 rankings = asset("scoring", "rankings")
-bulletin = asset("reports", "bulletin")
+# One multi-asset writes reports/bulletin and reports/workbook.
+reports = asset("reports", "bulletin")
 rank_uncertainty = asset("scoring", "rank_uncertainty")
-workbook = asset("reports", "workbook")
 rectification = asset("rectification", "rectification_tasks")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
@@ -61,8 +61,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
                     rankings,
                     rank_uncertainty,
                     rectification,
-                    bulletin,
-                    workbook,
+                    reports,
                 ],
                 partition_key=quarter.partition_key,
                 resources=resources,
@@ -98,12 +97,50 @@ def test_assets_write_bulletin_workbook_and_index(run: dict[str, object]) -> Non
     assert re.findall(r'data-quarter="(\d{4}Q\d)"', index) == [str(Q2), str(Q1)]
 
 
+def test_reports_build_the_content_once(
+    run: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulletin and workbook are one multi-asset: one content build writes both, and a run
+    that selects the workbook alone writes the workbook alone."""
+    import pipelines.defs.reports.assets as report_assets
+
+    layout: Workdir = run["layout"]  # type: ignore[assignment]
+    built: list[Quarter] = []
+    real = report_assets.build_content
+
+    def counting(con: duckdb.DuckDBPyConnection, quarter: Quarter, **kwargs: object) -> object:
+        built.append(quarter)
+        return real(con, quarter, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_assets, "build_content", counting)
+    resources = {
+        "duckdb": DuckDBResource(database=str(layout.warehouse)),
+        "workdir": WorkdirResource(home=str(layout.root)),
+    }
+    both = materialize([reports], partition_key=Q2.partition_key, resources=resources)
+    written = {e.asset_key for e in both.get_asset_materialization_events()}
+    assert written == {AssetKey(["reports", "bulletin"]), AssetKey(["reports", "workbook"])}
+    assert built == [Q2]
+    html = layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_季通报.html"
+    before = html.stat().st_mtime_ns
+    alone = materialize(
+        [reports],
+        selection=[AssetKey(["reports", "workbook"])],
+        partition_key=Q2.partition_key,
+        resources=resources,
+    )
+    assert {e.asset_key for e in alone.get_asset_materialization_events()} == {
+        AssetKey(["reports", "workbook"])
+    }
+    assert built == [Q2, Q2] and html.stat().st_mtime_ns == before
+
+
 def test_bulletin_shows_the_warehouse_rankings(run: dict[str, object]) -> None:
     layout: Workdir = run["layout"]  # type: ignore[assignment]
     with duckdb.connect(str(layout.warehouse), read_only=True) as con:
         ranking = con.execute(
-            "select unit_name, total_score, rank, rank_change from scores.rankings "
-            "where quarter = ? order by rank, unit_code",
+            "select unit_name, total_score, rank, rank_change, score_change, previous_rank, "
+            "previous_score from scores.rankings where quarter = ? order by rank, unit_code",
             [str(Q2)],
         ).fetchall()
     html = (layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_季通报.html").read_text("utf-8")
@@ -112,10 +149,25 @@ def test_bulletin_shows_the_warehouse_rankings(run: dict[str, object]) -> None:
     scores = re.findall(r'<td class="num score">(.*?)</td>', table)
     assert names == [r[0] for r in ranking]
     assert scores == [f"{r[1]:.2f}" for r in ranking]
+    # 排名变化 / 得分变化 are the stored changes, the same as computed from the previous
+    # quarter's rank and score (what the bulletin computed before it read them).
+    assert all(r[3] == r[5] - r[2] and round(r[4], 2) == round(r[1] - r[6], 2) for r in ranking)
+    shown = [
+        [re.sub(r"<sup.*?</sup>|<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr data-unit=.*?</tr>", table, re.S)
+    ]
+    assert [(row[4], row[6]) for row in shown] == [
+        (_arrow(r[3], f"{abs(r[3])}"), _arrow(r[4], f"{abs(r[4]):.2f}")) for r in ranking
+    ]
     leader = ranking[0]
     assert f"综合得分第一的是{leader[0]}（{leader[1]:.2f}分）" in html
     wb = load_workbook(layout.reports / str(Q2) / f"示例市营商环境评价_{Q2}_数据表.xlsx")
     assert [r[2] for r in wb["综合排名"].iter_rows(min_row=2, values_only=True)] == names
+
+
+def _arrow(change: float, text: str) -> str:
+    """A change cell's text: ↑ up, ↓ down, — for none."""
+    return "—" if round(change, 2) == 0 else ("↑" if change > 0 else "↓") + text
 
 
 def test_real_bulletin_in_chromium(run: dict[str, object], tmp_path: Path) -> None:

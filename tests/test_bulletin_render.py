@@ -19,11 +19,10 @@ from test_bulletin_data import (
 )
 
 from pipelines.cli import main
-from pipelines.env import Workdir
+from pipelines.env import SHANGHAI, Workdir
 from pipelines.registry import default_registry
 from pipelines.reports import build_bulletin, latest_bulletin_paths
 from pipelines.reports.config import BulletinConfig
-from pipelines.reports.model import SHANGHAI
 from pipelines.reports.render import plotly_js
 
 T1 = datetime(2025, 10, 15, 9, 30, 0, tzinfo=SHANGHAI)

@@ -26,6 +26,8 @@ from pipelines.indicators import (
     run_indicator,
 )
 from pipelines.indicators.compute import (
+    bind,
+    ensure_shared_views,
     leaf_parameters,
     shared_view_names,
     source_tables,
@@ -34,6 +36,7 @@ from pipelines.indicators.compute import (
 from pipelines.indicators.store import read_partition
 from pipelines.quarters import Quarter
 from pipelines.scoring import Node
+from pipelines.sqlfiles import sql
 from pipelines.workdays import CalendarCoverageError
 
 Q = Quarter(2024, 4)
@@ -390,11 +393,28 @@ def test_compute_all_leaves_long_format(con, framework) -> None:
 
 
 def test_shared_layer_has_one_view_per_source(con) -> None:
-    """The four case sources the duration leaves read have a view; the views exist only for
-    enabled sources (the firm-level sources' leaves read the warehouse directly)."""
-    expected = ["approval_cases", "loan_balances", "satisfaction_responses", "utility_connections"]
+    """Each source the leaves read has a view (the inspections also one of firms, year to
+    date); a view exists only when the sources it reads are enabled."""
+    expected = [
+        "approval_cases",
+        "enterprise_requests",
+        "inspected_firms",
+        "inspections",
+        "loan_balances",
+        "policy_payouts",
+        "satisfaction_responses",
+        "utility_connections",
+    ]
     assert shared_view_names() == expected
-    assert shared_view_names(["approval_cases", "inspections"]) == ["approval_cases"]
+    assert shared_view_names(["approval_cases", "inspections"]) == [
+        "approval_cases",
+        "inspected_firms",
+        "inspections",
+    ]
+    assert shared_view_names(["enterprise_requests", "policy_payouts"]) == [
+        "enterprise_requests",
+        "policy_payouts",
+    ]
     views = con.execute(
         "select view_name from duckdb_views() where schema_name = 'shared' order by view_name"
     ).fetchall()
@@ -405,6 +425,7 @@ def test_shared_layer_has_one_view_per_source(con) -> None:
     ("text", "tables"),
     [
         ("select * from shared.loan_balances", ["loan_balances"]),
+        ("select * from shared.inspected_firms", ["inspections"]),  # a view at another grain
         ("-- shared.approval_cases\nselect * from warehouse.loan_balances", ["loan_balances"]),
         (
             "select * from shared.utility_connections, warehouse.approval_cases, "
@@ -520,3 +541,68 @@ def test_sql_parameters_are_read_from_the_framework() -> None:
     node = framework_from_dict(doc).node("A01_01")
     assert node.sql_parameters == (("same_day_workdays", 0.5),)
     assert leaf_parameters(node) == {"same_day_workdays": 0.5}
+
+
+# --- shared.inspected_firms: firms year to date ---------------------------------------------
+
+_INSPECTIONS = [
+    # quarter, region_code, credit_code, inspected_on
+    ("2024Q4", "990101", "F1", "2024-11-02"),  # last year: not counted in 2025
+    ("2025Q1", "990101", "F1", "2025-01-10"),
+    ("2025Q1", "990101", "F1", "2025-02-10"),
+    ("2025Q2", "990102", "F1", "2025-05-10"),  # latest inspection: F1 belongs to 990102
+    ("2025Q1", "990101", "F2", "2025-03-01"),
+    ("2025Q2", "990101", "F2", "2025-04-01"),
+    ("2025Q1", "990101", None, "2025-03-02"),  # no credit code: no firm
+]
+
+
+@pytest.fixture
+def inspections_con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("create schema warehouse")
+    con.execute(
+        "create table warehouse.inspections (quarter varchar, region_code varchar, "
+        "credit_code varchar, inspected_on date, method varchar, is_joint boolean)"
+    )
+    con.executemany(
+        "insert into warehouse.inspections values (?, ?, ?, ?, '双随机一公开', false)",
+        _INSPECTIONS,
+    )
+    ensure_shared_views(con, ["inspections"])
+    return con
+
+
+@pytest.mark.parametrize(
+    ("quarter", "red", "yellow"),
+    [
+        # (unit, value, n_cases) per leaf; red at 3 inspections, yellow at 2
+        (Quarter(2025, 1), [("990101", 0.0, 2)], [("990101", 50.0, 2)]),
+        (
+            Quarter(2025, 2),
+            [("990101", 0.0, 1), ("990102", 100.0, 1)],
+            [("990101", 100.0, 1), ("990102", 0.0, 1)],
+        ),
+        # no inspection in Q3: the year to date still counts Q1 and Q2
+        (
+            Quarter(2025, 3),
+            [("990101", 0.0, 1), ("990102", 100.0, 1)],
+            [("990101", 100.0, 1), ("990102", 0.0, 1)],
+        ),
+        (Quarter(2026, 1), [], []),
+    ],
+)
+def test_inspection_lights_count_the_year_to_date(
+    inspections_con: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    red: list[tuple[str, float, int]],
+    yellow: list[tuple[str, float, int]],
+) -> None:
+    parameters = {"inspection_yellow_at": 2, "inspection_red_at": 3}
+    for file, expected in (
+        ("indicators/e10_02_inspection_red_share.sql", red),
+        ("indicators/e10_01_inspection_yellow_share.sql", yellow),
+    ):
+        text = sql(file.removesuffix(".sql"))
+        rows = inspections_con.execute(text, bind(text, quarter, parameters)).fetchall()
+        assert rows == expected, file

@@ -17,8 +17,8 @@ from test_bulletin_data import (
     make_bulletin_db,
 )
 
+from pipelines.env import SHANGHAI
 from pipelines.reports.content import build_content
-from pipelines.reports.model import SHANGHAI
 from pipelines.reports.workbook import neutralise, write_workbook
 
 SHEETS = [

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipelines.cli import UsageError
 from pipelines.contracts import UnknownSourceError, contract
+from pipelines.tempfiles import atomic_target
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -55,9 +56,8 @@ def run(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / source_file.name
     if dest.resolve() != source_file.resolve():
-        tmp = dest.with_name(f".{dest.name}.part")
-        shutil.copyfile(source_file, tmp)
-        tmp.replace(dest)
+        with atomic_target(dest) as tmp:
+            shutil.copyfile(source_file, tmp)
     archived = archive_file(dest, workdir.archive, args.source, quarter, received_at=received_at)
     when = archived.received_at.strftime("%Y-%m-%d %H:%M")
     note = "" if received_at is None or archived.received_at == received_at else "（此前已登记）"

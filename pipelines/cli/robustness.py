@@ -79,7 +79,7 @@ def format_table(header: list[str], rows: list[list[str]], right: set[int]) -> s
 def run(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.cli.score import _write_atomic
+    from pipelines.cli.score import write_csv
     from pipelines.env import Workdir, default_workdir
     from pipelines.indicators import framework_path
     from pipelines.indicators.robustness import analyse_quarter
@@ -200,11 +200,11 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     csv = table.copy()
     csv.insert(0, "quarter", str(quarter))
-    _write_atomic(csv, out)
+    write_csv(csv, out)
     sens_out = out.with_name(f"{out.stem}_sensitivity.csv")
     sens = result.sensitivity.copy()
     sens.insert(0, "quarter", str(quarter))
-    _write_atomic(sens, sens_out)
+    write_csv(sens, sens_out)
     print()
     print(f"结果已写入 {out}（各因素敏感性指数：{sens_out.name}）")
     return 0

@@ -10,14 +10,13 @@ precision), ``rank``. Exit 1: bad framework / units / values; exit 2: usage (mis
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from pipelines.cli import UsageError
+from pipelines.tempfiles import atomic_target
 
 EPILOG = """\
 指标值表（CSV，UTF-8）列：unit（单位编码）, indicator（末级指标编码）, value（数值，空白表示缺失），
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     out = result.output()
-    _write_atomic(out, args.out)
+    write_csv(out, args.out)
     n_units = out["unit"].nunique()
     n_nodes = out["node"].nunique()
     periods = f"，{out['period'].nunique()} 个期间" if result.has_period else ""
@@ -136,13 +135,7 @@ def read_values(path: Path) -> pd.DataFrame:
     return df
 
 
-def _write_atomic(frame: pd.DataFrame, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_csv(frame: pd.DataFrame, target: Path) -> None:
+    """``frame`` as UTF-8 CSV at ``target``, complete or not at all."""
+    with atomic_target(target) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8")

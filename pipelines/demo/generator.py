@@ -44,6 +44,7 @@ from pipelines.demo.timeline import check_quarter
 from pipelines.demo.writer import FORMATS, received_time, set_mtime, write_submission
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
+from pipelines.tempfiles import write_atomic
 
 __all__ = [
     "DEFAULT_SEED",
@@ -175,10 +176,7 @@ def write_readme(
         "同一随机种子和规模系数重新生成，得到的文件逐字节相同。\n"
     )
     path = Path(out) / README_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text.encode("utf-8"))
     if quarters:  # a fixed mtime too, so reruns leave identical trees
         set_mtime(path, datetime.combine(quarters[0].start, datetime.min.time()))
     return path

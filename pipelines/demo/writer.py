@@ -13,7 +13,6 @@ import os
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -23,8 +22,9 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from pipelines.contracts import contract
-from pipelines.env import TIMEZONE
+from pipelines.env import SHANGHAI
 from pipelines.quarters import Quarter
+from pipelines.tempfiles import atomic_target
 
 FORMATS: dict[str, str] = {
     "xlsx": ".xlsx",
@@ -57,7 +57,7 @@ def received_time(source: str, quarter: Quarter, *, extra_days: int = 0) -> date
 
 
 def set_mtime(path: Path, when: datetime) -> None:
-    stamp = when.replace(tzinfo=ZoneInfo(TIMEZONE)).timestamp()
+    stamp = when.replace(tzinfo=SHANGHAI).timestamp()
     os.utime(path, (stamp, stamp))
 
 
@@ -98,9 +98,7 @@ def write_submission(
         raise ValueError(f"数据缺少规范列：{'、'.join(missing)}")
     frame = frame[spec.column_names]
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_target(path) as tmp:
         if fmt == "xlsx":
             if document_time is None:
                 quarter = quarter_of_frame(frame, source)
@@ -113,9 +111,6 @@ def write_submission(
             )
         else:
             _write_csv_utf8(frame, spec.headers, tmp, bom=fmt == "csv-utf8-bom")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

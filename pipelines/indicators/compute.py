@@ -8,7 +8,8 @@ resolved against the project folder first, then against the package's ``sql/``) 
 
 Leaves read the shared layer: schema ``shared``, one view per warehouse source
 (``sql/indicators/shared/<source>.sql``, created by :func:`ensure_shared_views`), which
-carries durations in working days, so that a leaf is a filter and an aggregate.
+carries durations in working days, so that a leaf is a filter and an aggregate; a few views
+carry a source at another grain (``shared.inspected_firms``: firms, year to date).
 """
 
 from __future__ import annotations
@@ -125,19 +126,33 @@ def bind(
 
 
 def shared_view_names(sources: Iterable[str] | None = None) -> list[str]:
-    """The shared layer's views of ``sources`` (default: the enabled sources):
-    ``sql/indicators/shared/<source>.sql``, one per source; a source without a file, or that
-    the project does not enable, has no view. The ``create_*`` files make the schema and the
-    macros."""
+    """The shared layer's views over ``sources`` (default: the enabled sources): each
+    ``sql/indicators/shared/<view>.sql`` whose warehouse tables are all of those sources. A
+    source's own view is named after it (``shared.approval_cases``); a view over a source's
+    rows at another grain has its own name (``shared.inspected_firms``). A view over a source
+    the project does not enable is not created. The ``create_*`` files make the schema and
+    the macros."""
     from pipelines.contracts import enabled_sources
 
-    folder = SQL_DIR / SHARED_DIR
     wanted = set(enabled_sources() if sources is None else sources)
-    return sorted(
-        p.stem
-        for p in folder.glob("*.sql")
-        if not p.stem.startswith("create_") and p.stem in wanted
-    )
+    return [
+        view
+        for view in _shared_view_files()
+        if (tables := shared_view_tables(view)) and set(tables) <= wanted
+    ]
+
+
+def _shared_view_files() -> list[str]:
+    folder = SQL_DIR / SHARED_DIR
+    return sorted(p.stem for p in folder.glob("*.sql") if not p.stem.startswith("create_"))
+
+
+def shared_view_tables(view: str) -> list[str] | None:
+    """The warehouse tables the shared view ``shared.<view>`` reads; None when the shared
+    layer has no such view."""
+    if view not in _shared_view_files():
+        return None
+    return list(dict.fromkeys(_TABLE_RE.findall(_code(sql(f"{SHARED_DIR}/{view}")))))
 
 
 def ensure_shared_views(
@@ -163,7 +178,7 @@ def source_tables(text: str) -> list[str]:
         if table:
             tables.append(table)
         else:
-            tables.extend(_TABLE_RE.findall(_code(sql(f"{SHARED_DIR}/{view}"))))
+            tables.extend(shared_view_tables(view) or ())
     return list(dict.fromkeys(tables))
 
 

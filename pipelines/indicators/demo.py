@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
 from pipelines.contracts import contract
 from pipelines.demo import DEMO_SOURCES
-from pipelines.env import TIMEZONE
+from pipelines.env import SHANGHAI
 from pipelines.intake.archive import ArchivedFile
 from pipelines.quarters import Quarter
 from pipelines.warehouse import store
@@ -56,7 +55,7 @@ def load_frame(
     so promotion's guard and the bulletin's data-quality appendix see an ordinary version.
     """
     q = str(quarter)
-    received = datetime.combine(quarter.end + timedelta(days=5), time(9), tzinfo=ZoneInfo(TIMEZONE))
+    received = datetime.combine(quarter.end + timedelta(days=5), time(9), tzinfo=SHANGHAI)
     store.register_submission(
         con,
         ArchivedFile(

@@ -35,7 +35,8 @@ from pipelines.portal.audit import AuditLog
 from pipelines.portal.users import User, authenticate, load_users, users_path
 from pipelines.project import Project, current_project
 from pipelines.quarters import Quarter, QuarterError, current_quarter
-from pipelines.reports.model import submission_deadline
+from pipelines.reports.model.data_quality import submission_deadline
+from pipelines.tempfiles import write_atomic
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "bizenv_portal"
@@ -113,11 +114,7 @@ class LoginThrottle:
 def session_secret(workdir: Workdir) -> str:
     path = workdir.root / "portal" / "session.key"
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32), encoding="utf-8")
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_atomic(path, secrets.token_hex(32).encode("utf-8"), 0o600)
     return path.read_text(encoding="utf-8").strip()
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.env import Workdir
+from pipelines.env import SHANGHAI, Workdir
 from pipelines.paths import from_stored
 from pipelines.quarters import Quarter
-from pipelines.reports.model import SHANGHAI, submission_deadline
+from pipelines.reports.model.data_quality import submission_deadline
 from pipelines.sqlfiles import sql
 
 STATUS_ZH = {

@@ -27,6 +27,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from pipelines.env import Workdir
 from pipelines.intake.archive import sender_sidecar
 from pipelines.quarters import Quarter
+from pipelines.tempfiles import atomic_target, write_atomic
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 FIELD_LIMIT = 4096
@@ -253,9 +254,7 @@ def create_pending(
         "sha256": received.sha256,
         "verdict": verdict,
     }
-    tmp = folder / ".meta.json.tmp"
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, folder / "meta.json")
+    write_atomic(folder / "meta.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return Pending(folder, record)
 
 
@@ -306,9 +305,10 @@ class Landed:
 def confirm_pending(pending: Pending, workdir: Workdir, when: datetime) -> Landed:
     """Place the file in ``landing/<quarter>/<source>/`` under a server-chosen name, with its
     sender sidecar (who, when, which bytes) written first and the file itself written as a
-    hidden ``.part`` and renamed, so the sensor never sees half a file or a file without its
-    sender. The landing sensor archives it as a new version; the archive takes the received
-    time (the confirmation) and the sender from the sidecar.
+    hidden temporary file and renamed (``pipelines.tempfiles``), so the sensor never sees
+    half a file or a file without its sender. The landing sensor archives it as a new
+    version; the archive takes the received time (the confirmation) and the sender from the
+    sidecar.
 
     (Archiving here instead would hide the file from the sensor, which skips versions the
     archive already holds.)"""
@@ -326,11 +326,8 @@ def confirm_pending(pending: Pending, workdir: Workdir, when: datetime) -> Lande
         "received_at": when.isoformat(),
         "client_name": meta["client_name"],
     }
-    tmp_sidecar = folder / f".{name}.sender.tmp"
-    tmp_sidecar.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp_sidecar, sidecar)
-    tmp = folder / f".{name}.part"
-    shutil.copyfile(pending.file, tmp)
-    os.replace(tmp, dest)
+    write_atomic(sidecar, json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    with atomic_target(dest) as tmp:
+        shutil.copyfile(pending.file, tmp)
     shutil.rmtree(pending.folder, ignore_errors=True)
     return Landed(dest, meta["source"], str(quarter), meta["sha256"], when)

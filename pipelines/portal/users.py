@@ -8,20 +8,18 @@ argon2id hashes are stored; the file is written atomically with mode 0600.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from pipelines.env import TIMEZONE
+from pipelines.env import SHANGHAI
+from pipelines.tempfiles import write_atomic
 
 USERS_FILE = "portal_users.yaml"
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
@@ -66,7 +64,7 @@ def users_path(project_root: Path) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(ZoneInfo(TIMEZONE)).replace(microsecond=0).isoformat()
+    return datetime.now(SHANGHAI).replace(microsecond=0).isoformat()
 
 
 def load_users(path: Path) -> dict[str, User]:
@@ -96,16 +94,7 @@ def save_users(path: Path, users: dict[str, User]) -> None:
         "# 只保存 argon2 口令哈希；本文件含账号信息，不要放入公开仓库。\n"
         + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".portal_users-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"), 0o600)
 
 
 def check_password_strength(password: str) -> None:

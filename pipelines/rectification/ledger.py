@@ -8,14 +8,13 @@ unlocked, a drop-down for 状态, a date rule for 完成日期, and a 填报说�
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from pipelines.quarters import Quarter
 from pipelines.rectification.config import STATUSES
+from pipelines.tempfiles import atomic_target
 
 SOURCE = "rectification_progress"
 LOCKED: tuple[str, ...] = (
@@ -164,16 +163,8 @@ def write_ledger(
     wb.active = wb.index(data)
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         wb.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -6,7 +6,7 @@ the four quarters, or a year with a quarter not scored at all, is flagged and ge
 score: a year is never averaged over three quarters. Annual ranks are competition ranks of
 the unrounded annual score; the change is on the previous year's annual rank (computed the
 same way from that year's quarters); the annual 红黑榜 follows the bulletin's rules
-(:func:`pipelines.reports.model.red_black_lists`); the 三挂钩 grade comes from configurable
+(:func:`pipelines.reports.model.lists.red_black_lists`); the 三挂钩 grade comes from configurable
 bands by rank or score.
 """
 
@@ -23,19 +23,13 @@ from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import AnnualConfig, BulletinConfig, ListRules, load_bulletin_config
 from pipelines.reports.content import load_framework_for
 from pipelines.reports.data import existing_tables
-from pipelines.reports.model import (
-    MethodRow,
-    RankRow,
-    RedBlackLists,
-    SatisfactionRow,
-    TrendSeries,
-    UnitProfile,
-    fmt_number,
-    lead_of,
-    method_rows,
-    red_black_lists,
-    round2,
-)
+from pipelines.reports.model.formatting import fmt_number, round2
+from pipelines.reports.model.lists import RedBlackLists, red_black_lists
+from pipelines.reports.model.method import MethodRow, lead_of, method_rows
+from pipelines.reports.model.rankings import RankRow
+from pipelines.reports.model.satisfaction import SatisfactionRow
+from pipelines.reports.model.trends import TrendSeries
+from pipelines.reports.model.weak_points import UnitProfile
 from pipelines.scoring import Framework
 from pipelines.sqlfiles import sql
 
@@ -127,7 +121,7 @@ class AnnualResult:
 
 def _rank_row(r: AnnualRow) -> RankRow:
     assert r.rank is not None and r.score is not None
-    return RankRow(
+    return RankRow.compared(
         rank=r.rank,
         unit_code=r.unit_code,
         unit_name=r.unit_name,

@@ -21,8 +21,9 @@ from pipelines.reports.annual import (
     annual_report_name,
     annual_workbook_name,
 )
-from pipelines.reports.render import TEMPLATES_DIR, Numbering, _environment, plotly_js, write_atomic
+from pipelines.reports.render import TEMPLATES_DIR, Numbering, _environment, plotly_js
 from pipelines.reports.workbook import INTEGER, PERCENT, SCORE, Column, _naive, _sheet, neutralise
+from pipelines.tempfiles import write_atomic
 
 PLACE_ZH = {"red": "红榜", "black": "黑榜", "": ""}
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.env import Workdir
+from pipelines.env import SHANGHAI, Workdir
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import BulletinConfig
 from pipelines.reports.content import BulletinContent, build_content
-from pipelines.reports.model import SHANGHAI
 from pipelines.reports.render import (
     bulletin_file_name,
     index_entries,
@@ -22,11 +21,11 @@ from pipelines.reports.render import (
     render_bulletin,
     render_index,
     workbook_file_name,
-    write_atomic,
     write_summary,
 )
 from pipelines.reports.workbook import write_workbook
 from pipelines.scoring import Framework
+from pipelines.tempfiles import write_atomic
 
 
 @dataclass(frozen=True)

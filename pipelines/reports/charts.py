@@ -16,18 +16,14 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.utils import PlotlyJSONEncoder
 
-from pipelines.reports.model import (
-    IndicatorSummary,
-    RankRow,
-    RedBlackLists,
-    Robustness,
-    SatisfactionRow,
-    TrendSeries,
-    UnitProfile,
-    fmt_number,
-    fmt_share,
-    round2,
-)
+from pipelines.reports.model.formatting import fmt_number, fmt_share, round2
+from pipelines.reports.model.lists import RedBlackLists
+from pipelines.reports.model.rankings import RankRow
+from pipelines.reports.model.robustness import Robustness
+from pipelines.reports.model.satisfaction import SatisfactionRow
+from pipelines.reports.model.summaries import IndicatorSummary
+from pipelines.reports.model.trends import TrendSeries
+from pipelines.reports.model.weak_points import UnitProfile
 
 FONT_FAMILY = (
     '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", sans-serif'

@@ -13,33 +13,21 @@ from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import BulletinConfig, BulletinConfigError, load_bulletin_config
 from pipelines.reports.data import BulletinData, load_bulletin_data
 from pipelines.reports.firm_sections import FirmSections, build_firm_sections
-from pipelines.reports.model import (
+from pipelines.reports.model.data_quality import SourceQuality, data_cutoff, data_quality
+from pipelines.reports.model.key_indicators import KeyIndicator, key_indicators
+from pipelines.reports.model.lists import RedBlackLists, red_black_lists
+from pipelines.reports.model.method import MethodRow, method_rows
+from pipelines.reports.model.rankings import RankRow, method_change_notes, rank_rows
+from pipelines.reports.model.robustness import ListNote, Robustness, rank_robustness
+from pipelines.reports.model.satisfaction import (
     Comment,
-    IndicatorSummary,
-    KeyIndicator,
-    ListNote,
-    MethodRow,
-    RankRow,
-    RedBlackLists,
-    Robustness,
     SatisfactionRow,
-    SourceQuality,
-    TrendSeries,
-    UnitProfile,
-    data_cutoff,
-    data_quality,
-    indicator_summaries,
-    key_indicators,
-    method_change_notes,
-    method_rows,
-    rank_robustness,
-    rank_rows,
-    red_black_lists,
     satisfaction_rows,
     selected_comments,
-    trend,
-    unit_profiles,
 )
+from pipelines.reports.model.summaries import IndicatorSummary, indicator_summaries
+from pipelines.reports.model.trends import TrendSeries, trend
+from pipelines.reports.model.weak_points import UnitProfile, unit_profiles
 from pipelines.reports.narrative import overview, robustness_sentence
 from pipelines.reports.rectification import RectificationChapter, load_chapter
 from pipelines.scoring import Framework, FrameworkError, load_framework

@@ -11,18 +11,14 @@ from collections.abc import Sequence
 
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry
-from pipelines.reports.model import (
-    IndicatorSummary,
-    KeyIndicator,
-    RankRow,
-    RedBlackLists,
-    Robustness,
-    SatisfactionRow,
-    SourceQuality,
-    fmt_number,
-    fmt_share,
-    round2,
-)
+from pipelines.reports.model.data_quality import SourceQuality
+from pipelines.reports.model.formatting import fmt_number, fmt_share, round2
+from pipelines.reports.model.key_indicators import KeyIndicator
+from pipelines.reports.model.lists import RedBlackLists
+from pipelines.reports.model.rankings import RankRow
+from pipelines.reports.model.robustness import Robustness
+from pipelines.reports.model.satisfaction import SatisfactionRow
+from pipelines.reports.model.summaries import IndicatorSummary
 from pipelines.scoring import Framework
 
 _CN_DIGITS = "零一二三四五六七八九十"

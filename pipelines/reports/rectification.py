@@ -204,7 +204,7 @@ def department_duties(
 ) -> list[DepartmentDuty]:
     """The lead departments ranked by the mean of their available rates (按期完成率 and
     报送及时率 as percentages, satisfaction as its 0–100 score)."""
-    from pipelines.reports.model import submission_deadline
+    from pipelines.reports.model.data_quality import submission_deadline
 
     satisfaction = (
         con.execute(

@@ -17,14 +17,15 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from pipelines import tempfiles
 from pipelines.env import REPORTS_DIR
 from pipelines.quarters import Quarter
 from pipelines.reports import charts, firm_charts
 from pipelines.reports.content import BulletinContent
-from pipelines.reports.model import SUB_SCORES, fmt_number, fmt_share, fmt_value, round2
+from pipelines.reports.model.formatting import fmt_number, fmt_share, fmt_value, round2
+from pipelines.reports.model.satisfaction import SUB_SCORES
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
 from pipelines.reports.rectification import on_time_bars
+from pipelines.tempfiles import write_atomic
 from pipelines.validation.model import rule_label
 
 TEMPLATES_DIR = REPORTS_DIR / "templates"
@@ -37,11 +38,6 @@ def bulletin_file_name(city: str, quarter: Quarter) -> str:
 
 def workbook_file_name(city: str, quarter: Quarter) -> str:
     return f"{city}营商环境评价_{quarter}_数据表.xlsx"
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``target`` and rename: never a half-written file."""
-    tempfiles.write_atomic(target, data, 0o644)
 
 
 @cache

@@ -23,8 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.reports.content import BulletinContent
-from pipelines.reports.model import SUB_SCORES
-from pipelines.reports.render import write_atomic
+from pipelines.reports.model.satisfaction import SUB_SCORES
+from pipelines.tempfiles import write_atomic
 from pipelines.validation.model import rule_label
 from pipelines.validation.report import PLAIN_NUMBER
 

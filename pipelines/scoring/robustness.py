@@ -472,11 +472,12 @@ def list_places(
     rules: Any,
 ) -> list[str]:
     """Each unit's 红/黑榜 place (``red``, ``black`` or ``""``) for one ranking, by the
-    bulletin's own rules (:func:`pipelines.reports.model.red_black_lists`)."""
-    from pipelines.reports.model import RankRow, red_black_lists
+    bulletin's own rules (:func:`pipelines.reports.model.lists.red_black_lists`)."""
+    from pipelines.reports.model.lists import red_black_lists
+    from pipelines.reports.model.rankings import RankRow
 
     rows = [
-        RankRow(
+        RankRow.compared(
             rank=int(ranks[i]),
             unit_code=code,
             unit_name=code,

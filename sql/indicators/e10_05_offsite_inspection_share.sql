@@ -1,24 +1,14 @@
 -- E10_05 非现场检查占比（单位：%；越大越好）
 -- Share (%) of the quarter's inspections with 检查方式 = 非现场检查.
--- Rows belong to the quarter by the warehouse column `quarter` (检查日期).
+-- Reads the shared layer (shared.inspections); rows belong to the quarter by `quarter`
+-- (检查日期).
 -- Parameters: $quarter (e.g. 2025Q2)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without inspections
 --   n_cases    inspections behind the value
-with inspections as (
-    select region_code, method, is_joint
-    from warehouse.inspections
-    where quarter = $quarter
-),
-
-final as (
-    select
-        region_code as unit_code,
-        100.0 * avg(case when method = '非现场检查' then 1.0 else 0.0 end) as value,
-        count(*) as n_cases
-    from inspections
-    group by region_code
-)
-
-select * from final order by unit_code
+select unit_code, 100.0 * avg(is_offsite::int) as value, count(*) as n_cases
+from shared.inspections
+where quarter = $quarter
+group by unit_code
+order by unit_code

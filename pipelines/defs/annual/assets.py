@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
 from pipelines.defs.scoring.assets import RANKINGS
+from pipelines.defs.scoring.checks import check_result, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema
 from pipelines.metadata import markdown_table
@@ -29,6 +30,14 @@ from pipelines.resources import WorkdirResource
 ANNUAL_RANKINGS = dg.AssetKey(["annual", "annual_rankings"])
 ANNUAL_REPORT = dg.AssetKey(["annual", "annual_report"])
 ANNUAL_GROUP = "annual"
+
+
+def year_complete(year: int, table: pd.DataFrame) -> dg.AssetCheckResult:
+    flagged = table[~table["complete"].astype(bool)]
+    passed = len(table) > 0 and flagged.empty
+    metadata = {"flagged_units": dg.MetadataValue.json(flagged["unit_code"].tolist())}
+    failure = f"{year}年度不完整：{len(flagged)} 个单位缺少季度得分，不计算年度得分"
+    return check_result(passed, dg.AssetCheckSeverity.ERROR, metadata, failure)
 
 
 def build_annual_defs(project: Project) -> dg.Definitions:
@@ -87,31 +96,15 @@ def build_annual_defs(project: Project) -> dg.Definitions:
             }
         )
 
-    @dg.asset_check(
-        asset=ANNUAL_RANKINGS,
-        name="year_complete",
+    complete = scores_check(
+        year_complete,
+        ANNUAL_RANKINGS,
+        [read_annual_rankings],
         blocking=True,
-        pool=DUCKDB_POOL,
-        partitions_def=partitions,
         description="该年度四个季度都有评分、每个单位都有四个季度的总分；不完整时不生成年度报告。",
+        partitions=partitions,
+        partition=partition_year,
     )
-    def year_complete(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        year = partition_year(context)
-        with duckdb.get_connection() as con:
-            ensure_scores_schema(con)
-            table = read_annual_rankings(con, year)
-        flagged = table[~table["complete"].astype(bool)]
-        passed = len(table) > 0 and flagged.empty
-        return dg.AssetCheckResult(
-            passed=passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"flagged_units": dg.MetadataValue.json(flagged["unit_code"].tolist())},
-            description=None
-            if passed
-            else f"{year}年度不完整：{len(flagged)} 个单位缺少季度得分，不计算年度得分",
-        )
 
     @dg.asset(
         key=ANNUAL_REPORT,
@@ -160,5 +153,5 @@ def build_annual_defs(project: Project) -> dg.Definitions:
 
     return dg.Definitions(
         assets=[annual_rankings, annual_report],
-        asset_checks=[year_complete],
+        asset_checks=[complete],
     )

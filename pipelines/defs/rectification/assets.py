@@ -4,7 +4,6 @@ tasks. The asset depends on its previous quarter, so backfills (and the correcti
 backfill of every later quarter) re-derive outcomes in quarter order."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -12,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.indicators.assets import INDICATOR_VALUES
 from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
 from pipelines.defs.scoring.assets import INDICATOR_SCORES
-from pipelines.env import DUCKDB_POOL, TIMEZONE
+from pipelines.env import DUCKDB_POOL, SHANGHAI
 from pipelines.indicators import ensure_scores_schema
 from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table
@@ -116,7 +115,7 @@ def build_rectification_defs(project: Project) -> dg.Definitions:
                 result.tasks,
                 result.events,
                 run_id=context.run_id,
-                computed_at=datetime.now(ZoneInfo(TIMEZONE)),
+                computed_at=datetime.now(SHANGHAI),
             )
         counts = result.events["outcome"].value_counts()
         by_outcome = {o: int(counts.get(o, 0)) for o in OUTCOMES}

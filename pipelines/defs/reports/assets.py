@@ -4,6 +4,7 @@ Both read the scores (scoring/rankings, scoring/indicator_scores), the satisfact
 the submissions register; their paths are asset metadata (a link in the UI)."""
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -60,79 +61,92 @@ def _file_metadata(path: Path, label: str) -> dict[str, object]:
     }
 
 
+def _bulletin_result(
+    context: dg.AssetExecutionContext, content: BulletinContent, reports_dir: Path
+) -> dg.MaterializeResult:
+    started = time.perf_counter()
+    generated_at = now_shanghai()
+    html = write_bulletin_html(content, reports_dir, generated_at)
+    registry = default_registry()
+    index = render_index(reports_dir, registry.city_name, registry.synthetic, generated_at)
+    leader = content.rows[0] if content.rows else None
+    context.log.info(f"{content.quarter} 季通报：{html}")
+    return dg.MaterializeResult(
+        asset_key=BULLETIN,
+        metadata={
+            "quarter": str(content.quarter),
+            **_file_metadata(html, "bulletin"),
+            **_file_metadata(index, "index"),
+            "units": len(content.rows),
+            "leader": f"{leader.unit_name}（{leader.score:.2f}分）" if leader else "无",
+            "red_list": "、".join(e.unit.unit_name for e in content.lists.red) or "无",
+            "black_list": "、".join(e.unit.unit_name for e in content.lists.black) or "无",
+            "render_seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+
+
+def _workbook_result(
+    context: dg.AssetExecutionContext, content: BulletinContent, reports_dir: Path
+) -> dg.MaterializeResult:
+    path = write_bulletin_workbook(content, reports_dir, now_shanghai())
+    context.log.info(f"{content.quarter} 数据表：{path}")
+    return dg.MaterializeResult(
+        asset_key=WORKBOOK,
+        metadata={"quarter": str(content.quarter), **_file_metadata(path, "workbook")},
+    )
+
+
 def build_report_defs(project: Project) -> dg.Definitions:
-    """The bulletin and workbook of ``project``."""
+    """The bulletin and workbook of ``project``: one multi-asset that builds the quarter's
+    content once and writes whichever of the two the run selects."""
     partitions = quarterly_partitions(project)
 
-    @dg.asset(
-        key=BULLETIN,
-        deps=UPSTREAM,
-        group_name="reports",
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(
+                BULLETIN,
+                deps=UPSTREAM,
+                group_name="reports",
+                kinds={"html", "plotly"},
+                skippable=True,
+                description=(
+                    "季通报：本季度营商环境评价通报（单个 HTML 文件，内嵌 plotly.js，"
+                    "离线可打开、可按 A4 打印）：总体情况、综合排名、红黑榜、分项指标、各地短板、"
+                    "趋势、部门满意度、数据质量与评价方法附录。"
+                    "写入 <工作目录>/reports/<季度>/，并重新生成 reports/index.html（各季度目录）。"
+                ),
+            ),
+            dg.AssetSpec(
+                WORKBOOK,
+                deps=UPSTREAM,
+                group_name="reports",
+                kinds={"excel"},
+                skippable=True,
+                description=(
+                    "数据表：本季度通报的全部表格（综合排名、一级与二级指标得分、指标值、红黑榜、"
+                    "各地短板、部门满意度、意见建议、数据质量、指标体系）写成一个 Excel 文件，"
+                    "中文工作表名，表头冻结；"
+                    "部门填写的以 = + - @ 开头的文字加 ' 前缀，不会被当作公式。"
+                ),
+            ),
+        ],
+        name="reports__bulletin_and_workbook",
+        can_subset=True,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
-        kinds={"html", "plotly"},
-        description=(
-            "季通报：本季度营商环境评价通报（单个 HTML 文件，内嵌 plotly.js，"
-            "离线可打开、可按 A4 打印）：总体情况、综合排名、红黑榜、分项指标、各地短板、"
-            "趋势、部门满意度、数据质量与评价方法附录。"
-            "写入 <工作目录>/reports/<季度>/，并重新生成 reports/index.html（各季度目录）。"
-        ),
     )
-    def bulletin(
+    def reports(
         context: dg.AssetExecutionContext,
         config: FrameworkConfig,
         duckdb: DuckDBResource,
         workdir: WorkdirResource,
-    ) -> dg.MaterializeResult:
-        started = time.perf_counter()
+    ) -> Iterator[dg.MaterializeResult]:
         content = _content(context, config, duckdb)
-        reports_dir = workdir.layout.reports
-        generated_at = now_shanghai()
-        html = write_bulletin_html(content, reports_dir, generated_at)
-        registry = default_registry()
-        index = render_index(reports_dir, registry.city_name, registry.synthetic, generated_at)
-        leader = content.rows[0] if content.rows else None
-        context.log.info(f"{content.quarter} 季通报：{html}")
-        return dg.MaterializeResult(
-            metadata={
-                "quarter": str(content.quarter),
-                **_file_metadata(html, "bulletin"),
-                **_file_metadata(index, "index"),
-                "units": len(content.rows),
-                "leader": f"{leader.unit_name}（{leader.score:.2f}分）" if leader else "无",
-                "red_list": "、".join(e.unit.unit_name for e in content.lists.red) or "无",
-                "black_list": "、".join(e.unit.unit_name for e in content.lists.black) or "无",
-                "render_seconds": round(time.perf_counter() - started, 2),
-            }
-        )
+        selected = context.selected_asset_keys
+        if BULLETIN in selected:
+            yield _bulletin_result(context, content, workdir.layout.reports)
+        if WORKBOOK in selected:
+            yield _workbook_result(context, content, workdir.layout.reports)
 
-    @dg.asset(
-        key=WORKBOOK,
-        deps=UPSTREAM,
-        group_name="reports",
-        partitions_def=partitions,
-        pool=DUCKDB_POOL,
-        kinds={"excel"},
-        description=(
-            "数据表：本季度通报的全部表格（综合排名、一级与二级指标得分、指标值、红黑榜、"
-            "各地短板、部门满意度、意见建议、数据质量、指标体系）写成一个 Excel 文件，"
-            "中文工作表名，表头冻结；"
-            "部门填写的以 = + - @ 开头的文字加 ' 前缀，不会被当作公式。"
-        ),
-    )
-    def workbook(
-        context: dg.AssetExecutionContext,
-        config: FrameworkConfig,
-        duckdb: DuckDBResource,
-        workdir: WorkdirResource,
-    ) -> dg.MaterializeResult:
-        content = _content(context, config, duckdb)
-        path = write_bulletin_workbook(content, workdir.layout.reports, now_shanghai())
-        context.log.info(f"{content.quarter} 数据表：{path}")
-        return dg.MaterializeResult(
-            metadata={"quarter": str(content.quarter), **_file_metadata(path, "workbook")}
-        )
-
-    return dg.Definitions(
-        assets=[bulletin, workbook],
-    )
+    return dg.Definitions(assets=[reports])

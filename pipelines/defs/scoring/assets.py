@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.indicators.assets import INDICATOR_VALUES
 from pipelines.defs.indicators.common import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.scoring.checks import Judge, check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, replace_indicator_scores, replace_rankings
 from pipelines.indicators.scoring import score_quarter, unit_names
@@ -16,11 +17,54 @@ from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
+from pipelines.quarters import Quarter
 from pipelines.scoring import ScoringInputError, units_from_registry
 
 INDICATOR_SCORES = dg.AssetKey(["scoring", "indicator_scores"])
 RANKINGS = dg.AssetKey(["scoring", "rankings"])
 SCORE_RANGE = (0.0, 100.0)
+# The checks' descriptions (the UI's), by check name.
+CHECK_DESCRIPTIONS = {
+    "scores_within_range": "所有得分均在 [0, 100] 之内；不通过时阻断排名。",
+    "every_unit_has_total": "单位清单（项目的 regions.yaml）中的每个单位本季度都有总分。",
+    "ranks_follow_scores": (
+        "名次与未四舍五入的总分一致：得分高者名次靠前，同分同名次（取最优名次）。"
+    ),
+}
+
+
+def scores_within_range(quarter: Quarter, scores: pd.DataFrame) -> dg.AssetCheckResult:
+    lo, hi = SCORE_RANGE
+    bad = scores[scores["score"].notna() & ((scores["score"] < lo) | (scores["score"] > hi))]
+    metadata: dict[str, object] = {"out_of_range": len(bad), "scores": len(scores)}
+    if len(bad):
+        metadata["out_of_range_preview"] = dg.MetadataValue.md(markdown_table(bad, 20))
+    passed = bad.empty and len(scores) > 0
+    failure = f"{quarter} 有 {len(bad)} 个得分超出 [0, 100]" if len(bad) else f"{quarter} 没有得分"
+    return check_result(passed, dg.AssetCheckSeverity.ERROR, metadata, failure)
+
+
+def every_unit_has_total(quarter: Quarter, scores: pd.DataFrame) -> dg.AssetCheckResult:
+    totals = scores[(scores["level"] == 0) & scores["score"].notna()]
+    scored = set(totals["unit_code"])
+    missing = [u.code for u in units_from_registry().units if u.code not in scored]
+    return check_result(
+        not missing,
+        dg.AssetCheckSeverity.WARN,
+        {"units_without_total": dg.MetadataValue.json(missing)},
+        f"{quarter} 无总分的单位：{'、'.join(missing)}",
+    )
+
+
+def ranks_follow_scores(quarter: Quarter, table: pd.DataFrame) -> dg.AssetCheckResult:
+    scored = table[table["total_score"].notna()]
+    expected = scored["total_score"].rank(method="min", ascending=False).astype("int64")
+    wrong = scored[scored["rank"].astype("int64") != expected]
+    unranked_scored = int(scored["rank"].isna().sum())
+    passed = wrong.empty and unranked_scored == 0 and len(table) > 0
+    metadata = {"wrong_ranks": len(wrong), "units": len(table)}
+    failure = f"{quarter} 排名与总分不一致：{len(wrong)} 个单位"
+    return check_result(passed, dg.AssetCheckSeverity.ERROR, metadata, failure)
 
 
 def build_scoring_defs(project: Project) -> dg.Definitions:
@@ -86,58 +130,6 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
             }
         )
 
-    @dg.asset_check(
-        asset=INDICATOR_SCORES,
-        name="scores_within_range",
-        blocking=True,
-        pool=DUCKDB_POOL,
-        partitions_def=partitions,
-        description="所有得分均在 [0, 100] 之内；不通过时阻断排名。",
-    )
-    def scores_within_range(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        quarter = partition_quarter(context)
-        with duckdb.get_connection() as con:
-            ensure_scores_schema(con)
-            scores = read_partition(con, "indicator_scores", quarter)
-        lo, hi = SCORE_RANGE
-        bad = scores[scores["score"].notna() & ((scores["score"] < lo) | (scores["score"] > hi))]
-        metadata: dict[str, object] = {"out_of_range": len(bad), "scores": len(scores)}
-        if len(bad):
-            metadata["out_of_range_preview"] = dg.MetadataValue.md(markdown_table(bad, 20))
-        return dg.AssetCheckResult(
-            passed=bad.empty and len(scores) > 0,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=metadata,
-            description=None if bad.empty else f"{quarter} 有 {len(bad)} 个得分超出 [0, 100]",
-        )
-
-    @dg.asset_check(
-        asset=INDICATOR_SCORES,
-        name="every_unit_has_total",
-        blocking=False,
-        pool=DUCKDB_POOL,
-        partitions_def=partitions,
-        description="单位清单（项目的 regions.yaml）中的每个单位本季度都有总分。",
-    )
-    def every_unit_has_total(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        quarter = partition_quarter(context)
-        with duckdb.get_connection() as con:
-            ensure_scores_schema(con)
-            scores = read_partition(con, "indicator_scores", quarter)
-        totals = scores[(scores["level"] == 0) & scores["score"].notna()]
-        scored = set(totals["unit_code"])
-        missing = [u.code for u in units_from_registry().units if u.code not in scored]
-        return dg.AssetCheckResult(
-            passed=not missing,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"units_without_total": dg.MetadataValue.json(missing)},
-            description=None if not missing else f"{quarter} 无总分的单位：{'、'.join(missing)}",
-        )
-
     @dg.asset(
         key=RANKINGS,
         # The change against the previous quarter reads that quarter's rankings, so a backfill
@@ -190,34 +182,25 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
             }
         )
 
-    @dg.asset_check(
-        asset=RANKINGS,
-        name="ranks_follow_scores",
-        blocking=False,
-        pool=DUCKDB_POOL,
-        partitions_def=partitions,
-        description="名次与未四舍五入的总分一致：得分高者名次靠前，同分同名次（取最优名次）。",
-    )
-    def ranks_follow_scores(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        quarter = partition_quarter(context)
-        with duckdb.get_connection() as con:
-            ensure_scores_schema(con)
-            table = read_partition(con, "rankings", quarter)
-        scored = table[table["total_score"].notna()]
-        expected = scored["total_score"].rank(method="min", ascending=False).astype("int64")
-        wrong = scored[scored["rank"].astype("int64") != expected]
-        unranked_scored = int(scored["rank"].isna().sum())
-        passed = wrong.empty and unranked_scored == 0 and len(table) > 0
-        return dg.AssetCheckResult(
-            passed=passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"wrong_ranks": len(wrong), "units": len(table)},
-            description=None if passed else f"{quarter} 排名与总分不一致：{len(wrong)} 个单位",
+    def check(
+        judge: Judge, asset: dg.AssetKey, table: str, *, blocking: bool
+    ) -> dg.AssetChecksDefinition:
+        description = CHECK_DESCRIPTIONS[judge.__name__]
+        return scores_check(
+            judge,
+            asset,
+            [partition_of(table)],
+            blocking=blocking,
+            description=description,
+            partitions=partitions,
         )
 
+    checks = [
+        check(scores_within_range, INDICATOR_SCORES, "indicator_scores", blocking=True),
+        check(every_unit_has_total, INDICATOR_SCORES, "indicator_scores", blocking=False),
+        check(ranks_follow_scores, RANKINGS, "rankings", blocking=False),
+    ]
     return dg.Definitions(
         assets=[indicator_scores, rankings],
-        asset_checks=[scores_within_range, every_unit_has_total, ranks_follow_scores],
+        asset_checks=checks,
     )

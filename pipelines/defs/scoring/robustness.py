@@ -10,13 +10,14 @@ from pydantic import Field
 
 from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
 from pipelines.defs.scoring.assets import RANKINGS
+from pipelines.defs.scoring.checks import check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, framework_path
 from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
-from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
+from pipelines.quarters import Quarter
 from pipelines.reports.config import BulletinConfigError, load_bulletin_config
 from pipelines.scoring import ScoringInputError, units_from_registry
 from pipelines.scoring.robustness import (
@@ -27,6 +28,18 @@ from pipelines.scoring.robustness import (
 )
 
 RANK_UNCERTAINTY = dg.AssetKey(["scoring", "rank_uncertainty"])
+
+
+def nominal_equals_rankings(
+    quarter: Quarter, uncertainty: pd.DataFrame, ranking: pd.DataFrame
+) -> dg.AssetCheckResult:
+    merged = uncertainty.merge(ranking, on="unit_code", how="outer", indicator=True)
+    ranked = merged[merged["rank"].notna() | merged["nominal_rank"].notna()]
+    wrong = ranked[(ranked["_merge"] != "both") | (ranked["rank"] != ranked["nominal_rank"])]
+    passed = wrong.empty and len(uncertainty) > 0
+    metadata = {"mismatched_units": dg.MetadataValue.json(wrong["unit_code"].tolist())}
+    failure = f"{quarter} 稳健性原名次与综合排名不一致：{len(wrong)} 个单位"
+    return check_result(passed, dg.AssetCheckSeverity.WARN, metadata, failure)
 
 
 class RobustnessConfig(FrameworkConfig):
@@ -106,36 +119,15 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
             }
         )
 
-    @dg.asset_check(
-        asset=RANK_UNCERTAINTY,
-        name="nominal_equals_rankings",
+    check = scores_check(
+        nominal_equals_rankings,
+        RANK_UNCERTAINTY,
+        [partition_of("rank_uncertainty"), partition_of("rankings")],
         blocking=False,
-        pool=DUCKDB_POOL,
-        partitions_def=partitions,
         description="稳健性分析的原名次（按指标体系配置计分）与 scores.rankings 的名次一致。",
+        partitions=partitions,
     )
-    def nominal_equals_rankings(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        quarter = partition_quarter(context)
-        with duckdb.get_connection() as con:
-            ensure_scores_schema(con)
-            uncertainty = read_partition(con, "rank_uncertainty", quarter)
-            ranking = read_partition(con, "rankings", quarter)
-        merged = uncertainty.merge(ranking, on="unit_code", how="outer", indicator=True)
-        ranked = merged[merged["rank"].notna() | merged["nominal_rank"].notna()]
-        wrong = ranked[(ranked["_merge"] != "both") | (ranked["rank"] != ranked["nominal_rank"])]
-        passed = wrong.empty and len(uncertainty) > 0
-        return dg.AssetCheckResult(
-            passed=passed,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"mismatched_units": dg.MetadataValue.json(wrong["unit_code"].tolist())},
-            description=None
-            if passed
-            else f"{quarter} 稳健性原名次与综合排名不一致：{len(wrong)} 个单位",
-        )
-
     return dg.Definitions(
         assets=[rank_uncertainty],
-        asset_checks=[nominal_equals_rankings],
+        asset_checks=[check],
     )
