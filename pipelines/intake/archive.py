@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from pipelines.env import TIMEZONE
 from pipelines.paths import to_stored
 from pipelines.quarters import Quarter, QuarterError
-from pipelines.tempfiles import make_temp
+from pipelines.tempfiles import make_temp, write_atomic
 
 _CHUNK = 1 << 20
 
@@ -196,15 +196,7 @@ def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
 
 
 def _atomic_write_text(dest: Path, text: str) -> None:
-    fd, tmp = make_temp(dest.parent, "incoming")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o444)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(dest, text.encode("utf-8"), 0o444)  # archive records are read-only
 
 
 def metadata_path(archive_root: Path, source: str, quarter: Quarter, submission_hash: str) -> Path:

@@ -3,12 +3,11 @@ drop-down lists for every enumeration, and a hidden 选项 sheet holding long li
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from pipelines.contracts import contract
 from pipelines.registry import Registry, default_registry
+from pipelines.tempfiles import atomic_target
 from pipelines.validation.coerce import TYPE_LABELS
 from pipelines.validation.reader import DATA_SHEET_NAME
 from pipelines.validation.rules_doc import column_rules, enumerations
@@ -120,13 +119,6 @@ def write_template(source: str, path: Path, *, registry: Registry | None = None)
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(path, 0o644) as tmp:  # 0644: the template is handed to departments
         wb.save(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the template is handed to departments
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
