@@ -15,11 +15,11 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ _UTF16_32_BOMS = (
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 # Longest incomplete UTF-8 sequence a truncated file can end with.
 _UTF8_TAIL = 3
+T = TypeVar("T")
 # Rows per batch handed to validation (a CSV parsed by Python's csv module: a quarter).
 BATCH_ROWS = 100_000
 _SCAN_CHUNK = 8 * MB
@@ -77,18 +78,27 @@ def file_error(
     return ValidationError(row=row, column=None, value=value, rule=rule, message=message)
 
 
-def read_grid(path: Path, limits: FileLimits | None = None) -> Grid | ReadFailure:
-    """Read ``path`` as one grid of strings (all batches of ``iter_grids`` joined).
-    Raises FileNotFoundError/IsADirectoryError."""
-    exact = False
-    while True:
+def read_through(
+    path: Path, limits: FileLimits | None, consume: Callable[[Iterator[Grid]], T]
+) -> T | ReadFailure:
+    """``consume`` the grids of ``path``: with the fast CSV parser, and once more from the
+    start with the exact one when the fast one gives up (RestartExact)."""
+    for exact in (False, True):
         stream = iter_grids(path, limits, exact=exact)
         if isinstance(stream, ReadFailure):
             return stream
         try:
-            return join_grids(list(stream))
+            return consume(stream)
         except RestartExact:
-            exact = True
+            if exact:
+                raise
+    raise AssertionError("unreachable")
+
+
+def read_grid(path: Path, limits: FileLimits | None = None) -> Grid | ReadFailure:
+    """Read ``path`` as one grid of strings (all batches of ``iter_grids`` joined).
+    Raises FileNotFoundError/IsADirectoryError."""
+    return read_through(path, limits, lambda stream: join_grids(list(stream)))
 
 
 def iter_grids(
@@ -155,20 +165,17 @@ def iter_grids(
 def count_nonblank_rows(path: Path, limits: FileLimits | None = None) -> int | None:
     """Rows with a non-blank cell, read batch by batch within the file limits; None when the
     file cannot be read."""
-    exact = False
-    while True:
-        stream = iter_grids(path, limits, exact=exact)
-        if isinstance(stream, ReadFailure):
-            return None
-        try:
-            total = 0
-            for grid in stream:
-                if len(grid.cells) and grid.cells.shape[1]:
-                    stripped = grid.cells.apply(lambda s: s.str.strip())
-                    total += int((stripped != "").any(axis=1).sum())
-            return total
-        except RestartExact:
-            exact = True
+
+    def count(stream: Iterator[Grid]) -> int:
+        total = 0
+        for grid in stream:
+            if len(grid.cells) and grid.cells.shape[1]:
+                stripped = grid.cells.apply(lambda s: s.str.strip())
+                total += int((stripped != "").any(axis=1).sum())
+        return total
+
+    counted = read_through(path, limits, count)
+    return None if isinstance(counted, ReadFailure) else counted
 
 
 def join_grids(grids: list[Grid]) -> Grid:
