@@ -3,7 +3,7 @@
 -- Working days by work_calendar: workday_seq(later day) − workday_seq(受理 day), so a
 -- request accepted on a Friday and handled on Monday took 1 working day.
 -- Rows belong to the quarter by the warehouse column `quarter` (办结时间).
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without requests
@@ -11,7 +11,7 @@
 with requests as (
     select region_code, accepted_at, feedback_at as done_at
     from warehouse.enterprise_requests
-    where quarter = $quarter
+    where quarter between $first_quarter and $quarter
 ),
 
 calendar as (

@@ -2,7 +2,7 @@
 -- Mean working days from 审核通过时间 to 拨付时间 of the quarter's payouts.
 -- Working days by work_calendar: workday_seq(拨付 day) − workday_seq(审核通过 day).
 -- Rows belong to the quarter by the warehouse column `quarter` (拨付时间).
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      mean working days (double); no row for a unit without payouts
@@ -10,7 +10,7 @@
 with payouts as (
     select region_code, approved_at, paid_at
     from warehouse.policy_payouts
-    where quarter = $quarter
+    where quarter between $first_quarter and $quarter
 ),
 
 calendar as (

@@ -2,7 +2,7 @@
 -- Share (%) of the quarter's payouts paid within $payout_limit_workdays working days of 审核通过 (framework parameter).
 -- Working days by work_calendar: workday_seq(拨付 day) − workday_seq(审核通过 day).
 -- Rows belong to the quarter by the warehouse column `quarter` (拨付时间).
--- Parameters: $quarter, $payout_limit_workdays
+-- Parameters: $first_quarter, $quarter (the period), $payout_limit_workdays
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without payouts
@@ -10,7 +10,7 @@
 with payouts as (
     select region_code, approved_at, paid_at
     from warehouse.policy_payouts
-    where quarter = $quarter
+    where quarter between $first_quarter and $quarter
 ),
 
 calendar as (
