@@ -21,8 +21,18 @@ from pipelines.reports.annual import (
     annual_report_name,
     annual_workbook_name,
 )
+from pipelines.reports.rectification import LedgerCount, on_time_bars
 from pipelines.reports.render import TEMPLATES_DIR, Numbering, _environment, plotly_js, write_atomic
-from pipelines.reports.workbook import INTEGER, PERCENT, SCORE, Column, _naive, _sheet, neutralise
+from pipelines.reports.workbook import (
+    INTEGER,
+    PERCENT,
+    SCORE,
+    Column,
+    _naive,
+    _sheet,
+    ledger_sheet,
+    neutralise,
+)
 
 PLACE_ZH = {"red": "红榜", "black": "黑榜", "": ""}
 
@@ -58,6 +68,17 @@ def _page(c: AnnualContent) -> AnnualPage:
         page.charts["satisfaction"] = charts.satisfaction_bars(
             c.satisfaction, "chart-annual-satisfaction", n.figure(), f"{c.year}年部门企业满意度"
         )
+    if c.ledger is not None:
+        page.tables["ledger_quarters"] = n.table()
+        page.tables["ledger_departments"] = n.table()
+        if any(r.rate is not None for r in c.ledger.rates):
+            page.charts["ledger_on_time"] = on_time_bars(
+                c.ledger.rates,
+                "chart-annual-ledger-on-time",
+                n.figure(),
+                f"截至{c.year}年末各牵头单位整改按期完成率",
+            )
+        page.tables["ledger_units"] = n.table()
     page.tables["method"] = n.table()
     return page
 
@@ -93,11 +114,10 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
         (f"{c.title} · 数据表", ""),
         ("印发单位", c.config.issuer),
         ("年度", f"{c.year}年"),
+        ("年度得分", f"{c.score_method}（annual.score: {c.config.annual.score}）"),
         (
-            "年度得分",
-            "四个季度综合得分的加权平均（权重 "
-            + "、".join(f"{w:g}" for w in c.config.annual.quarter_weights)
-            + "）",
+            "整改台账",
+            c.ledger_overview or f"{c.year}年尚无整改台账数据（本年度评价未形成整改任务）",
         ),
         ("生成时间", _naive(generated_at)),
     ]
@@ -167,7 +187,53 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
             for s, d in zip(c.satisfaction, c.departments, strict=True)
         ],
     )
+    if c.ledger is not None:
+        _ledger_summary_sheet(wb, c)
+        ledger_sheet(wb, c.ledger.history, "整改台账")
     return wb
+
+
+def _ledger_summary_sheet(wb: Workbook, c: AnnualContent) -> None:
+    """整改年度汇总: the tasks opened in the year by quarter, lead department and unit."""
+    assert c.ledger is not None
+    ledger = c.ledger
+
+    def row(kind: str, x: LedgerCount) -> list[object]:
+        return [
+            kind,
+            x.label,
+            x.raised,
+            x.done,
+            x.overdue,
+            x.in_progress,
+            x.improved,
+            x.not_improved,
+            x.not_measured,
+            ledger.rate_of(x.label) if kind == "牵头单位" else None,
+        ]
+
+    _sheet(
+        wb,
+        "整改年度汇总",
+        [
+            Column("分组", 10),
+            Column("季度/牵头单位/单位", 24),
+            Column("立项任务", 9, INTEGER),
+            Column("已销号", 8, INTEGER),
+            Column("逾期", 8, INTEGER),
+            Column("整改中", 8, INTEGER),
+            Column("复测得分提高", 12, INTEGER),
+            Column("复测未提高", 10, INTEGER),
+            Column("未复测", 8, INTEGER),
+            Column("按期完成率", 10, PERCENT),
+        ],
+        [
+            *[row("立项季度", x) for x in ledger.by_quarter],
+            row("合计", ledger.total),
+            *[row("牵头单位", x) for x in ledger.by_department],
+            *[row("单位", x) for x in ledger.by_unit],
+        ],
+    )
 
 
 @dataclass(frozen=True)
