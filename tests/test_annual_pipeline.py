@@ -24,17 +24,15 @@ from pipelines.project import PROJECT_ENV, demo_project_dir
 from pipelines.quarters import Quarter, quarter_range
 from pipelines.resources import WorkdirResource
 
-YEAR = 2024
-QUARTERS = quarter_range(Quarter(YEAR, 1), Quarter(YEAR + 1, 1))
-SCALE = 0.05
-
 pytestmark = pytest.mark.slow
 
+YEAR = 2024
+QUARTERS = quarter_range(Quarter(YEAR, 1), Quarter(YEAR + 1, 1))
+SCALE = 0.05  # of the demo's volumes
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("annual_pipeline")
+
+def recomputed_project(root: Path) -> Path:
+    """A copy of the demo project whose bulletin.yaml sets annual.score: recomputed_from_cases."""
     project = root / "示例市"
     shutil.copytree(demo_project_dir(), project, ignore=shutil.ignore_patterns(".bizenv"))
     bulletin = project / "bulletin.yaml"
@@ -44,7 +42,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
         text.replace("  score: mean_of_quarters\n", "  score: recomputed_from_cases\n"),
         encoding="utf-8",
     )
+    return project
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    root = tmp_path_factory.mktemp("annual_pipeline")
+    project = recomputed_project(root)
     layout = Workdir(root / "work").ensure()
+    mp = pytest.MonkeyPatch()
     mp.setenv(PROJECT_ENV, str(project))
     mp.setenv("BIZENV_HOME", str(layout.root))
     mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
@@ -65,10 +71,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     ]
     with duckdb.connect(str(layout.warehouse)) as con:
         load_demo_quarters(con, QUARTERS, seed=DEMO_SEED, scale=SCALE)
-    resources = {
-        "duckdb": DuckDBResource(database=str(layout.warehouse)),
-        "workdir": WorkdirResource(home=str(layout.root)),
-    }
+    duck, work = (
+        DuckDBResource(database=str(layout.warehouse)),
+        WorkdirResource(home=str(root / "work")),
+    )
+    resources = {"duckdb": duck, "workdir": work}
     with DagsterInstance.ephemeral() as instance:
         for quarter in QUARTERS:
             materialize(
@@ -94,6 +101,11 @@ def _con(run: dict[str, object]) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(layout.warehouse), read_only=True)
 
 
+def _in_year(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """``query`` with its two ``?`` bound to the year's first and last quarters."""
+    return con.execute(query, [f"{YEAR}Q1", f"{YEAR}Q4"]).df()
+
+
 def _report(run: dict[str, object]) -> Path:
     layout: Workdir = run["layout"]  # type: ignore[assignment]
     return layout.reports / f"{YEAR}年度" / f"示例市营商环境评价_{YEAR}年度报告.html"
@@ -113,11 +125,11 @@ def test_recomputed_annual_scores_are_stored_with_their_mode(run: dict[str, obje
         table = con.execute(
             "select * from scores.annual_rankings where year = ? order by annual_rank", [YEAR]
         ).df()
-        means = con.execute(
+        means = _in_year(
+            con,
             "select unit_code, avg(total_score) as mean, count(*) as n from scores.rankings "
             "where quarter between ? and ? group by unit_code",
-            [f"{YEAR}Q1", f"{YEAR}Q4"],
-        ).df()
+        )
     assert len(table) == 10 and table["complete"].all()
     merged = table.merge(means, on="unit_code")
     assert (merged["n"] == 4).all()
@@ -144,17 +156,17 @@ def test_stored_scores_are_the_year_s_leaves_scored_by_the_engine(
     with duckdb.connect(str(copy)) as con:
         framework = load_default_framework()
         year = recompute_year(con, framework, YEAR, units_from_registry())
-        by_hand = con.execute(
+        by_hand = _in_year(
+            con,
             "select region_code as unit_code, 100.0 * avg(case when is_online then 1 else 0 end)"
             " as online from warehouse.approval_cases where quarter between ? and ? "
             "and category = '其他政务服务' and is_online is not null group by region_code",
-            [f"{YEAR}Q1", f"{YEAR}Q4"],
-        ).df()
-        quarterly = con.execute(
+        )
+        quarterly = _in_year(
+            con,
             "select unit_code, avg(value) as mean from scores.indicator_values "
             "where indicator = 'E07_01' and quarter between ? and ? group by unit_code",
-            [f"{YEAR}Q1", f"{YEAR}Q4"],
-        ).df()
+        )
         stored = con.execute(
             "select unit_code, annual_score from scores.annual_rankings where year = ?", [YEAR]
         ).df()
@@ -207,11 +219,11 @@ def test_cli_report_year_reads_the_stored_recomputed_scores(
 
 def _ledger_truth(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """The year's ledger straight from the rectification tables."""
-    tasks = con.execute(
+    tasks = _in_year(
+        con,
         "select task_id, opened_quarter, lead_department, unit_name, baseline_score "
         "from scores.rectification_tasks where opened_quarter between ? and ?",
-        [f"{YEAR}Q1", f"{YEAR}Q4"],
-    ).df()
+    )
     events = con.execute(
         "select task_id, quarter, outcome, measured_score from scores.rectification_events_current"
     ).df()

@@ -21,7 +21,7 @@ from pipelines.reports.annual import (
     annual_report_name,
     annual_workbook_name,
 )
-from pipelines.reports.rectification import LedgerCount, on_time_bars
+from pipelines.reports.rectification import LEDGER_COUNT_HEADINGS, LedgerCount, on_time_chart
 from pipelines.reports.render import TEMPLATES_DIR, Numbering, _environment, plotly_js, write_atomic
 from pipelines.reports.workbook import (
     INTEGER,
@@ -71,13 +71,14 @@ def _page(c: AnnualContent) -> AnnualPage:
     if c.ledger is not None:
         page.tables["ledger_quarters"] = n.table()
         page.tables["ledger_departments"] = n.table()
-        if any(r.rate is not None for r in c.ledger.rates):
-            page.charts["ledger_on_time"] = on_time_bars(
-                c.ledger.rates,
-                "chart-annual-ledger-on-time",
-                n.figure(),
-                f"截至{c.year}年末各牵头单位整改按期完成率",
-            )
+        chart = on_time_chart(
+            c.ledger.rates,
+            "chart-annual-ledger-on-time",
+            n.figure,
+            f"截至{c.year}年末各牵头单位整改按期完成率",
+        )
+        if chart is not None:
+            page.charts["ledger_on_time"] = chart
         page.tables["ledger_units"] = n.table()
     page.tables["method"] = n.table()
     return page
@@ -97,6 +98,7 @@ def render_annual(c: AnnualContent, generated_at: datetime) -> str:
         c=c,
         page=page,
         place_zh=PLACE_ZH,
+        ledger_headings=LEDGER_COUNT_HEADINGS,
         generated_at=generated_at,
         css=Markup((TEMPLATES_DIR / "bulletin.css").read_text(encoding="utf-8")),
         plotly_js=Markup(plotly_js()),
@@ -199,18 +201,8 @@ def _ledger_summary_sheet(wb: Workbook, c: AnnualContent) -> None:
     ledger = c.ledger
 
     def row(kind: str, x: LedgerCount) -> list[object]:
-        return [
-            kind,
-            x.label,
-            x.raised,
-            x.done,
-            x.overdue,
-            x.in_progress,
-            x.improved,
-            x.not_improved,
-            x.not_measured,
-            ledger.rate_of(x.label) if kind == "牵头单位" else None,
-        ]
+        rate = ledger.rate_of(x.label) if kind == "牵头单位" else None
+        return [kind, x.label, *ledger.counts(x), rate]
 
     _sheet(
         wb,
@@ -218,13 +210,7 @@ def _ledger_summary_sheet(wb: Workbook, c: AnnualContent) -> None:
         [
             Column("分组", 10),
             Column("季度/牵头单位/单位", 24),
-            Column("立项任务", 9, INTEGER),
-            Column("已销号", 8, INTEGER),
-            Column("逾期", 8, INTEGER),
-            Column("整改中", 8, INTEGER),
-            Column("复测得分提高", 12, INTEGER),
-            Column("复测未提高", 10, INTEGER),
-            Column("未复测", 8, INTEGER),
+            *[Column(h, max(8, 2 * len(h) + 2), INTEGER) for h in LEDGER_COUNT_HEADINGS],
             Column("按期完成率", 10, PERCENT),
         ],
         [

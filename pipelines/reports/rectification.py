@@ -3,8 +3,8 @@ tables (docs/rectification.md). Empty when the warehouse has no rectification ta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass, field
 
 import duckdb
 import pandas as pd
@@ -175,6 +175,16 @@ def on_time_bars(
     return charts._chart(fig, div_id, label, title)
 
 
+def on_time_chart(
+    rates: Sequence[DepartmentRate], div_id: str, figure: Callable[[], str], title: str
+) -> charts.Chart | None:
+    """:func:`on_time_bars` numbered by ``figure()``, or None when no department has a task
+    due (nothing to draw, no figure number taken)."""
+    if not any(r.rate is not None for r in rates):
+        return None
+    return on_time_bars(rates, div_id, figure(), title)
+
+
 CHAPTER_OUTCOMES = (CLOSED, CONTINUING, REWORK, OVERDUE, OPENED)
 
 
@@ -288,15 +298,25 @@ class YearTask:
 
     task_id: str
     unit_name: str
-    indicator_name: str
     lead_department: str
     opened_quarter: str
-    deadline_quarter: str
     state: str  # one of YEAR_STATES
     closed_quarter: str | None
     baseline_score: float | None
     next_score: float | None
     remeasured: str  # one of REMEASURED
+
+
+# The counts' headings (report tables, workbook sheet), in LedgerCount's order after label.
+LEDGER_COUNT_HEADINGS = (
+    "立项任务",
+    DONE,
+    OVERDUE,
+    IN_PROGRESS,
+    "复测得分提高",
+    "复测未提高",
+    NOT_MEASURED,
+)
 
 
 @dataclass(frozen=True)
@@ -326,6 +346,10 @@ class LedgerYear:
     @property
     def total(self) -> LedgerCount:
         return _count("合计", self.tasks)
+
+    def counts(self, x: LedgerCount) -> tuple[int, ...]:
+        """``x``'s numbers in the order of LEDGER_COUNT_HEADINGS."""
+        return astuple(x)[1:]
 
     def rate_of(self, department: str) -> float | None:
         """The department's 整改按期完成率 at the year's end (None: no task due)."""
@@ -375,10 +399,8 @@ def year_tasks(history: pd.DataFrame, year: int) -> list[YearTask]:
             YearTask(
                 task_id=str(task_id),
                 unit_name=str(first["unit_name"]),
-                indicator_name=str(first["indicator_name"]),
                 lead_department=str(first["lead_department"]),
                 opened_quarter=str(first["opened_quarter"]),
-                deadline_quarter=str(first["deadline_quarter"]),
                 state=state,
                 closed_quarter=str(closed.iloc[0]) if len(closed) else None,
                 baseline_score=baseline,
