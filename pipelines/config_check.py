@@ -957,12 +957,12 @@ def indicator_issues(
     from pipelines.indicators.compute import (
         LEAF_PARAMETER_DEFAULTS,
         OUTPUT_COLUMNS,
-        quarter_parameters,
+        period_parameters,
         used_parameters,
     )
     from pipelines.project import builtin_sources
 
-    quarter_available: dict[str, Any] = quarter_parameters(quarter)
+    quarter_available: dict[str, Any] = period_parameters(quarter, quarter)
     out: list[ConfigIssue] = []
     con = None
     try:

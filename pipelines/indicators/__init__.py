@@ -13,6 +13,7 @@ from pipelines.indicators.compute import (
     compute_indicator_values,
     indicator_sources,
     leaf_sql_name,
+    period_parameters,
     quarter_parameters,
     run_indicator,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "lead_department_codes",
     "leaf_sql_name",
     "load_default_framework",
+    "period_parameters",
     "prepare_calendar",
     "quarter_parameters",
     "refresh_indicator_values",

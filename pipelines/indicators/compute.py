@@ -2,8 +2,9 @@
 
 Each file (named by the leaf's ``sql`` field, e.g. ``indicators/e01_01_startup_days.sql``,
 resolved against the project folder first, then against the package's ``sql/``) returns
-``unit_code, value, n_cases`` for one quarter. The parameters a file may use are those of
-:func:`quarter_parameters`; only those that occur in the file are bound
+``unit_code, value, n_cases`` for one period: a quarter, or (the annual evaluation's
+recomputation) the four quarters of a year. The parameters a file may use are those of
+:func:`period_parameters`; only those that occur in the file are bound
 (DuckDB rejects unused named parameters).
 
 Leaves read the shared layer: schema ``shared``, one view per warehouse source
@@ -50,12 +51,31 @@ LEAF_PARAMETER_DEFAULTS: dict[str, float] = {"same_day_workdays": 0.0}
 
 def quarter_parameters(quarter: Quarter) -> dict[str, str]:
     """The quarter parameters an indicator SQL file may use (``year_start_quarter``: Q1 of
-    the quarter's year, for year-to-date figures)."""
+    the quarter's year, for year-to-date figures); with ``first_quarter`` (the quarter
+    itself), see :func:`period_parameters`."""
     return {
         "quarter": str(quarter),
         "previous_quarter": str(quarter.previous()),
         "year_ago_quarter": str(quarter.same_quarter_last_year()),
         "year_start_quarter": f"{quarter.year}Q1",
+    }
+
+
+def period_parameters(first: Quarter, last: Quarter) -> dict[str, str]:
+    """The parameters an indicator SQL file may use, for the period of the quarters
+    ``first`` to ``last``: one quarter (``first == last``, every quarterly run) or a year
+    (``first`` = Q1, ``last`` = Q4: the annual evaluation's recomputation from the year's
+    cases). Flow leaves read the period's rows (``quarter between $first_quarter and
+    $quarter``); stock leaves (balances) read the period's end (``$quarter``);
+    ``previous_quarter`` is the quarter before the period (growth on the previous period);
+    ``year_ago_quarter`` the period's end a year before; ``year_start_quarter`` Q1 of the
+    period end's year (year-to-date figures)."""
+    if first > last:
+        raise IndicatorSqlError(f"计算期间有误：{first} 在 {last} 之后")
+    return {
+        "first_quarter": str(first),
+        **quarter_parameters(last),
+        "previous_quarter": str(first.previous()),
     }
 
 
@@ -110,11 +130,16 @@ def leaf_parameters(node: Node) -> dict[str, float]:
 
 
 def bind(
-    text: str, quarter: Quarter, parameters: Mapping[str, float] | None = None
+    text: str,
+    quarter: Quarter,
+    parameters: Mapping[str, float] | None = None,
+    *,
+    first: Quarter | None = None,
 ) -> dict[str, str | float]:
-    """The values of the parameters ``text`` uses: the quarter's, the framework's and the
-    leaf's settings."""
-    available: dict[str, str | float] = {**(parameters or {}), **quarter_parameters(quarter)}
+    """The values of the parameters ``text`` uses: the period's (``first`` to ``quarter``;
+    default: the quarter alone), the framework's and the leaf's settings."""
+    period = period_parameters(first or quarter, quarter)
+    available: dict[str, str | float] = {**(parameters or {}), **period}
     params = used_parameters(text)
     unknown = [p for p in params if p not in available]
     if unknown:
@@ -187,15 +212,16 @@ def run_indicator(
     node: Node,
     quarter: Quarter,
     parameters: Mapping[str, float] | None = None,
+    *,
+    first: Quarter | None = None,
 ) -> pd.DataFrame:
-    """The leaf's values for one quarter: columns ``unit_code, value, n_cases``.
-    ``parameters``: the framework's named numbers (``Framework.parameters``); the leaf's own
-    settings (``sql_parameters``) are added."""
+    """The leaf's values for one quarter (or the period ``first`` to ``quarter``): columns
+    ``unit_code, value, n_cases``. ``parameters``: the framework's named numbers
+    (``Framework.parameters``); the leaf's own settings (``sql_parameters``) are added."""
     text = leaf_sql_text(node)
+    settings = {**(parameters or {}), **leaf_parameters(node)}
     try:
-        frame = con.execute(
-            text, bind(text, quarter, {**(parameters or {}), **leaf_parameters(node)})
-        ).df()
+        frame = con.execute(text, bind(text, quarter, settings, first=first)).df()
     except duckdb.Error as exc:
         raise IndicatorSqlError(f"指标 {node.code}（{node.sql}）计算失败：{exc}") from exc
     if list(frame.columns) != OUTPUT_COLUMNS:
@@ -212,16 +238,21 @@ def run_indicator(
 
 
 def compute_indicator_values(
-    con: duckdb.DuckDBPyConnection, framework: Framework, quarter: Quarter
+    con: duckdb.DuckDBPyConnection,
+    framework: Framework,
+    quarter: Quarter,
+    *,
+    first: Quarter | None = None,
 ) -> pd.DataFrame:
-    """Every leaf's values for one quarter: ``unit_code, indicator, value, n_cases``.
+    """Every leaf's values for one quarter (or the period ``first`` to ``quarter``):
+    ``unit_code, indicator, value, n_cases``.
 
     Duration indicators join table ``work_calendar``: call
     :func:`pipelines.indicators.store.prepare_calendar` first.
     """
     parts = []
     for leaf in framework.leaves():
-        frame = run_indicator(con, leaf, quarter, framework.parameters)
+        frame = run_indicator(con, leaf, quarter, framework.parameters, first=first)
         frame.insert(1, "indicator", leaf.code)
         parts.append(frame)
     if not parts:

@@ -62,15 +62,21 @@ def case_date_range(
     return (min(firsts) if firsts else None, max(lasts) if lasts else None)
 
 
-def prepare_calendar(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[date, date]:
-    """(Re)create ``work_calendar`` covering the whole years of the quarter and of every
-    case date its duration indicators read, then the shared views over it. Raises
-    :class:`pipelines.workdays.CalendarCoverageError` (Chinese message) when a year is not
-    covered by the installed chinesecalendar."""
-    first, last = case_date_range(con, quarter)
+def prepare_calendar(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, *, first: Quarter | None = None
+) -> tuple[date, date]:
+    """(Re)create ``work_calendar`` covering the whole years of the quarter (or of the
+    period ``first`` to ``quarter``) and of every case date its duration indicators read,
+    then the shared views over it. Raises :class:`pipelines.workdays.CalendarCoverageError`
+    (Chinese message) when a year is not covered by the installed chinesecalendar."""
+    from pipelines.quarters import quarter_range
+
+    period = list(quarter_range(first or quarter, quarter))
+    ranges = [case_date_range(con, q) for q in period]
+    days = [d for pair in ranges for d in pair if d is not None]
     # Whole years, so that the table is the same for every quarter of a year.
-    start = date(min(d for d in (first, quarter.start) if d is not None).year, 1, 1)
-    end = date(max(d for d in (last, quarter.end) if d is not None).year, 12, 31)
+    start = date(min([*days, period[0].start]).year, 1, 1)
+    end = date(max([*days, quarter.end]).year, 12, 31)
     # And the year before when the calendar knows it: requests and payouts of a first
     # quarter were accepted or approved in December.
     first_year, last_year = covered_years()

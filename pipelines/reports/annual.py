@@ -1,7 +1,9 @@
 """The annual evaluation (年度综合评价) and its report (《…营商环境评价 X年度报告》).
 
 The annual score of a unit is the weighted mean of the year's four quarterly totals
-(``bulletin.yaml`` ``annual``; equal weights by default). A unit without a total in one of
+(``bulletin.yaml`` ``annual.score: mean_of_quarters``; equal weights by default), or
+(``recomputed_from_cases``) its total when every leaf is recomputed over the year's cases
+and scored like a quarter (:mod:`pipelines.indicators.annual`). A unit without a total in one of
 the four quarters, or a year with a quarter not scored at all, is flagged and gets no annual
 score: a year is never averaged over three quarters. Annual ranks are competition ranks of
 the unrounded annual score; the change is on the previous year's annual rank (computed the
@@ -12,12 +14,14 @@ bands by rank or score.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 
+from pipelines.indicators.annual import year_end_leaves
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import AnnualConfig, BulletinConfig, ListRules, load_bulletin_config
@@ -30,6 +34,7 @@ from pipelines.reports.model.rankings import RankRow
 from pipelines.reports.model.satisfaction import SatisfactionRow
 from pipelines.reports.model.trends import TrendSeries
 from pipelines.reports.model.weak_points import UnitProfile
+from pipelines.reports.rectification import LedgerYear, ledger_year_overview, load_ledger_year
 from pipelines.scoring import Framework
 from pipelines.sqlfiles import sql
 
@@ -175,14 +180,24 @@ def _competition(scores: dict[str, float]) -> dict[str, int]:
 
 
 def _year_scores(
-    totals: pd.DataFrame, year: int, weights: tuple[float, ...]
+    totals: pd.DataFrame,
+    year: int,
+    weights: tuple[float, ...],
+    recomputed: Mapping[int, Mapping[str, float]] | None = None,
 ) -> tuple[dict[str, float], list[Quarter]]:
+    """The year's score of each unit with all four quarterly totals: their weighted mean, or
+    (``recomputed``: year → unit → total recomputed from the year's cases) the
+    recomputed total; none when a quarter of the year is not scored at all."""
     per_unit, _, missing = _annual_scores(totals, year, weights)
     if missing:
         return {}, missing
     out = {}
     for unit, values in per_unit.items():
-        value = _weighted(values, weights)
+        if recomputed is not None:
+            complete = all(v is not None for v in values)
+            value = recomputed.get(year, {}).get(unit) if complete else None
+        else:
+            value = _weighted(values, weights)
         if value is not None:
             out[unit] = value
     return out, missing
@@ -194,14 +209,20 @@ def compute_annual(
     config: AnnualConfig,
     rules: ListRules,
     names: dict[str, tuple[str, str]],
+    *,
+    recomputed: Mapping[int, Mapping[str, float]] | None = None,
 ) -> AnnualResult:
     """``totals``: columns ``quarter, unit_code, total_score, rank`` for (at least) the year and
-    the year before; ``names``: unit_code → (name, short name), in registry order."""
+    the year before; ``names``: unit_code → (name, short name), in registry order.
+    ``recomputed`` (``annual.score: recomputed_from_cases``): year → unit code → the total
+    recomputed from that year's cases (:func:`pipelines.indicators.annual.recompute_year`),
+    for the year and the year before; the completeness rules are the same (a unit or year
+    missing a quarterly total gets no annual score)."""
     weights = config.quarter_weights
     per_unit, per_rank, missing = _annual_scores(totals, year, weights)
-    current, _ = _year_scores(totals, year, weights)
+    current, _ = _year_scores(totals, year, weights, recomputed)
     ranks = _competition(current)
-    previous, prev_missing = _year_scores(totals, year - 1, weights)
+    previous, prev_missing = _year_scores(totals, year - 1, weights, recomputed)
     prev_ranks = _competition(previous) if previous and not prev_missing else {}
     rows = []
     empty: tuple[None, ...] = (None,) * QUARTERS_PER_YEAR
@@ -282,6 +303,34 @@ class AnnualContent:
     satisfaction: list[SatisfactionRow]  # the departments' year, as the bulletin's rows
     method: list[MethodRow]
     narrative: list[str]
+    # recomputed_from_cases: the leaves taken at the year's end (stock, year to date)
+    year_end_leaves: tuple[str, ...] = ()
+    # The year's rectification ledger (None: no ledger data for the year)
+    ledger: LedgerYear | None = None
+    ledger_overview: str = ""
+
+    @property
+    def score_method(self) -> str:
+        """How the annual score was made (one Chinese sentence, without the full stop)."""
+        annual = self.config.annual
+        if annual.recomputed:
+            names = {n.code: n.name for n in self.framework.leaves()}
+            stock = "、".join(names.get(c, c) for c in self.year_end_leaves)
+            return (
+                f"年度得分按全年数据重新计算：各末级指标以{self.year}年四个季度的全部办件、"
+                "报装、问卷等记录（各季度以现行有效的报送版本为准）按季度评价的同一口径"
+                "计算全年指标值（比率、满意度等均按全年记录计算，不是季度值的平均），"
+                "再按季度评价的计分方法计分、汇总并排名"
+                + (f"；{stock}为存量或年内累计指标，取年末值" if stock else "")
+            )
+        weights = annual.quarter_weights
+        if len(set(weights)) == 1:
+            return f"年度得分为{self.year}年四个季度综合得分的平均值"
+        return (
+            f"年度得分为{self.year}年四个季度综合得分的加权平均值（权重依次为"
+            + "、".join(f"{w:g}" for w in weights)
+            + "）"
+        )
 
     @property
     def quarters(self) -> list[Quarter]:
@@ -406,6 +455,7 @@ def build_annual_content(
             SatisfactionRow(rank, d.department, d.responses, d.score, d.dissatisfied_share)
         )
 
+    ledger = load_ledger_year(con, year)
     content = AnnualContent(
         year=year,
         city=registry.city_name,
@@ -421,6 +471,9 @@ def build_annual_content(
         satisfaction=satisfaction,
         method=method_rows(framework),
         narrative=[],
+        year_end_leaves=tuple(year_end_leaves(framework)) if config.annual.recomputed else (),
+        ledger=ledger,
+        ledger_overview=ledger_year_overview(ledger) if ledger is not None else "",
     )
     return AnnualContent(**{**content.__dict__, "narrative": annual_overview(content)})
 
@@ -430,8 +483,12 @@ def annual_overview(c: AnnualContent) -> list[str]:
     r = c.result
     paragraphs = [
         f"{c.year}年，全市{len(r.rows)}个县（市、区）和开发区参加营商环境年度综合评价。"
-        f"年度得分为{c.year}年四个季度综合得分的"
-        + ("平均值" if len(set(c.config.annual.quarter_weights)) == 1 else "加权平均值")
+        + (
+            "年度得分以全年四个季度的数据重新计算各指标值后计分"
+            if c.config.annual.recomputed
+            else f"年度得分为{c.year}年四个季度综合得分的"
+            + ("平均值" if len(set(c.config.annual.quarter_weights)) == 1 else "加权平均值")
+        )
         + f"，共有{len(r.ranked)}个单位四个季度均有得分并参加年度排名"
         + (f"，{len(r.flagged)}个单位因缺少季度得分未参加排名" if r.flagged else "")
         + "。"
@@ -512,13 +569,72 @@ def annual_result(
     year: int,
     config: BulletinConfig,
     registry: Registry | None = None,
+    *,
+    recomputed_year: Mapping[str, float] | None = None,
 ) -> AnnualResult:
-    """The year's evaluation from the stored quarterly rankings (flagged if incomplete)."""
+    """The year's evaluation from the stored quarterly rankings (flagged if incomplete).
+
+    ``annual.score: recomputed_from_cases``: the year's scores are ``recomputed_year`` (unit
+    → total recomputed from the year's cases, :func:`evaluate_year`) or, when not given (the
+    report, read-only), those stored in scores.annual_rankings; the year before is compared
+    through its stored annual scores (materialise the years in order). Raises
+    :class:`IncompleteYearError` when the year is complete but has no stored scores."""
     registry = registry or default_registry()
     span = {"first_quarter": f"{year - 1}Q1", "last_quarter": f"{year}Q4"}
     totals = _frame(con, "quarter_totals", span)
     names = {u.code: (u.display_name, u.display_name) for u in registry.units}
-    return compute_annual(totals, year, config.annual, config.rules, names)
+    recomputed: dict[int, Mapping[str, float]] | None = None
+    if config.annual.recomputed:
+        _, _, missing = _annual_scores(totals, year, config.annual.quarter_weights)
+        current = recomputed_year
+        if current is None:
+            current = _stored_scores(con, year)
+            if not current and not missing:
+                raise IncompleteYearError(
+                    f"{year}年度尚无按全年办件重新计算的年度得分（annual.score: "
+                    "recomputed_from_cases）：请先运行年度评价资产 annual/annual_rankings"
+                )
+        recomputed = {year: current, year - 1: _stored_scores(con, year - 1)}
+    return compute_annual(totals, year, config.annual, config.rules, names, recomputed=recomputed)
+
+
+def _stored_scores(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, float]:
+    """Unit → stored annual score of the year (complete units; empty if not stored)."""
+    if "scores.annual_rankings" not in existing_tables(con):
+        return {}
+    table = read_annual_rankings(con, year)
+    table = table[table["annual_score"].notna()]
+    return {
+        str(u): float(v) for u, v in zip(table["unit_code"], table["annual_score"], strict=True)
+    }
+
+
+def evaluate_year(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    config: BulletinConfig,
+    framework: Framework,
+    registry: Registry | None = None,
+) -> AnnualResult:
+    """What asset annual/annual_rankings stores. ``mean_of_quarters``: :func:`annual_result`.
+    ``recomputed_from_cases``: when the four quarters are scored, every leaf is recomputed
+    over the year's warehouse rows and scored like a quarter
+    (:func:`pipelines.indicators.annual.recompute_year`; needs write access for the working
+    day calendar)."""
+    if not config.annual.recomputed:
+        return annual_result(con, year, config, registry)
+    from pipelines.indicators.annual import recompute_year
+    from pipelines.scoring import units_from_registry
+
+    registry = registry or default_registry()
+    totals = _frame(
+        con, "quarter_totals", {"first_quarter": f"{year}Q1", "last_quarter": f"{year}Q4"}
+    )
+    _, _, missing = _annual_scores(totals, year, config.annual.quarter_weights)
+    scores: Mapping[str, float] = {}
+    if not missing:
+        scores = recompute_year(con, framework, year, units_from_registry(registry)).totals
+    return annual_result(con, year, config, registry, recomputed_year=scores)
 
 
 def read_annual_rankings(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:

@@ -21,8 +21,18 @@ from pipelines.reports.annual import (
     annual_report_name,
     annual_workbook_name,
 )
+from pipelines.reports.rectification import LEDGER_COUNT_HEADINGS, LedgerCount, on_time_chart
 from pipelines.reports.render import TEMPLATES_DIR, Numbering, _environment, plotly_js
-from pipelines.reports.workbook import INTEGER, PERCENT, SCORE, Column, _naive, _sheet, neutralise
+from pipelines.reports.workbook import (
+    INTEGER,
+    PERCENT,
+    SCORE,
+    Column,
+    _naive,
+    _sheet,
+    ledger_sheet,
+    neutralise,
+)
 from pipelines.tempfiles import write_atomic
 
 PLACE_ZH = {"red": "红榜", "black": "黑榜", "": ""}
@@ -59,6 +69,18 @@ def _page(c: AnnualContent) -> AnnualPage:
         page.charts["satisfaction"] = charts.satisfaction_bars(
             c.satisfaction, "chart-annual-satisfaction", n.figure(), f"{c.year}年部门企业满意度"
         )
+    if c.ledger is not None:
+        page.tables["ledger_quarters"] = n.table()
+        page.tables["ledger_departments"] = n.table()
+        chart = on_time_chart(
+            c.ledger.rates,
+            "chart-annual-ledger-on-time",
+            n.figure,
+            f"截至{c.year}年末各牵头单位整改按期完成率",
+        )
+        if chart is not None:
+            page.charts["ledger_on_time"] = chart
+        page.tables["ledger_units"] = n.table()
     page.tables["method"] = n.table()
     return page
 
@@ -77,6 +99,7 @@ def render_annual(c: AnnualContent, generated_at: datetime) -> str:
         c=c,
         page=page,
         place_zh=PLACE_ZH,
+        ledger_headings=LEDGER_COUNT_HEADINGS,
         generated_at=generated_at,
         css=Markup((TEMPLATES_DIR / "bulletin.css").read_text(encoding="utf-8")),
         plotly_js=Markup(plotly_js()),
@@ -94,11 +117,10 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
         (f"{c.title} · 数据表", ""),
         ("印发单位", c.config.issuer),
         ("年度", f"{c.year}年"),
+        ("年度得分", f"{c.score_method}（annual.score: {c.config.annual.score}）"),
         (
-            "年度得分",
-            "四个季度综合得分的加权平均（权重 "
-            + "、".join(f"{w:g}" for w in c.config.annual.quarter_weights)
-            + "）",
+            "整改台账",
+            c.ledger_overview or f"{c.year}年尚无整改台账数据（本年度评价未形成整改任务）",
         ),
         ("生成时间", _naive(generated_at)),
     ]
@@ -168,7 +190,37 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
             for s, d in zip(c.satisfaction, c.departments, strict=True)
         ],
     )
+    if c.ledger is not None:
+        _ledger_summary_sheet(wb, c)
+        ledger_sheet(wb, c.ledger.history, "整改台账")
     return wb
+
+
+def _ledger_summary_sheet(wb: Workbook, c: AnnualContent) -> None:
+    """整改年度汇总: the tasks opened in the year by quarter, lead department and unit."""
+    assert c.ledger is not None
+    ledger = c.ledger
+
+    def row(kind: str, x: LedgerCount) -> list[object]:
+        rate = ledger.rate_of(x.label) if kind == "牵头单位" else None
+        return [kind, x.label, *ledger.counts(x), rate]
+
+    _sheet(
+        wb,
+        "整改年度汇总",
+        [
+            Column("分组", 10),
+            Column("季度/牵头单位/单位", 24),
+            *[Column(h, max(8, 2 * len(h) + 2), INTEGER) for h in LEDGER_COUNT_HEADINGS],
+            Column("按期完成率", 10, PERCENT),
+        ],
+        [
+            *[row("立项季度", x) for x in ledger.by_quarter],
+            row("合计", ledger.total),
+            *[row("牵头单位", x) for x in ledger.by_department],
+            *[row("单位", x) for x in ledger.by_unit],
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,23 @@ class GradeBand:
     bound: float | None = None
 
 
+MEAN_OF_QUARTERS = "mean_of_quarters"
+RECOMPUTED_FROM_CASES = "recomputed_from_cases"
+# annual.score: how the year's score is made (the Chinese names the report and workbook use).
+ANNUAL_SCORE_MODES: dict[str, str] = {
+    MEAN_OF_QUARTERS: "四个季度综合得分的加权平均（权重见 annual.quarter_weights）",
+    RECOMPUTED_FROM_CASES: "以全年四个季度的办件等数据重新计算各指标值，再按季度评价的方法计分排名",
+}
+
+
 @dataclass(frozen=True)
 class AnnualConfig:
-    """The annual evaluation (年度综合评价): how the year's score is made and graded."""
+    """The annual evaluation (年度综合评价): how the year's score is made and graded.
+    ``score``: ``mean_of_quarters`` (the weighted mean of the four quarterly totals) or
+    ``recomputed_from_cases`` (every leaf recomputed over the year's rows, then scored and
+    ranked like a quarter: :mod:`pipelines.indicators.annual`)."""
 
-    score: str = "mean_of_quarters"
+    score: str = MEAN_OF_QUARTERS
     quarter_weights: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     grade_by: str = "rank"  # rank or score
     grades: tuple[GradeBand, ...] = (
@@ -47,6 +59,10 @@ class AnnualConfig:
         GradeBand("一般", 8),
         GradeBand("较差"),
     )
+
+    @property
+    def recomputed(self) -> bool:
+        return self.score == RECOMPUTED_FROM_CASES
 
     def grade_of(self, rank: int | None, score: float | None) -> str | None:
         value = rank if self.grade_by == "rank" else score
@@ -150,11 +166,11 @@ def _annual(raw: Any) -> AnnualConfig:
         return AnnualConfig()
     if not isinstance(raw, dict):
         raise BulletinConfigError("通报配置 annual 应为映射（score、grades 等字段）")
-    score = str(raw.get("score", "mean_of_quarters"))
-    if score != "mean_of_quarters":
+    score = str(raw.get("score", MEAN_OF_QUARTERS))
+    if score not in ANNUAL_SCORE_MODES:
         raise BulletinConfigError(
-            f"通报配置 annual.score 的取值“{score}”无效：目前只支持 mean_of_quarters"
-            "（四个季度综合得分的加权平均，权重见 annual.quarter_weights）"
+            f"通报配置 annual.score 的取值“{score}”无效，可用："
+            + "；".join(f"{k}（{v}）" for k, v in ANNUAL_SCORE_MODES.items())
         )
     weights = raw.get("quarter_weights", [1, 1, 1, 1])
     if (

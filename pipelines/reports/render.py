@@ -24,7 +24,7 @@ from pipelines.reports.content import BulletinContent
 from pipelines.reports.model.formatting import fmt_number, fmt_share, fmt_value, round2
 from pipelines.reports.model.satisfaction import SUB_SCORES
 from pipelines.reports.narrative import change_words, cn_ordinal, indicator_sentence
-from pipelines.reports.rectification import on_time_bars
+from pipelines.reports.rectification import on_time_chart
 from pipelines.tempfiles import write_atomic
 from pipelines.validation.model import rule_label
 
@@ -147,13 +147,14 @@ def _page(content: BulletinContent) -> Page:
     # --- 八、整改落实情况 (issue 10) ---
     if content.rectification is not None:
         page.tables["rect_outcomes"] = n.table()
-        if any(d.rate is not None for d in content.rectification.departments):
-            page.charts["rect_on_time"] = on_time_bars(
-                content.rectification.departments,
-                "chart-rect-on-time",
-                n.figure(),
-                "各牵头单位整改按期完成率",
-            )
+        chart = on_time_chart(
+            content.rectification.departments,
+            "chart-rect-on-time",
+            n.figure,
+            "各牵头单位整改按期完成率",
+        )
+        if chart is not None:
+            page.charts["rect_on_time"] = chart
         page.tables["rect_duties"] = n.table()
         page.tables["rect_rework"] = n.table()
         page.tables["rect_overdue"] = n.table()

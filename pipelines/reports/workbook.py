@@ -480,45 +480,7 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> Workbook
         add_firm_sheets(wb, c.firms)
     # --- 整改台账 (issue 10): every task with its history up to the quarter ---
     if c.rectification is not None:
-        h = c.rectification.history
-        _sheet(
-            wb,
-            "整改台账",
-            [
-                Column("任务编号", 26),
-                Column("单位", 20),
-                Column("二级指标", 28),
-                Column("牵头单位", 20),
-                Column("立项季度", 9),
-                Column("整改期限", 9),
-                Column("整改目标", 36),
-                Column("季度", 9),
-                Column("上报状态", 9),
-                Column("得分", 9, SCORE),
-                Column("名次", 6, INTEGER),
-                Column("结果", 9),
-                Column("说明", 60),
-            ],
-            [
-                [
-                    r.task_id,
-                    r.unit_name,
-                    r.indicator_name,
-                    r.lead_department,
-                    r.opened_quarter,
-                    r.deadline_quarter,
-                    r.target_text,
-                    r.quarter,
-                    r.reported_status if isinstance(r.reported_status, str) else "",
-                    None if pd.isna(r.measured_score) else float(r.measured_score),
-                    None if pd.isna(r.measured_rank) else int(r.measured_rank),
-                    r.outcome,
-                    r.reason,
-                ]
-                for r in h.itertuples(index=False)
-            ],
-        )
-    # --- end 整改台账 ---
+        ledger_sheet(wb, c.rectification.history)
     wb.properties.creator = "bizenv"
     wb.properties.title = title
     wb.properties.created = _naive(generated_at)
@@ -531,3 +493,45 @@ def write_workbook(content: BulletinContent, target: Path, generated_at: datetim
     build_workbook(content, generated_at).save(buffer)
     write_atomic(target, buffer.getvalue())
     return target
+
+
+def ledger_sheet(wb: Workbook, history: pd.DataFrame, title: str = "整改台账") -> None:
+    """Sheet 整改台账: one row per task and quarter measured (``select_task_history``), for the
+    bulletin's workbook and the annual workbook."""
+    _sheet(
+        wb,
+        title,
+        [
+            Column("任务编号", 26),
+            Column("单位", 20),
+            Column("二级指标", 28),
+            Column("牵头单位", 20),
+            Column("立项季度", 9),
+            Column("整改期限", 9),
+            Column("整改目标", 36),
+            Column("季度", 9),
+            Column("上报状态", 9),
+            Column("得分", 9, SCORE),
+            Column("名次", 6, INTEGER),
+            Column("结果", 9),
+            Column("说明", 60),
+        ],
+        [
+            [
+                r.task_id,
+                r.unit_name,
+                r.indicator_name,
+                r.lead_department,
+                r.opened_quarter,
+                r.deadline_quarter,
+                r.target_text,
+                r.quarter,
+                r.reported_status if isinstance(r.reported_status, str) else "",
+                None if pd.isna(r.measured_score) else float(r.measured_score),
+                None if pd.isna(r.measured_rank) else int(r.measured_rank),
+                r.outcome,
+                r.reason,
+            ]
+            for r in history.itertuples(index=False)
+        ],
+    )

@@ -3,7 +3,8 @@
 -- 企业开办 cases; working days = workday_seq(completed day) − workday_seq(accepted day)
 -- from table work_calendar (same day = 0; see pipelines/workdays.py).
 -- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
--- Parameters: $quarter (e.g. 2025Q2); $same_day_workdays, the leaf's setting (default 0):
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4);
+--   $same_day_workdays, the leaf's setting (default 0):
 --   what a duration of 0 working days (same day) counts for (0 = the legal count, a lower
 --   bound; macro day_count, sql/indicators/shared/create_macro_day_count.sql)
 -- Columns:
@@ -12,5 +13,5 @@
 --   n_cases    warehouse rows behind the value
 select unit_code, avg(day_count(workdays, $same_day_workdays)) as value, count(workdays) as n_cases
 from shared.approval_cases
-where quarter = $quarter and category = '企业开办'
+where quarter between $first_quarter and $quarter and category = '企业开办'
 group by unit_code

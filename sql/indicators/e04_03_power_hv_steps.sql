@@ -2,12 +2,12 @@
 -- Mean 办理环节数 (step_count) of the quarter's high-voltage (高压) electricity connections.
 -- Steps are measured per customer class, as national practice does: 低压 is E04_05.
 -- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      mean number of steps (double); no row for a unit without 高压 connections
 --   n_cases    warehouse rows behind the value
 select unit_code, avg(step_count) as value, count(step_count) as n_cases
 from shared.utility_connections
-where quarter = $quarter and utility_type = '电力' and customer_class = '高压'
+where quarter between $first_quarter and $quarter and utility_type = '电力' and customer_class = '高压'
 group by unit_code

@@ -1,12 +1,12 @@
 -- E04_05 低压用户平均办理环节（单位：个；越小越好）
 -- Mean 办理环节数 (step_count) of the quarter's low-voltage (低压) electricity connections.
 -- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      mean number of steps (double); no row for a unit without 低压 connections
 --   n_cases    warehouse rows behind the value
 select unit_code, avg(step_count) as value, count(step_count) as n_cases
 from shared.utility_connections
-where quarter = $quarter and utility_type = '电力' and customer_class = '低压'
+where quarter between $first_quarter and $quarter and utility_type = '电力' and customer_class = '低压'
 group by unit_code

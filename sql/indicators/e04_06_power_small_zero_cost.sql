@@ -2,7 +2,7 @@
 -- Share (%) of the quarter's low-voltage (低压) electricity connections of at most 100 kW
 -- (capacity_kw; the 小微企业 the zero-cost policy covers) with 接入费用 (connection_fee_yuan) 0.
 -- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without 低压 connections ≤ 100 kW
@@ -12,5 +12,7 @@ select
     100.0 * avg((connection_fee_yuan = 0)::int) as value,
     count(connection_fee_yuan) as n_cases
 from shared.utility_connections
-where quarter = $quarter and utility_type = '电力' and customer_class = '低压' and capacity_kw <= 100
+where
+    quarter between $first_quarter and $quarter
+    and utility_type = '电力' and customer_class = '低压' and capacity_kw <= 100
 group by unit_code

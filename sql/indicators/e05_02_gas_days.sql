@@ -2,7 +2,8 @@
 -- Mean working days from 申请 (applied_at) to 接通 (connected_at) of the quarter's
 -- gas (用气) connections (work_calendar; same day = 0).
 -- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
--- Parameters: $quarter (e.g. 2025Q2); $same_day_workdays, the leaf's setting (default 0):
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4);
+--   $same_day_workdays, the leaf's setting (default 0):
 --   what a duration of 0 working days (same day) counts for (0 = the legal count, a lower
 --   bound; macro day_count, sql/indicators/shared/create_macro_day_count.sql)
 -- Columns:
@@ -11,5 +12,5 @@
 --   n_cases    warehouse rows behind the value
 select unit_code, avg(day_count(workdays, $same_day_workdays)) as value, count(workdays) as n_cases
 from shared.utility_connections
-where quarter = $quarter and utility_type = '用气'
+where quarter between $first_quarter and $quarter and utility_type = '用气'
 group by unit_code

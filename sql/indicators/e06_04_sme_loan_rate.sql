@@ -4,7 +4,7 @@
 -- rate has an amount and they sum to more than 0 (a weighted average of weighted averages is
 -- the quarter's weighted average); otherwise, as before the column existed, their plain mean.
 -- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage (double); no row for a unit without monthly rows
@@ -22,5 +22,5 @@ select
     end as value,
     count(inclusive_sme_rate_pct) as n_cases
 from shared.loan_balances
-where quarter = $quarter
+where quarter between $first_quarter and $quarter
 group by unit_code

@@ -4,7 +4,7 @@
 -- pair's share (shared.satisfaction_responses.firm_weight). Replaces 企业不满意率 (≤ 2), which
 -- was 0 for 45 of the demo's 60 unit-quarters: see docs/indicators.md.
 -- Reads the shared layer (sql/indicators/shared/); rows belong to the quarter by `quarter`.
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without questionnaires
@@ -14,5 +14,5 @@ select
     100.0 * sum(firm_weight * satisfied::int) / sum(firm_weight) as value,
     count(satisfied) as n_cases
 from shared.satisfaction_responses
-where quarter = $quarter
+where quarter between $first_quarter and $quarter
 group by unit_code

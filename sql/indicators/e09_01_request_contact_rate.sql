@@ -3,13 +3,13 @@
 -- Working days from the shared layer (shared.enterprise_requests: workday_seq(later day) −
 -- workday_seq(受理 day)); requests without the time or outside the calendar are not counted.
 -- Rows belong to the quarter by `quarter` (办结时间).
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without requests
 --   n_cases    requests behind the value
 select unit_code, 100.0 * avg((contact_workdays <= 1)::int) as value, count(*) as n_cases
 from shared.enterprise_requests
-where quarter = $quarter and contact_workdays is not null
+where quarter between $first_quarter and $quarter and contact_workdays is not null
 group by unit_code
 order by unit_code

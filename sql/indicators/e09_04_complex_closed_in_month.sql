@@ -3,7 +3,7 @@
 -- at most one calendar month after 受理时间 ("123" rule: complex cases closed within a month;
 -- a month is the calendar month the rule names, e.g. 04-15 10:00 → 05-15 10:00).
 -- Rows belong to the quarter by the warehouse column `quarter` (办结时间).
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without complex requests
@@ -11,7 +11,7 @@
 with requests as (
     select region_code, accepted_at, closed_at
     from warehouse.enterprise_requests
-    where quarter = $quarter and is_complex
+    where quarter between $first_quarter and $quarter and is_complex
 ),
 
 flagged as (

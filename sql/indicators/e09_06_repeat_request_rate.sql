@@ -5,7 +5,8 @@
 -- read; the contract's lookback_quarters makes them present), in any unit.
 -- Ties in 受理时间 are broken by 工单编号, so of two identical requests one is the repeat.
 -- Rows belong to the quarter by the warehouse column `quarter` (办结时间).
--- Parameters: $quarter, $year_ago_quarter (e.g. 2025Q2, 2024Q2: the oldest quarter read)
+-- Parameters: $first_quarter, $quarter (the period), $year_ago_quarter (e.g. 2025Q2, 2025Q2,
+--   2024Q2: the oldest quarter read)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without requests
@@ -13,7 +14,7 @@
 with current_requests as (
     select ticket_id, region_code, credit_code, category, accepted_at
     from warehouse.enterprise_requests
-    where quarter = $quarter
+    where quarter between $first_quarter and $quarter
 ),
 
 known_requests as (

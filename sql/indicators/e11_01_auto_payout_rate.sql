@@ -1,7 +1,7 @@
 -- E11_01 认定类政策免申即享率（单位：%；越大越好）
 -- Share (%) of the quarter's 认定类 payouts paid 免申即享 (no application).
 -- Rows belong to the quarter by the warehouse column `quarter` (拨付时间).
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without 认定类 payouts
@@ -9,7 +9,7 @@
 with payouts as (
     select region_code, payout_mode
     from warehouse.policy_payouts
-    where quarter = $quarter and policy_type = '认定类'
+    where quarter between $first_quarter and $quarter and policy_type = '认定类'
 ),
 
 final as (

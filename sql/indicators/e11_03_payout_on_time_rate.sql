@@ -4,7 +4,7 @@
 -- Working days from the shared layer (shared.policy_payouts: workday_seq(拨付 day) −
 -- workday_seq(审核通过 day)); payouts outside the calendar are not counted.
 -- Rows belong to the quarter by `quarter` (拨付时间).
--- Parameters: $quarter, $payout_limit_workdays
+-- Parameters: $first_quarter, $quarter (the period), $payout_limit_workdays
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      percentage 0–100 (double); no row for a unit without payouts
@@ -14,6 +14,6 @@ select
     100.0 * avg((workdays <= $payout_limit_workdays)::int) as value,
     count(*) as n_cases
 from shared.policy_payouts
-where quarter = $quarter and workdays is not null
+where quarter between $first_quarter and $quarter and workdays is not null
 group by unit_code
 order by unit_code

@@ -1,7 +1,7 @@
 -- E11_04 惠及企业数（单位：家；越大越好）
 -- Distinct firms (统一社会信用代码) paid at least once in the quarter.
 -- Rows belong to the quarter by the warehouse column `quarter` (拨付时间).
--- Parameters: $quarter (e.g. 2025Q2)
+-- Parameters: $first_quarter, $quarter: the period (a quarter: 2025Q2, 2025Q2; a year: Q1, Q4)
 -- Columns:
 --   unit_code  区划代码 of the unit (warehouse region_code)
 --   value      number of firms (double); no row for a unit without payouts
@@ -9,7 +9,7 @@
 with payouts as (
     select region_code, credit_code
     from warehouse.policy_payouts
-    where quarter = $quarter
+    where quarter between $first_quarter and $quarter
 ),
 
 final as (

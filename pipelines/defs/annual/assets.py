@@ -10,7 +10,7 @@ from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
 from pipelines.defs.scoring.assets import RANKINGS
 from pipelines.defs.scoring.checks import check_result, scores_check
 from pipelines.env import DUCKDB_POOL
-from pipelines.indicators import ensure_scores_schema
+from pipelines.indicators import IndicatorSqlError, ensure_scores_schema
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_year, yearly_partitions
 from pipelines.project import Project
@@ -18,6 +18,7 @@ from pipelines.reports.annual import (
     IncompleteYearError,
     annual_result,
     build_annual_content,
+    evaluate_year,
     read_annual_rankings,
     replace_annual_rankings,
 )
@@ -26,6 +27,8 @@ from pipelines.reports.build import now_shanghai
 from pipelines.reports.config import BulletinConfigError, load_bulletin_config
 from pipelines.reports.content import load_framework_for
 from pipelines.resources import WorkdirResource
+from pipelines.scoring import ScoringInputError
+from pipelines.workdays import CalendarCoverageError
 
 ANNUAL_RANKINGS = dg.AssetKey(["annual", "annual_rankings"])
 ANNUAL_REPORT = dg.AssetKey(["annual", "annual_report"])
@@ -53,23 +56,34 @@ def build_annual_defs(project: Project) -> dg.Definitions:
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
         description=(
-            "年度综合评价：年度得分（默认为四个季度综合得分的平均）、年度排名及较上年度的变化、"
+            "年度综合评价：年度得分（默认为四个季度综合得分的平均；annual.score: "
+            "recomputed_from_cases 时以全年四个季度的办件等数据重新计算各指标值，再按季度评价的"
+            "方法计分）、年度排名及较上年度的变化、"
             "年度红黑榜、“三挂钩”等次（bulletin.yaml 的 annual 设置），写入 scores.annual_rankings"
             "（同一事务内先删除该年度分区再插入）。缺少任一季度得分的年度或单位标记为不完整，"
             "不计算年度得分，绝不以三个季度的平均代替。"
         ),
     )
     def annual_rankings(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
         year = partition_year(context)
         try:
-            config = load_bulletin_config()
+            settings = load_bulletin_config()
         except BulletinConfigError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
+        # The scoring framework (recomputed_from_cases scores the year like a quarter).
+        framework = load_run_framework(config) if settings.annual.recomputed else None
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
-            result = annual_result(con, year, config)
+            try:
+                result = (
+                    evaluate_year(con, year, settings, framework)
+                    if framework is not None
+                    else annual_result(con, year, settings)
+                )
+            except (IndicatorSqlError, CalendarCoverageError, ScoringInputError) as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
             replace_annual_rankings(con, year, result)
         if result.missing_quarters:
             missing = "、".join(str(q) for q in result.missing_quarters)
@@ -86,6 +100,7 @@ def build_annual_defs(project: Project) -> dg.Definitions:
         return dg.MaterializeResult(
             metadata={
                 "year": year,
+                "score_mode": settings.annual.score,
                 "complete": result.complete,
                 "missing_quarters": dg.MetadataValue.json(
                     [str(q) for q in result.missing_quarters]
