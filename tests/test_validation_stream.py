@@ -107,6 +107,43 @@ def test_fast_and_exact_csv_parses_agree(name: str, tmp_path: Path) -> None:
     assert [e.to_json_dict() for e in fast.errors] == [e.to_json_dict() for e in exact.errors]
 
 
+@pytest.mark.parametrize(
+    ("text", "regular"),
+    [
+        ("a,b,c\n1,2,3\n4,5,6\n\n", True),  # an export's trailing line breaks
+        ("a,b,c\r\n1,2,3\r\n4,5,6\r\n\r\n\r\n", True),
+        ("a,b,c\n1,2,3\n4,5,6\n\n\n\n", True),
+        ("a,b,c\n1,2,3\n\n4,5,6\n", False),  # a blank line between rows shifts row numbers
+        ("a,b,c\r\n1,2,3\r\n\r\n4,5,6\r\n\r\n", False),
+        ("\na,b,c\n1,2,3\n", False),
+    ],
+)
+def test_only_trailing_blank_lines_keep_the_fast_parse(
+    text: str, regular: bool, tmp_path: Path
+) -> None:
+    """Trailing blank lines leave a CSV on pyarrow's streaming parse (a resubmission with one
+    more line break must not fall back to the slow exact parser), with the rows, row numbers
+    and errors of the exact parse."""
+    from pipelines.validation.limits import FileLimits
+    from pipelines.validation.reader import scan_csv
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(text.encode("utf-8"))
+    scan = scan_csv(path, path.stat().st_size, FileLimits())
+    assert scan.regular is regular  # type: ignore[union-attr]
+    fast = read_grid(path)
+    exact = join_grids(list(iter_grids(path, batch_rows=1, exact=True)))  # type: ignore[arg-type]
+    assert not isinstance(fast, ReadFailure)
+
+    def rows(grid: object) -> list[tuple[int, list[str]]]:
+        cells = grid.cells.values.tolist()  # type: ignore[attr-defined]
+        numbers = grid.row_numbers.tolist()  # type: ignore[attr-defined]
+        return [(n, c) for n, c in zip(numbers, cells, strict=True) if any(c)]
+
+    assert rows(fast) == rows(exact)
+    assert [e.to_json_dict() for e in fast.errors] == [e.to_json_dict() for e in exact.errors]
+
+
 def test_gbk_csv_streams(tmp_path: Path) -> None:
     path = tmp_path / "g.csv"
     path.write_bytes("办件编号,区划代码\nA1,990102\n".encode("gb18030"))

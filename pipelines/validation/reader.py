@@ -299,7 +299,8 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
         )
     bom = len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0
     newlines = quotes = longest = 0
-    lone_cr = blank_line = quote_break = control = has_content = has_visible = False
+    lone_cr = quote_break = control = has_content = has_visible = False
+    first_blank: int | None = None  # offset of the line break ending the first blank line
     last_nl = bom - 1
     prev_tail = b""
     offset = 0
@@ -330,16 +331,23 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
                 lone_cr = lone_cr or (
                     joined.count(b"\r") - joined.count(b"\r\n") - joined.endswith(b"\r") > 0
                 )
-            if len(nl):
+            if len(nl) and first_blank is None:
                 bounds = np.concatenate(([last_nl], nl))
                 gaps = np.diff(bounds)
-                longest = max(longest, int(gaps.max()))
-                blank_line = blank_line or bool((gaps == 1).any())
+                # The line break ending the first blank line ("\n" or "\r\n" alone).
+                ends = list(bounds[1:][gaps == 1][:1])
                 after = bounds[np.flatnonzero(gaps == 2)] + 1 - offset
                 if len(after):
-                    inside = after[after >= 0]
-                    blank_line = blank_line or bool((arr[inside] == 13).any())
-                    blank_line = blank_line or bool((after < 0).any() and prev_tail == b"\r")
+                    inside = np.flatnonzero(after >= 0)
+                    crlf = inside[arr[after[inside]] == 13]
+                    ends += list(bounds[1:][np.flatnonzero(gaps == 2)[crlf]][:1])
+                    if (after < 0).any() and prev_tail == b"\r":
+                        ends.append(offset)
+                if ends:
+                    first_blank = int(min(ends))
+            if len(nl):
+                bounds = np.concatenate(([last_nl], nl))
+                longest = max(longest, int(np.diff(bounds).max()))
                 last_nl = int(nl[-1])
             newlines += len(nl)
             prev_tail = chunk[-1:]
@@ -369,6 +377,15 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
     lone_cr = lone_cr or prev_tail == b"\r"
     longest = max(longest, size - 1 - last_nl)
     lines = newlines + (0 if last == b"\n" else 1)
+    # Blank lines at the very end (an export's trailing line breaks) are no rows: pyarrow
+    # skips them without shifting any row number, so they leave the file regular.
+    blank_line = False
+    if first_blank is not None:
+        content_end, trailing_breaks = _trailing_line_breaks(path, length)
+        if first_blank > content_end:
+            lines -= max(trailing_breaks - 1, 0)
+        else:
+            blank_line = True
     if lines > limits.max_rows + 1:
         return file_error(
             "file_limit",
@@ -388,6 +405,24 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
         has_content=has_content,
         regular=regular,
     )
+
+
+def _trailing_line_breaks(path: Path, length: int) -> tuple[int, int]:
+    """(offset of the first line-break byte of the run that ends the first ``length`` bytes,
+    the ``\n`` in that run)."""
+    with path.open("rb") as fh:
+        end = length
+        breaks = 0
+        while end > 0:
+            start = max(end - _SCAN_CHUNK, 0)
+            fh.seek(start)
+            piece = fh.read(end - start)
+            kept = piece.rstrip(b"\r\n")
+            breaks += piece.count(b"\n", len(kept))
+            if kept:
+                return start + len(kept), breaks
+            end = start
+        return 0, breaks
 
 
 def _decodes(path: Path, codec: str) -> bool:
