@@ -17,15 +17,16 @@ from pipelines.defs.annual.assets import build_annual_defs
 from pipelines.defs.automation.definitions import build_automation_defs
 from pipelines.defs.indicators.assets import build_indicator_defs
 from pipelines.defs.intake.assets import build_submission_assets
+from pipelines.defs.keys import ANNUAL_GROUP, PIPELINE_JOB
 from pipelines.defs.rectification.assets import build_rectification_defs
 from pipelines.defs.reports.assets import build_report_defs
+from pipelines.defs.resources import default_resources
 from pipelines.defs.scoring.assets import build_scoring_defs
 from pipelines.defs.scoring.robustness import build_robustness_defs
 from pipelines.defs.validation.assets import build_staging_assets
 from pipelines.defs.warehouse.assets import build_warehouse_assets
 from pipelines.env import IN_PROCESS, configure_environment
 from pipelines.project import Project, current_project
-from pipelines.resources import default_resources
 
 
 @cache
@@ -42,9 +43,9 @@ def build_definitions(project: Project) -> dg.Definitions:
 
 def _build(project: Project) -> dg.Definitions:
     quarterly_pipeline_job = dg.define_asset_job(
-        "quarterly_pipeline",
+        PIPELINE_JOB,
         # The annual group is partitioned by year: it has its own job (annual_reporting).
-        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("annual"),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups(ANNUAL_GROUP),
         config=IN_PROCESS,
         description="一个季度的全流程：归档 → 校验 → 入库（及其下游）。",
     )

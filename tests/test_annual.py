@@ -18,6 +18,7 @@ from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from test_bulletin_data import make_bulletin_db, write_framework
 
 from pipelines.cli import main
+from pipelines.defs.resources import WorkdirResource
 from pipelines.env import Workdir
 from pipelines.quarters import Quarter, quarter_range
 from pipelines.reports.annual import IncompleteYearError, build_annual_content, compute_annual
@@ -31,7 +32,6 @@ from pipelines.reports.config import (
     load_bulletin_config,
 )
 from pipelines.reports.model import SHANGHAI
-from pipelines.resources import WorkdirResource
 
 YEAR = 2024
 QUARTERS = tuple(quarter_range(Quarter(2023, 1), Quarter(2024, 4)))

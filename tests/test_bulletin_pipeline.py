@@ -15,11 +15,11 @@ from dagster_duckdb import DuckDBResource
 from demo_defs import asset
 from openpyxl import load_workbook
 
+from pipelines.defs.resources import WorkdirResource
 from pipelines.env import Workdir
 from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
 from pipelines.quarters import Quarter
 from pipelines.reports import latest_bulletin_paths
-from pipelines.resources import WorkdirResource
 
 indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")

@@ -14,17 +14,17 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
+from pipelines.defs.keys import REPORT_ASSETS
+from pipelines.defs.resources import CorruptWarehouseError, WarehouseDuckDB
 from pipelines.env import Workdir
 from pipelines.failures import explain_exception, explain_text, failure_messages
 from pipelines.orchestration import (
-    REPORT_ASSETS,
     RunOutcome,
     outcome_lines,
     run_quarter,
     status_lines,
 )
 from pipelines.quarters import Quarter
-from pipelines.resources import CorruptWarehouseError, WarehouseDuckDB
 
 Q = Quarter(2025, 2)
 

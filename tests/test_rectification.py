@@ -259,7 +259,7 @@ def test_closed_task_is_not_open_later(con) -> None:
 def test_asset_reads_previous_quarter_and_is_rederived_by_a_correction() -> None:
     from pipelines.definitions import defs
     from pipelines.defs.automation.definitions import correction_backfill
-    from pipelines.defs.rectification.assets import RECTIFICATION_TASKS
+    from pipelines.defs.keys import RECTIFICATION_TASKS
 
     graph = defs().resolve_asset_graph()
     node = graph.get(RECTIFICATION_TASKS)

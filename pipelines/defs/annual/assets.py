@@ -6,8 +6,9 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
-from pipelines.defs.scoring.assets import RANKINGS
+from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.keys import ANNUAL_GROUP, ANNUAL_RANKINGS, ANNUAL_REPORT, RANKINGS
+from pipelines.defs.resources import WorkdirResource
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema
 from pipelines.metadata import markdown_table
@@ -24,11 +25,6 @@ from pipelines.reports.annual_render import write_annual
 from pipelines.reports.build import now_shanghai
 from pipelines.reports.config import BulletinConfigError, load_bulletin_config
 from pipelines.reports.content import load_framework_for
-from pipelines.resources import WorkdirResource
-
-ANNUAL_RANKINGS = dg.AssetKey(["annual", "annual_rankings"])
-ANNUAL_REPORT = dg.AssetKey(["annual", "annual_report"])
-ANNUAL_GROUP = "annual"
 
 
 def build_annual_defs(project: Project) -> dg.Definitions:

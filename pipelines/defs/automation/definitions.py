@@ -21,16 +21,27 @@ from pipelines.automation import (
     scan_landing,
 )
 from pipelines.contracts import contract
+from pipelines.defs.keys import (
+    ANNUAL_GROUP,
+    ANNUAL_JOB,
+    ANNUAL_REPORTING_SCHEDULE,
+    DOWNSTREAM_GROUPS,
+    QUARTERLY_REPORTING_JOB,
+    QUARTERLY_REPORTING_SCHEDULE,
+    intake_key,
+    refresh_job,
+    source_chain,
+)
+from pipelines.defs.resources import IntakeSettings
 from pipelines.env import IN_PROCESS, TIMEZONE, workdir_from_env
 from pipelines.project import Project
 from pipelines.quarters import Quarter, quarter_range
-from pipelines.resources import IntakeSettings
 
 # A file modified more recently than this may still be uploading; a later tick takes it.
 SETTLE_SECONDS = 10.0
 
 # The annual evaluation is partitioned by year; quarterly jobs and sensors leave it out.
-ANNUAL = dg.AssetSelection.groups("annual")
+ANNUAL = dg.AssetSelection.groups(ANNUAL_GROUP)
 
 
 def build_source_jobs(project: Project) -> dict[str, Any]:
@@ -38,9 +49,8 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
     of it, so a resubmission rebuilds only that source and what depends on it."""
     return {
         source: dg.define_asset_job(
-            f"refresh_{source}",
-            selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream()
-            - ANNUAL,
+            refresh_job(source),
+            selection=dg.AssetSelection.assets(intake_key(source)).downstream() - ANNUAL,
             config=IN_PROCESS,
             description=(
                 f"{project.contract(source).title}有新版本时：归档、校验、入库及其全部下游。"
@@ -51,24 +61,18 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
 
 
 quarterly_reporting_job = dg.define_asset_job(
-    "quarterly_reporting",
-    selection=dg.AssetSelection.groups("indicators", "scoring", "rectification", "reports"),
+    QUARTERLY_REPORTING_JOB,
+    selection=dg.AssetSelection.groups(*DOWNSTREAM_GROUPS),
     config=IN_PROCESS,
     description="上一季度的指标、评分排名、整改台账、季通报与数据表。",
 )
 
 annual_reporting_job = dg.define_asset_job(
-    "annual_reporting",
+    ANNUAL_JOB,
     selection=ANNUAL,
     config=IN_PROCESS,
     description="上一年度的年度综合评价（年度排名、红黑榜、三挂钩等次）与年度报告、年度数据表。",
 )
-
-
-# Assets whose later quarters read an earlier quarter (growth indicators, frontier_observed
-# windows, the previous quarter's rank, the 整改 outcomes of open tasks, the bulletin's changes
-# and trends).
-DOWNSTREAM_GROUPS = ("indicators", "scoring", "rectification", "reports")
 
 
 def correction_backfill(
@@ -78,7 +82,7 @@ def correction_backfill(
     and of everything downstream for that quarter and every later one. A backfill (not one run
     per quarter) so Dagster orders the quarters by their partition dependencies (rankings
     depend on the previous quarter's rankings) and stops at a failed contract check."""
-    chain = [dg.AssetKey([stage, source]) for stage in ("intake", "staging", "warehouse")]
+    chain = source_chain(source)
     downstream = [
         key
         for key in asset_graph.get_all_asset_keys()
@@ -167,7 +171,7 @@ def build_sensors(
 
 def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name="quarterly_reporting_schedule",
+        name=QUARTERLY_REPORTING_SCHEDULE,
         cron_schedule=quarterly_cron(settings.report_day_after_quarter, settings.report_hour),
         execution_timezone=TIMEZONE,
         job=quarterly_reporting_job,
@@ -186,7 +190,7 @@ def build_annual_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
     day = min(settings.report_day_after_quarter + 1, 28)
 
     @dg.schedule(
-        name="annual_reporting_schedule",
+        name=ANNUAL_REPORTING_SCHEDULE,
         cron_schedule=f"0 {settings.report_hour} {day} 1 *",
         execution_timezone=TIMEZONE,
         job=annual_reporting_job,

@@ -5,7 +5,8 @@ its lineage table scores.indicator_inputs) is replaced in one transaction."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.common import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.framework import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.keys import INDICATOR_VALUES, INDICATORS_GROUP, warehouse_key
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import (
     IndicatorSqlError,
@@ -24,8 +25,6 @@ from pipelines.registry import default_registry
 from pipelines.scoring import load_framework
 from pipelines.workdays import CalendarCoverageError
 
-INDICATOR_VALUES = dg.AssetKey(["indicators", "indicator_values"])
-
 
 def warehouse_deps(project: Project) -> list[dg.AssetDep]:
     """Every enabled source's warehouse table; a source whose contract declares
@@ -41,7 +40,7 @@ def warehouse_deps(project: Project) -> list[dg.AssetDep]:
             if lookback
             else None
         )
-        deps.append(dg.AssetDep(dg.AssetKey(["warehouse", source]), partition_mapping=mapping))
+        deps.append(dg.AssetDep(warehouse_key(source), partition_mapping=mapping))
     return deps
 
 
@@ -53,7 +52,7 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
     @dg.asset(
         key=INDICATOR_VALUES,
         deps=warehouse_deps(project),
-        group_name="indicators",
+        group_name=INDICATORS_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "sql"},

@@ -9,9 +9,14 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.assets import INDICATOR_VALUES
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
-from pipelines.defs.scoring.assets import INDICATOR_SCORES
+from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.keys import (
+    INDICATOR_SCORES,
+    INDICATOR_VALUES,
+    RECTIFICATION_GROUP,
+    RECTIFICATION_TASKS,
+    warehouse_key,
+)
 from pipelines.env import DUCKDB_POOL, TIMEZONE
 from pipelines.indicators import ensure_scores_schema
 from pipelines.indicators.store import read_partition
@@ -28,7 +33,6 @@ from pipelines.rectification.store import (
 )
 from pipelines.scoring import Framework, units_from_registry
 
-RECTIFICATION_TASKS = dg.AssetKey(["rectification", "rectification_tasks"])
 LEDGER_SOURCE = "rectification_progress"
 
 
@@ -56,12 +60,12 @@ def build_rectification_defs(project: Project) -> dg.Definitions:
         ),
     ]
     if LEDGER_SOURCE in project.source_ids:
-        deps.append(dg.AssetKey(["warehouse", LEDGER_SOURCE]))
+        deps.append(warehouse_key(LEDGER_SOURCE))
 
     @dg.asset(
         key=RECTIFICATION_TASKS,
         deps=deps,
-        group_name="rectification",
+        group_name=RECTIFICATION_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "pandas"},

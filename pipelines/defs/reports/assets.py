@@ -9,7 +9,18 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
+from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.keys import (
+    BULLETIN,
+    INDICATOR_SCORES,
+    RANK_UNCERTAINTY,
+    RANKINGS,
+    RECTIFICATION_TASKS,
+    REPORTS_GROUP,
+    WORKBOOK,
+    warehouse_key,
+)
+from pipelines.defs.resources import WorkdirResource
 from pipelines.env import DUCKDB_POOL
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
@@ -23,17 +34,14 @@ from pipelines.reports.config import BulletinConfigError, load_bulletin_config
 from pipelines.reports.content import BulletinContent, build_content, load_framework_for
 from pipelines.reports.data import NoScoresError
 from pipelines.reports.render import render_index
-from pipelines.resources import WorkdirResource
 
-BULLETIN = dg.AssetKey(["reports", "bulletin"])
-WORKBOOK = dg.AssetKey(["reports", "workbook"])
 UPSTREAM = [
-    dg.AssetKey(["scoring", "rankings"]),
-    dg.AssetKey(["scoring", "indicator_scores"]),
-    dg.AssetKey(["scoring", "rank_uncertainty"]),
-    dg.AssetKey(["warehouse", "satisfaction_responses"]),
+    RANKINGS,
+    INDICATOR_SCORES,
+    RANK_UNCERTAINTY,
+    warehouse_key("satisfaction_responses"),
     # 八、整改落实情况 (issue 10)
-    dg.AssetKey(["rectification", "rectification_tasks"]),
+    RECTIFICATION_TASKS,
 ]
 
 
@@ -67,7 +75,7 @@ def build_report_defs(project: Project) -> dg.Definitions:
     @dg.asset(
         key=BULLETIN,
         deps=UPSTREAM,
-        group_name="reports",
+        group_name=REPORTS_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"html", "plotly"},
@@ -109,7 +117,7 @@ def build_report_defs(project: Project) -> dg.Definitions:
     @dg.asset(
         key=WORKBOOK,
         deps=UPSTREAM,
-        group_name="reports",
+        group_name=REPORTS_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"excel"},

@@ -7,8 +7,8 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.assets import INDICATOR_VALUES
-from pipelines.defs.indicators.common import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.framework import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.keys import INDICATOR_SCORES, INDICATOR_VALUES, RANKINGS, SCORING_GROUP
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, replace_indicator_scores, replace_rankings
 from pipelines.indicators.scoring import score_quarter, unit_names
@@ -18,8 +18,6 @@ from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
 from pipelines.scoring import ScoringInputError, units_from_registry
 
-INDICATOR_SCORES = dg.AssetKey(["scoring", "indicator_scores"])
-RANKINGS = dg.AssetKey(["scoring", "rankings"])
 SCORE_RANGE = (0.0, 100.0)
 
 
@@ -39,7 +37,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 ),
             )
         ],
-        group_name="scoring",
+        group_name=SCORING_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "pandas"},
@@ -149,7 +147,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1),
             ),
         ],
-        group_name="scoring",
+        group_name=SCORING_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb"},

@@ -8,8 +8,8 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
-from pipelines.defs.scoring.assets import RANKINGS
+from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.keys import RANK_UNCERTAINTY, RANKINGS, SCORING_GROUP
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, framework_path
 from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
@@ -25,8 +25,6 @@ from pipelines.scoring.robustness import (
     load_robustness_settings,
     settings_path,
 )
-
-RANK_UNCERTAINTY = dg.AssetKey(["scoring", "rank_uncertainty"])
 
 
 class RobustnessConfig(FrameworkConfig):
@@ -45,7 +43,7 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
     @dg.asset(
         key=RANK_UNCERTAINTY,
         deps=[RANKINGS],
-        group_name="scoring",
+        group_name=SCORING_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "numpy"},

@@ -9,13 +9,13 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.resources import IntakeSettings, WorkdirResource
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.paths import from_stored, to_stored
 from pipelines.project import Project
 from pipelines.registry import default_registry
-from pipelines.resources import IntakeSettings, WorkdirResource
 from pipelines.sqlfiles import sql
 from pipelines.warehouse import store
 

@@ -1,4 +1,5 @@
-"""Shared by the indicator and scoring assets: run config and tags."""
+"""The indicator framework a run uses (indicators, scoring, rectification, reports, annual),
+and the tags derived from it."""
 
 import dagster as dg
 from pydantic import Field
