@@ -25,5 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
     developer's shell has configured (tests that need another project set it themselves)."""
     import os
 
+    from pipelines.env import stay_offline
+
+    stay_offline()
     for name in ("BIZENV_PROJECT", "BIZENV_FRAMEWORK", "BIZENV_HOME", "BIZENV_DUCKDB"):
         os.environ.pop(name, None)

@@ -33,7 +33,7 @@ from pipelines.defs.keys import (
     source_chain,
 )
 from pipelines.defs.resources import IntakeSettings
-from pipelines.env import IN_PROCESS, TIMEZONE, workdir_from_env
+from pipelines.env import TIMEZONE, workdir_from_env
 from pipelines.project import Project
 from pipelines.quarters import Quarter, quarter_range
 
@@ -51,7 +51,6 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
         source: dg.define_asset_job(
             refresh_job(source),
             selection=dg.AssetSelection.assets(intake_key(source)).downstream() - ANNUAL,
-            config=IN_PROCESS,
             description=(
                 f"{project.contract(source).title}有新版本时：归档、校验、入库及其全部下游。"
             ),
@@ -63,14 +62,12 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
 quarterly_reporting_job = dg.define_asset_job(
     QUARTERLY_REPORTING_JOB,
     selection=dg.AssetSelection.groups(*DOWNSTREAM_GROUPS),
-    config=IN_PROCESS,
     description="上一季度的指标、评分排名、整改台账、季通报与数据表。",
 )
 
 annual_reporting_job = dg.define_asset_job(
     ANNUAL_JOB,
     selection=ANNUAL,
-    config=IN_PROCESS,
     description="上一年度的年度综合评价（年度排名、红黑榜、三挂钩等次）与年度报告、年度数据表。",
 )
 
