@@ -247,3 +247,15 @@ def test_importing_the_definitions_reads_and_writes_nothing(tmp_path: Path) -> N
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe == {"changed": [], "configs": []}
     assert list(tmp_path.iterdir()) == []
+
+
+def test_private_dagster_api_is_used_in_one_module_only() -> None:
+    """Public Dagster APIs only; the one exception (a sensor's backfill request) is isolated
+    in pipelines/defs/automation/backfill.py and pinned by tests/test_automation.py."""
+    private = re.compile(r"^\s*(from|import)\s+(dagster\._|dagster_shared\b)", re.MULTILINE)
+    users = sorted(
+        str(path.relative_to(PROJECT_ROOT))
+        for path in (PROJECT_ROOT / "pipelines").rglob("*.py")
+        if private.search(path.read_text("utf-8"))
+    )
+    assert users == ["pipelines/defs/automation/backfill.py"]

@@ -6,13 +6,6 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-# AssetGraphSubset is how a sensor asks for a backfill (RunRequest.for_asset_graph_subset);
-# Dagster does not export it publicly yet.
-from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
-from dagster._core.definitions.events import AssetKeyPartitionKey
-from dagster_shared import check
-
 from pipelines.automation import (
     LandedChange,
     landed_quarters,
@@ -21,6 +14,7 @@ from pipelines.automation import (
     scan_landing,
 )
 from pipelines.contracts import contract
+from pipelines.defs.automation.backfill import backfill_request
 from pipelines.defs.keys import (
     ANNUAL_GROUP,
     ANNUAL_JOB,
@@ -73,25 +67,21 @@ annual_reporting_job = dg.define_asset_job(
 
 
 def correction_backfill(
-    asset_graph: BaseAssetGraph, source: str, quarter: Quarter, latest: Quarter
+    repository: dg.RepositoryDefinition, source: str, quarter: Quarter, latest: Quarter
 ) -> dg.RunRequest:
     """A correction to an earlier quarter: one backfill of the source's chain for that quarter
     and of everything downstream for that quarter and every later one. A backfill (not one run
     per quarter) so Dagster orders the quarters by their partition dependencies (rankings
     depend on the previous quarter's rankings) and stops at a failed contract check."""
-    chain = source_chain(source)
-    downstream = [
-        key
-        for key in asset_graph.get_all_asset_keys()
-        if asset_graph.get(key).group_name in DOWNSTREAM_GROUPS
-    ]
-    wanted = {AssetKeyPartitionKey(key, quarter.partition_key) for key in chain} | {
-        AssetKeyPartitionKey(key, q.partition_key)
-        for key in downstream
-        for q in quarter_range(quarter, latest)
-    }
-    return dg.RunRequest.for_asset_graph_subset(
-        AssetGraphSubset.from_asset_partition_set(wanted, asset_graph),
+    return backfill_request(
+        repository,
+        [
+            (dg.AssetSelection.assets(*source_chain(source)), [quarter.partition_key]),
+            (
+                dg.AssetSelection.groups(*DOWNSTREAM_GROUPS),
+                [q.partition_key for q in quarter_range(quarter, latest)],
+            ),
+        ],
         tags={"bizenv/source": source, "bizenv/correction": str(quarter)},
     )
 
@@ -153,13 +143,10 @@ def build_sensors(
                 f"{change.quarter} {contract(change.source).title}更正：回填该季度及以后各季度的"
                 "指标、评分与季通报"
             )
+            if context.repository_def is None:
+                raise dg.DagsterInvariantViolationError("correction_sensor needs its repository")
             requests.append(
-                correction_backfill(
-                    check.not_none(context.repository_def).asset_graph,
-                    change.source,
-                    change.quarter,
-                    latest,
-                )
+                correction_backfill(context.repository_def, change.source, change.quarter, latest)
             )
         return dg.SensorResult(run_requests=requests, cursor=cursor)
 
