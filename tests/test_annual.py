@@ -13,12 +13,10 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
-from dagster_duckdb import DuckDBResource
 from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from test_bulletin_data import make_bulletin_db, write_framework
 
 from pipelines.cli import main
-from pipelines.defs.resources import WorkdirResource
 from pipelines.env import Workdir
 from pipelines.quarters import Quarter, quarter_range
 from pipelines.reports.annual import IncompleteYearError, build_annual_content, compute_annual
@@ -169,29 +167,24 @@ def annual_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def project(annual_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workdir:
+def project(annual_db: Path, workdir: Workdir, project_copy: Path) -> Workdir:
+    """The demo project with the bulletin tests' small framework, on a copy of their
+    warehouse."""
     import shutil
 
-    layout = Workdir(tmp_path / "work").ensure()
-    shutil.copyfile(annual_db, layout.warehouse)
-    monkeypatch.setenv("BIZENV_FRAMEWORK", str(write_framework(tmp_path / "framework.yaml")))
-    monkeypatch.setenv("BIZENV_HOME", str(layout.root))
-    monkeypatch.setenv("BIZENV_DUCKDB", str(layout.warehouse))
-    monkeypatch.setenv("DAGSTER_HOME", str(layout.dagster_home))
-    return layout
+    write_framework(project_copy / "framework.yaml")
+    shutil.copyfile(annual_db, workdir.warehouse)
+    return workdir
 
 
 def test_assets_store_the_year_and_write_the_report(project: Workdir) -> None:
-    from demo_defs import asset, check
+    from demo_defs import asset, check, run_resources
 
     annual_rankings = asset("annual", "annual_rankings")
     annual_report = asset("annual", "annual_report")
     year_complete = check("year_complete")
 
-    resources = {
-        "duckdb": DuckDBResource(database=str(project.warehouse)),
-        "workdir": WorkdirResource(home=str(project.root)),
-    }
+    resources = run_resources(project)
     with DagsterInstance.ephemeral() as instance:
         ok = materialize(
             [annual_rankings, year_complete, annual_report],

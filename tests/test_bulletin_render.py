@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -212,10 +213,10 @@ def test_cli_without_warehouse(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_cli_builds_one_quarter(
     workdir: Workdir,
     config: BulletinConfig,
-    monkeypatch: pytest.MonkeyPatch,
+    project_copy: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("BIZENV_FRAMEWORK", str(config.framework_path))
+    shutil.copyfile(config.framework_path, project_copy / "framework.yaml")
     target = workdir.reports / "2025Q2" / "示例市营商环境评价_2025Q2_数据表.xlsx"
     target.unlink(missing_ok=True)
     assert main(["report", "--quarter", "2025q2", "--workdir", str(workdir.root)]) == 0

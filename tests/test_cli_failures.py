@@ -79,11 +79,10 @@ def test_failure_messages_are_the_steps_own_messages() -> None:
 
 
 def test_broken_framework_fails_the_run_with_its_chinese_message(
-    workdir: Workdir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workdir: Workdir, project_copy: Path
 ) -> None:
-    broken = tmp_path / "framework.yaml"
+    broken = project_copy / "framework.yaml"
     broken.write_text("name: 坏的指标体系\nindicators: [\n", encoding="utf-8")
-    monkeypatch.setenv("BIZENV_FRAMEWORK", str(broken))
     outcome = run_quarter(Q, asset_selection=[dg.AssetKey(["indicators", "indicator_values"])])
     assert not outcome
     assert len(outcome.messages) == 1

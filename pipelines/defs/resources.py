@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.framework import FrameworkResource
 from pipelines.env import Workdir
 from pipelines.project import Project
 
@@ -109,4 +110,5 @@ def default_resources(project: Project) -> dict[str, object]:
         "duckdb": WarehouseDuckDB(database=dg.EnvVar("BIZENV_DUCKDB")),
         "workdir": WorkdirResource(home=dg.EnvVar("BIZENV_HOME")),
         "intake_settings": IntakeSettings.from_project(project),
+        "indicator_framework": FrameworkResource.from_project(project),
     }

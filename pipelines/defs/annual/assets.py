@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.framework import FrameworkResource
 from pipelines.defs.keys import ANNUAL_GROUP, ANNUAL_RANKINGS, ANNUAL_REPORT, RANKINGS
 from pipelines.defs.resources import WorkdirResource
 from pipelines.env import DUCKDB_POOL
@@ -24,7 +24,6 @@ from pipelines.reports.annual import (
 from pipelines.reports.annual_render import write_annual
 from pipelines.reports.build import now_shanghai
 from pipelines.reports.config import BulletinConfigError, load_bulletin_config
-from pipelines.reports.content import load_framework_for
 
 
 def build_annual_defs(project: Project) -> dg.Definitions:
@@ -126,18 +125,14 @@ def build_annual_defs(project: Project) -> dg.Definitions:
     )
     def annual_report(
         context: dg.AssetExecutionContext,
-        config: FrameworkConfig,
+        indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
         workdir: WorkdirResource,
     ) -> dg.MaterializeResult:
         year = partition_year(context)
+        framework = indicator_framework.load()
         try:
             settings = load_bulletin_config()
-            framework = (
-                load_framework_for(settings)
-                if settings.framework_path
-                else load_run_framework(config)
-            )
             with duckdb.get_connection() as con:
                 content = build_annual_content(con, year, config=settings, framework=framework)
         except (IncompleteYearError, BulletinConfigError) as exc:

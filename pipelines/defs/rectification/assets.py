@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.framework import FrameworkResource
 from pipelines.defs.keys import (
     INDICATOR_SCORES,
     INDICATOR_VALUES,
@@ -79,10 +79,12 @@ def build_rectification_defs(project: Project) -> dg.Definitions:
         ),
     )
     def rectification_tasks(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         try:
             rules = load_rules()
         except RectificationConfigError as exc:

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.framework import FrameworkResource
 from pipelines.defs.keys import (
     BULLETIN,
     INDICATOR_SCORES,
@@ -31,7 +31,7 @@ from pipelines.reports.build import (
     write_bulletin_workbook,
 )
 from pipelines.reports.config import BulletinConfigError, load_bulletin_config
-from pipelines.reports.content import BulletinContent, build_content, load_framework_for
+from pipelines.reports.content import BulletinContent, build_content
 from pipelines.reports.data import NoScoresError
 from pipelines.reports.render import render_index
 
@@ -46,14 +46,14 @@ UPSTREAM = [
 
 
 def _content(
-    context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+    context: dg.AssetExecutionContext,
+    indicator_framework: FrameworkResource,
+    duckdb: DuckDBResource,
 ) -> BulletinContent:
     quarter = partition_quarter(context)
+    framework = indicator_framework.load()
     try:
         settings = load_bulletin_config()
-        framework = (
-            load_framework_for(settings) if settings.framework_path else load_run_framework(config)
-        )
         with duckdb.get_connection() as con:
             return build_content(con, quarter, config=settings, framework=framework)
     except (NoScoresError, BulletinConfigError) as exc:
@@ -88,12 +88,12 @@ def build_report_defs(project: Project) -> dg.Definitions:
     )
     def bulletin(
         context: dg.AssetExecutionContext,
-        config: FrameworkConfig,
+        indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
         workdir: WorkdirResource,
     ) -> dg.MaterializeResult:
         started = time.perf_counter()
-        content = _content(context, config, duckdb)
+        content = _content(context, indicator_framework, duckdb)
         reports_dir = workdir.layout.reports
         generated_at = now_shanghai()
         html = write_bulletin_html(content, reports_dir, generated_at)
@@ -130,11 +130,11 @@ def build_report_defs(project: Project) -> dg.Definitions:
     )
     def workbook(
         context: dg.AssetExecutionContext,
-        config: FrameworkConfig,
+        indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
         workdir: WorkdirResource,
     ) -> dg.MaterializeResult:
-        content = _content(context, config, duckdb)
+        content = _content(context, indicator_framework, duckdb)
         path = write_bulletin_workbook(content, workdir.layout.reports, now_shanghai())
         context.log.info(f"{content.quarter} 数据表：{path}")
         return dg.MaterializeResult(

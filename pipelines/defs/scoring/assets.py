@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.framework import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.framework import FrameworkResource, project_lead_tags
 from pipelines.defs.keys import INDICATOR_SCORES, INDICATOR_VALUES, RANKINGS, SCORING_GROUP
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, replace_indicator_scores, replace_rankings
@@ -24,7 +24,7 @@ SCORE_RANGE = (0.0, 100.0)
 def build_scoring_defs(project: Project) -> dg.Definitions:
     """Scores and rankings of ``project``."""
     partitions = quarterly_partitions(project)
-    tags = lead_tags(project)
+    tags = project_lead_tags(project)
 
     @dg.asset(
         key=INDICATOR_SCORES,
@@ -50,10 +50,12 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         ),
     )
     def indicator_scores(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         units = units_from_registry()
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
@@ -158,10 +160,12 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         ),
     )
     def rankings(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
             replace_rankings(con, quarter, framework.root, unit_names(units_from_registry()))

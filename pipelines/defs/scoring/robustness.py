@@ -8,10 +8,10 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from pipelines.defs.framework import FrameworkConfig, load_run_framework
+from pipelines.defs.framework import FrameworkResource
 from pipelines.defs.keys import RANK_UNCERTAINTY, RANKINGS, SCORING_GROUP
 from pipelines.env import DUCKDB_POOL
-from pipelines.indicators import ensure_scores_schema, framework_path
+from pipelines.indicators import ensure_scores_schema
 from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
 from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table
@@ -27,7 +27,7 @@ from pipelines.scoring.robustness import (
 )
 
 
-class RobustnessConfig(FrameworkConfig):
+class RobustnessConfig(dg.Config):
     """Run settings of the analysis (default: robustness.yaml beside the framework)."""
 
     replications: int = Field(
@@ -57,14 +57,17 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
         ),
     )
     def rank_uncertainty(
-        context: dg.AssetExecutionContext, config: RobustnessConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        config: RobustnessConfig,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         try:
-            settings = load_robustness_settings(
-                settings_path(framework_path(config.framework_path or None))
-            ).with_run(config.replications or None, config.seed if config.seed >= 0 else None)
+            settings = load_robustness_settings(settings_path(indicator_framework.file)).with_run(
+                config.replications or None, config.seed if config.seed >= 0 else None
+            )
             rules = load_bulletin_config().rules
         except (RobustnessConfigError, BulletinConfigError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
