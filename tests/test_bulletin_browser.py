@@ -33,6 +33,9 @@ from test_bulletin_data import (
 from pipelines.reports import build_bulletin
 from pipelines.reports.model import SHANGHAI
 
+# Opens the bulletin in headless Chromium.
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
