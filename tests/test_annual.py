@@ -31,6 +31,9 @@ from pipelines.reports.config import (
 )
 from pipelines.reports.model import SHANGHAI
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 YEAR = 2024
 QUARTERS = tuple(quarter_range(Quarter(2023, 1), Quarter(2024, 4)))
 GENERATED_AT = datetime(2025, 1, 11, 8, 0, tzinfo=SHANGHAI)

@@ -27,6 +27,9 @@ from pipelines.reports.config import BulletinConfig
 from pipelines.reports.model import SHANGHAI
 from pipelines.reports.render import plotly_js
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 T1 = datetime(2025, 10, 15, 9, 30, 0, tzinfo=SHANGHAI)
 T2 = datetime(2025, 10, 16, 17, 45, 12, tzinfo=SHANGHAI)
 

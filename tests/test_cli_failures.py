@@ -26,6 +26,9 @@ from pipelines.orchestration import (
 )
 from pipelines.quarters import Quarter
 
+# Tier slow: runs the pipeline (run_quarter, bizenv run) on small fixtures.
+pytestmark = pytest.mark.slow
+
 Q = Quarter(2025, 2)
 
 

@@ -228,6 +228,7 @@ print(json.dumps({"changed": changed, "configs": configs}))
 """
 
 
+@pytest.mark.slow
 def test_importing_the_definitions_reads_and_writes_nothing(tmp_path: Path) -> None:
     """No work at import time: importing the code location (and the CLI) sets no environment
     variable, reads no project file and creates nothing; the project is read when Dagster

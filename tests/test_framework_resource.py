@@ -18,6 +18,9 @@ from pipelines.project import current_project
 from pipelines.quarters import Quarter
 from pipelines.scoring import load_framework
 
+# Tier slow: materialises a chain of assets on a fixture warehouse.
+pytestmark = pytest.mark.slow
+
 Q = Quarter(2025, 2)
 
 

@@ -256,6 +256,7 @@ def test_closed_task_is_not_open_later(con) -> None:
 # --- the asset in the project's definitions -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_asset_reads_previous_quarter_and_is_rederived_by_a_correction() -> None:
     from pipelines.definitions import defs
     from pipelines.defs.automation.backfill import requested_partitions

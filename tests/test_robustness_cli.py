@@ -13,6 +13,9 @@ from test_bulletin_data import LATEST, make_bulletin_db, write_framework
 from pipelines.cli import main
 from pipelines.env import Workdir
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -25,6 +25,9 @@ from pipelines.quarters import Quarter
 from pipelines.scoring import Units, units_from_registry
 from pipelines.workdays import work_calendar
 
+# Tier slow: materialises a chain of assets on a fixture warehouse.
+pytestmark = pytest.mark.slow
+
 indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")
 rankings = asset("scoring", "rankings")
