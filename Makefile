@@ -12,7 +12,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 # dagster and Great Expectations from source at import (about twice the import time).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: demo test lint sync dev clean
+.PHONY: demo test test-fast lint sync dev clean
 
 $(UV):
 	./scripts/bootstrap_uv.sh $(UV_VERSION)
@@ -31,6 +31,11 @@ test: sync
 	$(UV) run --frozen --no-sync ruff format --check --quiet .
 	$(UV) run --frozen --no-sync sqlfluff lint --quiet --processes 2 sql/
 	$(UV) run --frozen --no-sync pytest -q -n 2 $(ARGS)
+
+# The developer's tier: everything but the end-to-end, browser and PostgreSQL tests
+# (pytest markers slow, browser, postgres), in under a minute. `make test` runs everything.
+test-fast: sync
+	$(UV) run --frozen --no-sync pytest -q -n 2 -m "not slow and not browser and not postgres" $(ARGS)
 
 lint: sync
 	$(UV) run --frozen --no-sync ruff check .

@@ -25,9 +25,16 @@ REPORTS_DIR = PACKAGE_ROOT / "reports"
 TIMEZONE = "Asia/Shanghai"
 SHANGHAI = ZoneInfo(TIMEZONE)
 
-# These machines are offline: no analytics or telemetry calls home.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+# These machines are offline: no analytics or telemetry calls home. Set by ``stay_offline()``
+# when a command starts or Dagster loads the definitions, never at import time.
+OFFLINE_ENV = {"GX_ANALYTICS_ENABLED": "False", "DAGSTER_DISABLE_TELEMETRY": "1"}
+
+
+def stay_offline() -> None:
+    """Turn off Great Expectations' analytics and Dagster's telemetry for this process and the
+    processes it starts (unless the environment already says otherwise)."""
+    for name, value in OFFLINE_ENV.items():
+        os.environ.setdefault(name, value)
 
 
 def default_workdir() -> Path:
@@ -89,12 +96,6 @@ def workdir_from_env() -> Workdir:
 
 DUCKDB_POOL = "duckdb_warehouse"
 
-# Default run config of every job: steps run one after another in the run's process. Every
-# step waits for the single DuckDB slot anyway, so a process per step (the multiprocess
-# executor) only adds start-up time (measured ~9x slower, docs/deployment.md). Runs still run
-# in parallel with each other; a run may choose the multiprocess executor in its run config.
-IN_PROCESS: dict[str, object] = {"execution": {"config": {"in_process": {}}}}
-
 _LOCAL_INSTANCE_YAML = """\
 # Dagster instance for one bizenv work directory (written by bizenv; local storage, SQLite).
 telemetry:
@@ -125,6 +126,7 @@ def configure_environment(root: Path | None = None) -> Workdir:
     ``BIZENV_HOME``, ``BIZENV_DUCKDB`` (unless already set) and ``DAGSTER_HOME`` (unless set)
     so that ``EnvVar`` resources and ``DagsterInstance.get()`` resolve to the same place.
     """
+    stay_offline()
     if root is not None:
         os.environ["BIZENV_HOME"] = str(Path(root).resolve())
         os.environ["BIZENV_DUCKDB"] = str(Workdir(Path(root).resolve()).warehouse)

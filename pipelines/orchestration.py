@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines.cli.errors import RUN_THREAD_PREFIX
 from pipelines.contracts import contract
+from pipelines.defs.keys import ANNUAL_JOB, PIPELINE_JOB, REPORT_ASSETS, source_chain
 from pipelines.env import Workdir
 from pipelines.failures import explain_exception, run_failure_messages
 from pipelines.instance import (
@@ -27,18 +28,7 @@ from pipelines.quarters import Quarter
 from pipelines.sqlfiles import sql
 from pipelines.warehouse.store import fetch_one
 
-PIPELINE_JOB = "quarterly_pipeline"
 EXECUTORS = ("in_process", "multiprocess")
-REPORT_ASSETS = (dg.AssetKey(["reports", "bulletin"]), dg.AssetKey(["reports", "workbook"]))
-
-
-def refresh_job(source: str) -> str:
-    """The job a new version of ``source`` triggers: its chain and everything downstream."""
-    return f"refresh_{source}"
-
-
-def source_chain(source: str) -> list[dg.AssetKey]:
-    return [dg.AssetKey([stage, source]) for stage in ("intake", "staging", "warehouse")]
 
 
 @dataclass(frozen=True)
@@ -143,9 +133,6 @@ def outcome_lines(outcome: RunOutcome) -> list[str]:
             "现有通报仍是上次生成的；可用 bizenv report 按在用版本重建"
         )
     return lines
-
-
-ANNUAL_JOB = "annual_reporting"
 
 
 def run_year(

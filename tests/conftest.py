@@ -1,7 +1,11 @@
-"""Shared fixtures: an isolated bizenv work directory per test."""
+"""Shared fixtures: an isolated bizenv work directory per test (``workdir``) or per module
+(``module_workdir``, for a pipeline materialised once and read by several tests), and a copy
+of the demo project a test may edit (``project_copy``)."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,21 +13,49 @@ import pytest
 from pipelines.env import Workdir, configure_environment
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workdir:
-    """A fresh work directory that bizenv, its EnvVar resources and Dagster all point at."""
-    root = tmp_path / "work"
+def point_at(mp: pytest.MonkeyPatch, root: Path) -> Workdir:
+    """Point bizenv, its EnvVar resources and Dagster at the work directory ``root``."""
     layout = Workdir(root)
-    monkeypatch.setenv("BIZENV_HOME", str(root))
-    monkeypatch.setenv("BIZENV_DUCKDB", str(layout.warehouse))
-    monkeypatch.setenv("DAGSTER_HOME", str(layout.dagster_home))
+    mp.setenv("BIZENV_HOME", str(root))
+    mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
+    mp.setenv("DAGSTER_HOME", str(layout.dagster_home))
     return configure_environment()
 
 
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workdir:
+    """A fresh work directory for one test."""
+    return point_at(monkeypatch, tmp_path / "work")
+
+
+@pytest.fixture(scope="module")
+def module_workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workdir]:
+    """A fresh work directory shared by one module's tests (the environment is restored
+    after the module)."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield point_at(mp, tmp_path_factory.mktemp("work"))
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the demo project, made the project in force (``$BIZENV_PROJECT``), for a
+    test that changes its files (a broken or a smaller framework.yaml, robustness.yaml)."""
+    from pipelines.project import demo_project_dir
+
+    root = tmp_path / "project"
+    shutil.copytree(demo_project_dir(), root, ignore=shutil.ignore_patterns(".bizenv"))
+    monkeypatch.setenv("BIZENV_PROJECT", str(root))
+    return root
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """The suite runs against the bundled demo project, whatever project or framework the
-    developer's shell has configured (tests that need another project set it themselves)."""
+    """The suite runs against the bundled demo project, whatever project or work directory
+    the developer's shell has configured (tests that need another project set it
+    themselves)."""
     import os
 
-    for name in ("BIZENV_PROJECT", "BIZENV_FRAMEWORK", "BIZENV_HOME", "BIZENV_DUCKDB"):
+    from pipelines.env import stay_offline
+
+    stay_offline()
+    for name in ("BIZENV_PROJECT", "BIZENV_HOME", "BIZENV_DUCKDB"):
         os.environ.pop(name, None)

@@ -13,7 +13,6 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
-from dagster_duckdb import DuckDBResource
 from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from test_bulletin_data import make_bulletin_db, write_framework
 
@@ -30,7 +29,9 @@ from pipelines.reports.config import (
     _annual,
     load_bulletin_config,
 )
-from pipelines.resources import WorkdirResource
+
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
 
 YEAR = 2024
 QUARTERS = tuple(quarter_range(Quarter(2023, 1), Quarter(2024, 4)))
@@ -168,29 +169,24 @@ def annual_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def project(annual_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workdir:
+def project(annual_db: Path, workdir: Workdir, project_copy: Path) -> Workdir:
+    """The demo project with the bulletin tests' small framework, on a copy of their
+    warehouse."""
     import shutil
 
-    layout = Workdir(tmp_path / "work").ensure()
-    shutil.copyfile(annual_db, layout.warehouse)
-    monkeypatch.setenv("BIZENV_FRAMEWORK", str(write_framework(tmp_path / "framework.yaml")))
-    monkeypatch.setenv("BIZENV_HOME", str(layout.root))
-    monkeypatch.setenv("BIZENV_DUCKDB", str(layout.warehouse))
-    monkeypatch.setenv("DAGSTER_HOME", str(layout.dagster_home))
-    return layout
+    write_framework(project_copy / "framework.yaml")
+    shutil.copyfile(annual_db, workdir.warehouse)
+    return workdir
 
 
 def test_assets_store_the_year_and_write_the_report(project: Workdir) -> None:
-    from demo_defs import asset, check
+    from demo_defs import asset, check, run_resources
 
     annual_rankings = asset("annual", "annual_rankings")
     annual_report = asset("annual", "annual_report")
     year_complete = check("year_complete")
 
-    resources = {
-        "duckdb": DuckDBResource(database=str(project.warehouse)),
-        "workdir": WorkdirResource(home=str(project.root)),
-    }
+    resources = run_resources(project)
     with DagsterInstance.ephemeral() as instance:
         ok = materialize(
             [annual_rankings, year_complete, annual_report],

@@ -18,13 +18,13 @@ from dagster import AssetKey, DagsterInstance, materialize
 from dagster_duckdb import DuckDBResource
 from openpyxl import load_workbook
 
+from pipelines.defs.resources import WorkdirResource
 from pipelines.env import Workdir
 from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
 from pipelines.project import PROJECT_ENV, demo_project_dir
 from pipelines.quarters import Quarter, quarter_range
-from pipelines.resources import WorkdirResource
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 YEAR = 2024
 QUARTERS = quarter_range(Quarter(YEAR, 1), Quarter(YEAR + 1, 1))

@@ -12,6 +12,7 @@ import pytest
 from demo_defs import schedule, sensor
 
 from pipelines.automation import quarterly_cron, reported_quarter, scan_landing
+from pipelines.defs.automation.backfill import backfill_request, requested_partitions
 from pipelines.env import Workdir
 from pipelines.quarters import Quarter
 
@@ -184,7 +185,7 @@ def test_correction_to_an_earlier_quarter_backfills_it_and_every_later_quarter(
         cursor=None, definitions=definitions, sensor_name="correction_sensor"
     )
     primed = correction_sensor(context)
-    assert primed.run_requests and all(r.asset_graph_subset for r in primed.run_requests)
+    assert primed.run_requests and all(requested_partitions(r) for r in primed.run_requests)
     old.write_text("x\n1\n2\n3\n", encoding="utf-8")
     os.utime(old, (old.stat().st_atime - 60, old.stat().st_mtime - 60))
     # evaluate_tick runs Dagster's own validation of backfill requests, as the daemon does.
@@ -195,10 +196,7 @@ def test_correction_to_an_earlier_quarter_backfills_it_and_every_later_quarter(
     )
     (request,) = result.run_requests
     assert request.asset_graph_subset is not None  # a backfill, ordered by Dagster
-    wanted = {
-        (ap.asset_key.to_user_string(), ap.partition_key)
-        for ap in request.asset_graph_subset.iterate_asset_partitions()
-    }
+    wanted = {(key.to_user_string(), p) for key, p in requested_partitions(request)}
     # The corrected source's chain only for the corrected quarter …
     assert ("warehouse/loan_balances", "2025-01-01") in wanted
     assert ("warehouse/loan_balances", "2025-04-01") not in wanted
@@ -207,3 +205,27 @@ def test_correction_to_an_earlier_quarter_backfills_it_and_every_later_quarter(
     for partition in ("2025-01-01", "2025-04-01"):
         for key in ("indicators/indicator_values", "scoring/rankings", "reports/bulletin"):
             assert (key, partition) in wanted
+
+
+def test_backfill_request_asks_for_exactly_the_given_partitions() -> None:
+    """The one use of Dagster's private API (pipelines/defs/automation/backfill.py): each
+    selection's assets over its own partition keys, as one backfill; nothing else."""
+    from demo_defs import demo_definitions
+
+    repository = demo_definitions().get_repository_def()
+    chain = dg.AssetSelection.assets(dg.AssetKey(["warehouse", "loan_balances"]))
+    later = dg.AssetSelection.assets(dg.AssetKey(["scoring", "rankings"]))
+    request = backfill_request(
+        repository,
+        [(chain, ["2025-01-01"]), (later, ["2025-01-01", "2025-04-01"])],
+        tags={"bizenv/source": "loan_balances"},
+    )
+    assert request.asset_graph_subset is not None
+    assert request.job_name is None and request.partition_key is None
+    assert request.tags == {"bizenv/source": "loan_balances"}
+    assert requested_partitions(request) == {
+        (dg.AssetKey(["warehouse", "loan_balances"]), "2025-01-01"),
+        (dg.AssetKey(["scoring", "rankings"]), "2025-01-01"),
+        (dg.AssetKey(["scoring", "rankings"]), "2025-04-01"),
+    }
+    assert requested_partitions(dg.RunRequest(partition_key="2025-01-01")) == set()

@@ -33,6 +33,9 @@ from test_bulletin_data import (
 from pipelines.env import SHANGHAI
 from pipelines.reports import build_bulletin
 
+# Opens the bulletin in headless Chromium.
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

@@ -37,6 +37,9 @@ from pipelines.scoring import framework_from_dict, score, units_from_registry
 from pipelines.scoring.robustness import RobustnessSettings
 from pipelines.warehouse.store import ensure_schema
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 QUARTERS = (Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3))
 LATEST = QUARTERS[-1]
 ROBUSTNESS = RobustnessSettings(replications=200, seed=7)

@@ -32,6 +32,9 @@ from pipelines.reports.content import build_content
 from pipelines.reports.firm_sections import mask_credit_code, mask_firm_name
 from pipelines.scoring import units_from_registry
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
 GENERATED_AT = datetime(2025, 7, 15, 9, 30, tzinfo=SHANGHAI)
 

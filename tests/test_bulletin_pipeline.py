@@ -5,21 +5,18 @@ materialised in process for two quarters; then the page opened in chromium."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
-from dagster_duckdb import DuckDBResource
-from demo_defs import asset
+from demo_defs import asset, run_resources
 from openpyxl import load_workbook
 
 from pipelines.env import Workdir
 from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
 from pipelines.quarters import Quarter
 from pipelines.reports import latest_bulletin_paths
-from pipelines.resources import WorkdirResource
 
 indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")
@@ -37,20 +34,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("bulletin_pipeline")
-    layout = Workdir(root).ensure()
-    mp.setenv("BIZENV_HOME", str(root))
-    mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
-    mp.setenv("DAGSTER_HOME", str(layout.dagster_home))
-    mp.delenv("BIZENV_FRAMEWORK", raising=False)
+def run(module_workdir: Workdir) -> dict[str, object]:
+    layout = module_workdir
     with duckdb.connect(str(layout.warehouse)) as con:
         load_demo_quarters(con, [Q1, Q2], seed=DEMO_SEED, scale=SCALE)
-    resources = {
-        "duckdb": DuckDBResource(database=str(layout.warehouse)),
-        "workdir": WorkdirResource(home=str(root)),
-    }
+    resources = run_resources(layout)
     results = {}
     with DagsterInstance.ephemeral() as instance:
         for quarter in (Q1, Q2):
@@ -71,8 +59,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
                 },
                 raise_on_error=True,
             )
-    yield {"layout": layout, "results": results}
-    mp.undo()
+    return {"layout": layout, "results": results}
 
 
 def _metadata(run: dict[str, object], quarter: Quarter, key: AssetKey) -> dict[str, object]:
@@ -113,10 +100,7 @@ def test_reports_build_the_content_once(
         return real(con, quarter, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report_assets, "build_content", counting)
-    resources = {
-        "duckdb": DuckDBResource(database=str(layout.warehouse)),
-        "workdir": WorkdirResource(home=str(layout.root)),
-    }
+    resources = run_resources(layout)
     both = materialize([reports], partition_key=Q2.partition_key, resources=resources)
     written = {e.asset_key for e in both.get_asset_materialization_events()}
     assert written == {AssetKey(["reports", "bulletin"]), AssetKey(["reports", "workbook"])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,9 @@ from pipelines.registry import default_registry
 from pipelines.reports import build_bulletin, latest_bulletin_paths
 from pipelines.reports.config import BulletinConfig
 from pipelines.reports.render import plotly_js
+
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
 
 T1 = datetime(2025, 10, 15, 9, 30, 0, tzinfo=SHANGHAI)
 T2 = datetime(2025, 10, 16, 17, 45, 12, tzinfo=SHANGHAI)
@@ -211,10 +215,10 @@ def test_cli_without_warehouse(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_cli_builds_one_quarter(
     workdir: Workdir,
     config: BulletinConfig,
-    monkeypatch: pytest.MonkeyPatch,
+    project_copy: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("BIZENV_FRAMEWORK", str(config.framework_path))
+    shutil.copyfile(config.framework_path, project_copy / "framework.yaml")
     target = workdir.reports / "2025Q2" / "示例市营商环境评价_2025Q2_数据表.xlsx"
     target.unlink(missing_ok=True)
     assert main(["report", "--quarter", "2025q2", "--workdir", str(workdir.root)]) == 0

@@ -14,17 +14,20 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
+from pipelines.defs.keys import REPORT_ASSETS
+from pipelines.defs.resources import CorruptWarehouseError, WarehouseDuckDB
 from pipelines.env import Workdir
 from pipelines.failures import explain_exception, explain_text, failure_messages
 from pipelines.orchestration import (
-    REPORT_ASSETS,
     RunOutcome,
     outcome_lines,
     run_quarter,
     status_lines,
 )
 from pipelines.quarters import Quarter
-from pipelines.resources import CorruptWarehouseError, WarehouseDuckDB
+
+# Tier slow: runs the pipeline (run_quarter, bizenv run) on small fixtures.
+pytestmark = pytest.mark.slow
 
 Q = Quarter(2025, 2)
 
@@ -79,11 +82,10 @@ def test_failure_messages_are_the_steps_own_messages() -> None:
 
 
 def test_broken_framework_fails_the_run_with_its_chinese_message(
-    workdir: Workdir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workdir: Workdir, project_copy: Path
 ) -> None:
-    broken = tmp_path / "framework.yaml"
+    broken = project_copy / "framework.yaml"
     broken.write_text("name: 坏的指标体系\nindicators: [\n", encoding="utf-8")
-    monkeypatch.setenv("BIZENV_FRAMEWORK", str(broken))
     outcome = run_quarter(Q, asset_selection=[dg.AssetKey(["indicators", "indicator_values"])])
     assert not outcome
     assert len(outcome.messages) == 1

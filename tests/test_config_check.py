@@ -19,6 +19,9 @@ from pipelines.config_check import (
 from pipelines.env import PACKAGE_ROOT
 from pipelines.project import PROJECT_ENV, demo_project_dir
 
+# Tier slow: builds and checks whole project folders.
+pytestmark = pytest.mark.slow
+
 OWN_SOURCE = "complaints_12345"
 OWN_CONTRACT = """\
 # 12345 热线涉企工单（项目自定义数据源）

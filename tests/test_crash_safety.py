@@ -23,6 +23,9 @@ from pipelines.instance import (
 )
 from pipelines.tempfiles import make_temp, stale_temp_files
 
+# Tier slow: runs the pipeline (run_quarter, bizenv run) on small fixtures.
+pytestmark = pytest.mark.slow
+
 
 @dg.op
 def _noop() -> None:

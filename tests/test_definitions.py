@@ -5,14 +5,20 @@ what is downstream of it."""
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from collections import deque
 from collections.abc import Iterable
+from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 
 from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.env import DUCKDB_POOL, PROJECT_ROOT, Workdir
@@ -55,10 +61,13 @@ def downstream_closure(
     return seen
 
 
+@pytest.mark.slow
 def test_dagster_cli_validates_the_code_location(workdir: Workdir) -> None:
-    """What the code server does at start-up: ``dagster definitions validate``."""
+    """What the code server does at start-up: ``dagster definitions validate``, here with no
+    target, so that it loads the code location pyproject.toml declares (as ``bizenv dev``
+    does)."""
     result = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
+        [sys.executable, "-m", "dagster", "definitions", "validate"],
         cwd=PROJECT_ROOT,
         env=dict(os.environ),
         capture_output=True,
@@ -69,6 +78,67 @@ def test_dagster_cli_validates_the_code_location(workdir: Workdir) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "All code locations passed validation" in output
+    assert "bizenv" in output
+
+
+@pytest.mark.slow
+def test_dg_check_defs(workdir: Workdir) -> None:
+    """``dg check defs`` (dagster-dg-cli, a dev dependency) loads the project's definitions."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dg"), "check", "defs"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "VIRTUAL_ENV": sys.prefix},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "All definitions loaded successfully" in output
+
+
+def test_the_code_location_is_named_alike_everywhere(workdir: Workdir) -> None:
+    """pyproject.toml declares the code location for dg and ``dagster dev``; workspace.yaml
+    and the deployment name it again where Dagster cannot read pyproject.toml (``dagster dev
+    -w``, the code server's command line, the webserver's and daemon's workspace). They must
+    agree."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text("utf-8"))["tool"]
+    assert "dagster" not in project  # [tool.dg] is the one declaration in pyproject.toml
+    declared = project["dg"]["project"]
+    module, name = declared["code_location_target_module"], declared["code_location_name"]
+    assert module == "pipelines.definitions"
+    assert isinstance(importlib.import_module(module).defs(), dg.Definitions)
+
+    unit = (PROJECT_ROOT / "deploy/systemd/bizenv-code-server.service").read_text("utf-8")
+    assert re.search(rf"code-server start\s*\\?\s*-m {re.escape(module)}\s", unit), unit
+    assert re.search(rf"--location-name {re.escape(name)}\s", unit), unit
+    workspace = yaml.safe_load((PROJECT_ROOT / "deploy/workspace.yaml").read_text("utf-8"))
+    assert [entry["grpc_server"]["location_name"] for entry in workspace["load_from"]] == [name]
+    # The checkout's workspace.yaml (``dagster dev -w workspace.yaml``, the documented layout)
+    # names the same module and location.
+    local = yaml.safe_load((PROJECT_ROOT / "workspace.yaml").read_text("utf-8"))
+    assert [e["python_module"] for e in local["load_from"]] == [
+        {"module_name": module, "location_name": name}
+    ]
+
+
+def test_every_job_runs_in_process_unless_its_run_config_says_otherwise(
+    defs: dg.Definitions,
+) -> None:
+    """The executor is set once, on the definitions: in-process by default (UI, sensors,
+    schedules), multiprocess when a run asks for it (``bizenv run --executor multiprocess``)."""
+    from pipelines.definitions import EXECUTOR
+
+    jobs = [job for job in defs.resolve_all_job_defs() if not job.name.startswith("__")]
+    assert {job.name for job in jobs} >= {"quarterly_pipeline", "quarterly_reporting"}
+    for job in jobs:
+        assert job.executor_def is EXECUTOR, job.name
+        (default,) = dg.validate_run_config(job, {})["execution"].values()
+        assert list(default) == ["in_process"], job.name
+        asked = {"execution": {"config": {"multiprocess": {}}}}
+        (chosen,) = dg.validate_run_config(job, asked)["execution"].values()
+        assert list(chosen) == ["multiprocess"], job.name
 
 
 def test_every_asset_is_documented_grouped_and_partitioned(defs: dg.Definitions) -> None:
@@ -149,3 +219,49 @@ def test_annual_job_and_january_schedule(defs: dg.Definitions) -> None:
 
     assert annual_schedule(context).partition_key == "2024"
     assert schedule.cron_schedule == "0 8 11 1 *"  # the day after the Q4 bulletin
+
+
+IMPORT_PROBE = """
+import json, os, sys
+opened = []
+sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" else None)
+before = dict(os.environ)
+import pipelines.definitions, pipelines.orchestration, pipelines.cli
+changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
+configs = [p for p in opened if p.endswith((".yaml", ".yml", ".toml")) and "site-packages" not in p]
+print(json.dumps({"changed": changed, "configs": configs}))
+"""
+
+
+@pytest.mark.slow
+def test_importing_the_definitions_reads_and_writes_nothing(tmp_path: Path) -> None:
+    """No work at import time: importing the code location (and the CLI) sets no environment
+    variable, reads no project file and creates nothing; the project is read when Dagster
+    calls ``defs()``."""
+    home = tmp_path / "work"
+    unset = ("GX_ANALYTICS_ENABLED", "DAGSTER_DISABLE_TELEMETRY", "DAGSTER_HOME")
+    env = {k: v for k, v in os.environ.items() if k not in unset} | {"BIZENV_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe == {"changed": [], "configs": []}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_private_dagster_api_is_used_in_one_module_only() -> None:
+    """Public Dagster APIs only; the one exception (a sensor's backfill request) is isolated
+    in pipelines/defs/automation/backfill.py and pinned by tests/test_automation.py."""
+    private = re.compile(r"^\s*(from|import)\s+(dagster\._|dagster_shared\b)", re.MULTILINE)
+    users = sorted(
+        str(path.relative_to(PROJECT_ROOT))
+        for path in (PROJECT_ROOT / "pipelines").rglob("*.py")
+        if private.search(path.read_text("utf-8"))
+    )
+    assert users == ["pipelines/defs/automation/backfill.py"]

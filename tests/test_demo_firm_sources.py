@@ -13,6 +13,9 @@ from pipelines.demo.generator import generate_source_frame, write_submission
 from pipelines.quarters import Quarter
 from pipelines.validation import validate_file
 
+# Tier slow: validates whole files (Great Expectations suites, contract checks).
+pytestmark = pytest.mark.slow
+
 Q = Quarter(2025, 2)
 NEW = ("enterprise_requests", "inspections", "policy_payouts")
 _frames: dict[tuple[str, Quarter, float], pd.DataFrame] = {}

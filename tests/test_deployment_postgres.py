@@ -420,6 +420,7 @@ def launch_via_graphql(
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 def test_deployment_on_postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import dagster as dg
     from dagster._core.launcher import DefaultRunLauncher

@@ -326,6 +326,7 @@ def _tree_digest(root: Path) -> dict[str, tuple[str, int]]:
     }
 
 
+@pytest.mark.slow
 def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
     quarters = [Quarter(2024, 3), Q]
     files = generate_landing(tmp_path / "a", scale=0.02, quarters=quarters)
@@ -343,6 +344,7 @@ def test_generate_landing_is_reproducible(tmp_path: Path) -> None:
     assert len([p for p in (tmp_path / "a").rglob("*") if p.is_file()]) == 15
 
 
+@pytest.mark.slow
 def test_demo_correction_is_later_and_bad(tmp_path: Path) -> None:
     [original] = [
         f
@@ -489,6 +491,7 @@ def test_fault_catalogue_and_errors() -> None:
 # --- CLI -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_writes_landing_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "landing"
     assert main(["generate", "--out", str(out), "--scale", "0.01", "--seed", "5"]) == 0
@@ -503,6 +506,7 @@ def test_cli_writes_landing_tree(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert re.search(rf"已生成 42 个报送文件，共 \d+ 行 → {re.escape(str(out))}", printed)
 
 
+@pytest.mark.slow
 def test_cli_fault_and_correction(tmp_path: Path) -> None:
     out = tmp_path / "landing"
     code = main(

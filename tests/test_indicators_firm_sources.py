@@ -20,6 +20,9 @@ from pipelines.indicators import (
 )
 from pipelines.quarters import Quarter
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 Q1, Q2, Q3 = Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)
 U1, U2 = "990102", "990103"
 F1, F2, F3, F4, F5, F6 = (f"9199010{k}MA000000{k}X" for k in range(1, 7))

@@ -21,6 +21,9 @@ from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 from pipelines.env import Workdir
 
+# Drives the portal in headless Chromium.
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 def server(

@@ -44,6 +44,9 @@ from pipelines.portal.users import (
     users_path,
 )
 
+# Tier slow: runs the pipeline (run_quarter, bizenv run) on small fixtures.
+pytestmark = pytest.mark.slow
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

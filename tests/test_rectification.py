@@ -256,10 +256,12 @@ def test_closed_task_is_not_open_later(con) -> None:
 # --- the asset in the project's definitions -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_asset_reads_previous_quarter_and_is_rederived_by_a_correction() -> None:
     from pipelines.definitions import defs
+    from pipelines.defs.automation.backfill import requested_partitions
     from pipelines.defs.automation.definitions import correction_backfill
-    from pipelines.defs.rectification.assets import RECTIFICATION_TASKS
+    from pipelines.defs.keys import RECTIFICATION_TASKS
 
     graph = defs().resolve_asset_graph()
     node = graph.get(RECTIFICATION_TASKS)
@@ -273,9 +275,11 @@ def test_asset_reads_previous_quarter_and_is_rederived_by_a_correction() -> None
     # The previous quarter only.
     mapping = graph.get_partition_mapping(RECTIFICATION_TASKS, RECTIFICATION_TASKS)
     assert (mapping.start_offset, mapping.end_offset) == (-1, -1)
-    request = correction_backfill(graph, "approval_cases", Quarter(2024, 3), Quarter(2025, 2))
-    keys = request.asset_graph_subset.get_partitions_subset(RECTIFICATION_TASKS)
-    assert sorted(keys.get_partition_keys()) == [
+    request = correction_backfill(
+        defs().get_repository_def(), "approval_cases", Quarter(2024, 3), Quarter(2025, 2)
+    )
+    keys = [p for key, p in requested_partitions(request) if key == RECTIFICATION_TASKS]
+    assert sorted(keys) == [
         "2024-07-01",
         "2024-10-01",
         "2025-01-01",

@@ -22,6 +22,9 @@ from pipelines.rectification.ledger import export_ledgers, write_ledger
 from pipelines.rectification.store import ensure_rectification_schema, open_tasks, write_quarter
 from pipelines.validation import validate_file
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 Q0, Q1 = Quarter(2024, 1), Quarter(2024, 2)
 UNITS = ["990102", "990103", "990104", "990105", "990121"]
 LEADS = {"N1": "市数据局", "N2": "市税务局"}

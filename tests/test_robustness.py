@@ -63,6 +63,7 @@ def _units() -> Units:
 SMALL = RobustnessSettings(replications=200, seed=11)
 
 
+@pytest.mark.slow
 def test_nominal_design_reproduces_the_engine() -> None:
     values = _values()
     result = analyse(FRAMEWORK, values, _units(), SMALL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from test_bulletin_data import LATEST, make_bulletin_db, write_framework
 from pipelines.cli import main
 from pipelines.env import Workdir
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -19,13 +23,13 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def project(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workdir:
+def project(warehouse: Path, tmp_path: Path, project_copy: Path) -> Workdir:
+    """The demo project with the bulletin tests' small framework (robustness.yaml goes
+    beside it), on a copy of their warehouse."""
     layout = Workdir(tmp_path / "work")
     layout.warehouse.parent.mkdir(parents=True)
     shutil.copyfile(warehouse, layout.warehouse)
-    project_dir = tmp_path / "project"
-    project_dir.mkdir()
-    monkeypatch.setenv("BIZENV_FRAMEWORK", str(write_framework(project_dir / "framework.yaml")))
+    write_framework(project_copy / "framework.yaml")
     return layout
 
 
@@ -90,9 +94,7 @@ def test_no_warehouse_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_bad_settings_exit_1(
     project: Workdir, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import os
-
-    folder = Path(os.environ["BIZENV_FRAMEWORK"]).parent
+    folder = Path(os.environ["BIZENV_PROJECT"])
     (folder / "robustness.yaml").write_text("aggregation: [median]\n", encoding="utf-8")
     assert _run(project, "--quarter", str(LATEST)) == 1
     assert "aggregation" in capsys.readouterr().err
@@ -101,9 +103,7 @@ def test_bad_settings_exit_1(
 def test_settings_file_is_read(
     project: Workdir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import os
-
-    folder = Path(os.environ["BIZENV_FRAMEWORK"]).parent
+    folder = Path(os.environ["BIZENV_PROJECT"])
     (folder / "robustness.yaml").write_text(
         "weights: 0\nnormalisation: [configured]\naggregation: [configured]\n"
         "missing: [leave_out]\nreplications: 30\n",

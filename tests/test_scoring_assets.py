@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
-from dagster_duckdb import DuckDBResource
-from demo_defs import asset, check
+from demo_defs import asset, check, run_resources
 
 from pipelines.env import Workdir
 from pipelines.indicators import (
@@ -25,6 +24,9 @@ from pipelines.indicators.store import replace_indicator_values
 from pipelines.quarters import Quarter
 from pipelines.scoring import Units, units_from_registry
 from pipelines.workdays import work_calendar
+
+# Tier slow: materialises a chain of assets on a fixture warehouse.
+pytestmark = pytest.mark.slow
 
 indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")
@@ -53,20 +55,14 @@ ROBUSTNESS_RUN = {"ops": {"scoring__rank_uncertainty": {"config": {"replications
 
 
 @pytest.fixture(scope="module")
-def pipeline_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Two quarters materialised once for the module (env vars set for the run only)."""
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("work")
-    layout = Workdir(root).ensure()
-    mp.setenv("BIZENV_HOME", str(root))
-    mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
-    mp.setenv("DAGSTER_HOME", str(layout.dagster_home))
-    mp.delenv("BIZENV_FRAMEWORK", raising=False)
+def pipeline_db(module_workdir: Workdir) -> dict[str, object]:
+    """Two quarters materialised once for the module."""
+    layout = module_workdir
     with duckdb.connect(str(layout.warehouse)) as con:
         # 2024Q1 is the year-ago quarter 2025Q1's loan growth needs; 2024Q2 is left out, so
         # 2025Q2's year-on-year growth (E06_01) is missing for every unit.
         load_demo_quarters(con, [Quarter(2024, 1), Q1, Q2], seed=DEMO_SEED, scale=SCALE)
-    resources = {"duckdb": DuckDBResource(database=str(layout.warehouse))}
+    resources = run_resources(layout)
     results = {}
     with DagsterInstance.ephemeral() as instance:
         for quarter in (Q1, Q2):
@@ -78,8 +74,7 @@ def pipeline_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                 run_config=ROBUSTNESS_RUN,
                 raise_on_error=True,
             )
-    yield {"path": str(layout.warehouse), "results": results}
-    mp.undo()
+    return {"path": str(layout.warehouse), "results": results}
 
 
 def read(path: str, query: str, params: list[object] | None = None) -> pd.DataFrame:

@@ -18,6 +18,9 @@ from pipelines.validation import ValidationError, ValidationResult, validate_fil
 from pipelines.validation.report import write_rejection_report
 from pipelines.validation.template import write_template
 
+# Tier slow: validates whole files (Great Expectations suites, contract checks).
+pytestmark = pytest.mark.slow
+
 ERROR_KEYS = ["row", "column", "value", "rule", "message"]
 
 

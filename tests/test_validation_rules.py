@@ -23,6 +23,9 @@ from pipelines.contracts import UnknownSourceError
 from pipelines.demo import DEMO_SOURCES as SOURCES
 from pipelines.validation import check_submission, parse_submission, validate_file
 
+# Tier slow: validates whole files (Great Expectations suites, contract checks).
+pytestmark = pytest.mark.slow
+
 Table = tuple[list[str], list[list[str]]]
 Mutation = Callable[[Table], Table]
 

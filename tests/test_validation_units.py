@@ -136,6 +136,7 @@ def test_neutralize(cell: str, out: str) -> None:
     assert neutralize(cell) == out
 
 
+@pytest.mark.slow
 def test_chunked_suite_matches_whole_frame() -> None:
     from pipelines.validation.gx_suites import run_suite, suite_parameters
 

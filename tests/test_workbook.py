@@ -21,6 +21,9 @@ from pipelines.env import SHANGHAI
 from pipelines.reports.content import build_content
 from pipelines.reports.workbook import neutralise, write_workbook
 
+# Tier slow: builds a fixture warehouse for the module and reads or renders it.
+pytestmark = pytest.mark.slow
+
 SHEETS = [
     "说明",
     "综合排名",

@@ -143,6 +143,7 @@ def test_macro_outside_calendar_is_null(con: duckdb.DuckDBPyConnection) -> None:
     assert row == (None, 1)
 
 
+@pytest.mark.slow
 def test_duckdb_agrees_with_python_on_random_pairs(con: duckdb.DuckDBPyConnection) -> None:
     rng = random.Random(20250501)
     span = (END - START).days

@@ -103,6 +103,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pipelines.env import stay_offline
+
+    stay_offline()
     args_list = list(sys.argv[1:] if argv is None else argv)
     # Import only the chosen subcommand's module (cheap --help, fast `check`).
     chosen = next((a for a in args_list if a in COMMANDS), None)

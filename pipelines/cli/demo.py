@@ -19,17 +19,11 @@ import duckdb
 from pipelines.cli import UsageError
 from pipelines.cli.run import begin
 from pipelines.contracts import contract, enabled_sources
+from pipelines.defs.keys import REPORT_ASSETS, refresh_job
 from pipelines.demo import DEMO_QUARTERS
 from pipelines.env import Workdir, configure_environment, default_workdir
 from pipelines.intake.archive import register_historical
-from pipelines.orchestration import (
-    REPORT_ASSETS,
-    loaded_rows,
-    refresh_job,
-    run_quarter,
-    run_year,
-    status_lines,
-)
+from pipelines.orchestration import loaded_rows, run_quarter, run_year, status_lines
 from pipelines.project import current_project
 from pipelines.quarters import Quarter
 from pipelines.registry import default_registry

@@ -32,9 +32,9 @@ def run(args: argparse.Namespace) -> int:
         sys.executable,
         "-m",
         "dagster",
+        # No -w/-m: run from the checkout, `dagster dev` loads the code location that
+        # pyproject.toml's [tool.dg.project] declares.
         "dev",
-        "-w",
-        str(PROJECT_ROOT / "workspace.yaml"),
         "-h",
         args.host,
         "-p",

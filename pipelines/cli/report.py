@@ -15,8 +15,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.cli import UsageError
+
+if TYPE_CHECKING:
+    from pipelines.scoring import Framework
 
 EPILOG = """\
 输出：<工作目录>/reports/<季度>/<城市>营商环境评价_<季度>_季通报.html（单个文件，离线可打开、可打印）、
@@ -66,11 +70,20 @@ def run(args: argparse.Namespace) -> int:
             f"工作目录 {workdir.root} 中没有数据仓库（{workdir.warehouse}），"
             "请先运行 bizenv demo 或该季度的管道"
         )
+    framework = _project_framework()
+    if framework is None:
+        return 1
     started = time.perf_counter()
     try:
         with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
             try:
-                paths = build_bulletin(con, quarter, workdir.reports, workbook=not args.no_workbook)
+                paths = build_bulletin(
+                    con,
+                    quarter,
+                    workdir.reports,
+                    framework=framework,
+                    workbook=not args.no_workbook,
+                )
             except NoScoresError as exc:
                 available = "、".join(str(q) for q in scored_quarters(con)) or "无"
                 raise UsageError(f"{exc}（已有评分的季度：{available}）") from exc
@@ -86,6 +99,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"  数据表：{paths.workbook}")
     print(f"  目录：{paths.index}")
     return 0
+
+
+def _project_framework() -> Framework | None:
+    """The project's framework.yaml, the one the pipeline scored by (None after printing the
+    Chinese error)."""
+    from pipelines.indicators import framework_path
+    from pipelines.scoring import FrameworkError, load_framework
+
+    try:
+        return load_framework(framework_path())
+    except FrameworkError as exc:
+        print(f"错误：无法读取指标体系：{exc}", file=sys.stderr)
+        return None
 
 
 def _run_year(args: argparse.Namespace) -> int:
@@ -107,10 +133,13 @@ def _run_year(args: argparse.Namespace) -> int:
             f"工作目录 {workdir.root} 中没有数据仓库（{workdir.warehouse}），"
             "请先运行 bizenv demo 或各季度的管道"
         )
+    framework = _project_framework()
+    if framework is None:
+        return 1
     started = time.perf_counter()
     try:
         with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
-            content = build_annual_content(con, year)
+            content = build_annual_content(con, year, framework=framework)
         paths = write_annual(
             content, workdir.reports, now_shanghai(), workbook=not args.no_workbook
         )

@@ -70,7 +70,8 @@ def run_and_report(
     source: str | None,
     tags: dict[str, str] | None = None,
 ) -> bool:
-    from pipelines.orchestration import outcome_lines, refresh_job, run_quarter, status_lines
+    from pipelines.defs.keys import refresh_job
+    from pipelines.orchestration import outcome_lines, run_quarter, status_lines
 
     started = time.monotonic()
     if source is None:

@@ -1,24 +1,19 @@
-"""Which framework file a run uses, and the ASCII tags of its lead departments."""
+"""The project's framework file outside Dagster (command line, tests, benchmarks), and the
+ASCII codes of its lead departments. Dagster runs read the framework through one resource,
+``pipelines.defs.framework.FrameworkResource``, configured from the same file."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pipelines.registry import Registry, default_registry
 from pipelines.scoring import Framework, load_framework
 
-FRAMEWORK_ENV = "BIZENV_FRAMEWORK"
-
 
 def framework_path(override: str | Path | None = None) -> Path:
-    """The framework file: ``override`` if given, else ``$BIZENV_FRAMEWORK``, else the
-    project's ``framework.yaml``."""
+    """The framework file: ``override`` if given, else the project's ``framework.yaml``."""
     if override:
         return Path(override)
-    env = os.environ.get(FRAMEWORK_ENV)
-    if env:
-        return Path(env)
     from pipelines.project import current_project
 
     return current_project().framework_path

@@ -6,8 +6,9 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
-from pipelines.defs.scoring.assets import RANKINGS
+from pipelines.defs.framework import FrameworkResource
+from pipelines.defs.keys import ANNUAL_RANKINGS, ANNUAL_REPORT, RANKINGS
+from pipelines.defs.resources import WorkdirResource
 from pipelines.defs.scoring.checks import check_result, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import IndicatorSqlError, ensure_scores_schema
@@ -25,13 +26,9 @@ from pipelines.reports.annual import (
 from pipelines.reports.annual_render import write_annual
 from pipelines.reports.build import now_shanghai
 from pipelines.reports.config import BulletinConfigError, load_bulletin_config
-from pipelines.reports.content import load_framework_for
-from pipelines.resources import WorkdirResource
 from pipelines.scoring import ScoringInputError
 from pipelines.workdays import CalendarCoverageError
 
-ANNUAL_RANKINGS = dg.AssetKey(["annual", "annual_rankings"])
-ANNUAL_REPORT = dg.AssetKey(["annual", "annual_report"])
 ANNUAL_GROUP = "annual"
 
 
@@ -65,7 +62,9 @@ def build_annual_defs(project: Project) -> dg.Definitions:
         ),
     )
     def annual_rankings(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         year = partition_year(context)
         try:
@@ -73,7 +72,7 @@ def build_annual_defs(project: Project) -> dg.Definitions:
         except BulletinConfigError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
         # The scoring framework (recomputed_from_cases scores the year like a quarter).
-        framework = load_run_framework(config) if settings.annual.recomputed else None
+        framework = indicator_framework.load() if settings.annual.recomputed else None
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
             try:
@@ -138,18 +137,14 @@ def build_annual_defs(project: Project) -> dg.Definitions:
     )
     def annual_report(
         context: dg.AssetExecutionContext,
-        config: FrameworkConfig,
+        indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
         workdir: WorkdirResource,
     ) -> dg.MaterializeResult:
         year = partition_year(context)
         try:
             settings = load_bulletin_config()
-            framework = (
-                load_framework_for(settings)
-                if settings.framework_path
-                else load_run_framework(config)
-            )
+            framework = indicator_framework.load()
             with duckdb.get_connection() as con:
                 content = build_annual_content(con, year, config=settings, framework=framework)
         except (IncompleteYearError, BulletinConfigError) as exc:

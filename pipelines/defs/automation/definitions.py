@@ -6,13 +6,6 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-# AssetGraphSubset is how a sensor asks for a backfill (RunRequest.for_asset_graph_subset);
-# Dagster does not export it publicly yet.
-from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
-from dagster._core.definitions.events import AssetKeyPartitionKey
-from dagster_shared import check
-
 from pipelines.automation import (
     LandedChange,
     landed_quarters,
@@ -21,16 +14,28 @@ from pipelines.automation import (
     scan_landing,
 )
 from pipelines.contracts import contract
-from pipelines.env import IN_PROCESS, TIMEZONE, workdir_from_env
+from pipelines.defs.automation.backfill import backfill_request
+from pipelines.defs.keys import (
+    ANNUAL_GROUP,
+    ANNUAL_JOB,
+    ANNUAL_REPORTING_SCHEDULE,
+    DOWNSTREAM_GROUPS,
+    QUARTERLY_REPORTING_JOB,
+    QUARTERLY_REPORTING_SCHEDULE,
+    intake_key,
+    refresh_job,
+    source_chain,
+)
+from pipelines.defs.resources import IntakeSettings
+from pipelines.env import TIMEZONE, workdir_from_env
 from pipelines.project import Project
 from pipelines.quarters import Quarter, quarter_range
-from pipelines.resources import IntakeSettings
 
 # A file modified more recently than this may still be uploading; a later tick takes it.
 SETTLE_SECONDS = 10.0
 
 # The annual evaluation is partitioned by year; quarterly jobs and sensors leave it out.
-ANNUAL = dg.AssetSelection.groups("annual")
+ANNUAL = dg.AssetSelection.groups(ANNUAL_GROUP)
 
 
 def build_source_jobs(project: Project) -> dict[str, Any]:
@@ -38,10 +43,8 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
     of it, so a resubmission rebuilds only that source and what depends on it."""
     return {
         source: dg.define_asset_job(
-            f"refresh_{source}",
-            selection=dg.AssetSelection.assets(dg.AssetKey(["intake", source])).downstream()
-            - ANNUAL,
-            config=IN_PROCESS,
+            refresh_job(source),
+            selection=dg.AssetSelection.assets(intake_key(source)).downstream() - ANNUAL,
             description=(
                 f"{project.contract(source).title}有新版本时：归档、校验、入库及其全部下游。"
             ),
@@ -51,46 +54,34 @@ def build_source_jobs(project: Project) -> dict[str, Any]:
 
 
 quarterly_reporting_job = dg.define_asset_job(
-    "quarterly_reporting",
-    selection=dg.AssetSelection.groups("indicators", "scoring", "rectification", "reports"),
-    config=IN_PROCESS,
+    QUARTERLY_REPORTING_JOB,
+    selection=dg.AssetSelection.groups(*DOWNSTREAM_GROUPS),
     description="上一季度的指标、评分排名、整改台账、季通报与数据表。",
 )
 
 annual_reporting_job = dg.define_asset_job(
-    "annual_reporting",
+    ANNUAL_JOB,
     selection=ANNUAL,
-    config=IN_PROCESS,
     description="上一年度的年度综合评价（年度排名、红黑榜、三挂钩等次）与年度报告、年度数据表。",
 )
 
 
-# Assets whose later quarters read an earlier quarter (growth indicators, frontier_observed
-# windows, the previous quarter's rank, the 整改 outcomes of open tasks, the bulletin's changes
-# and trends).
-DOWNSTREAM_GROUPS = ("indicators", "scoring", "rectification", "reports")
-
-
 def correction_backfill(
-    asset_graph: BaseAssetGraph, source: str, quarter: Quarter, latest: Quarter
+    repository: dg.RepositoryDefinition, source: str, quarter: Quarter, latest: Quarter
 ) -> dg.RunRequest:
     """A correction to an earlier quarter: one backfill of the source's chain for that quarter
     and of everything downstream for that quarter and every later one. A backfill (not one run
     per quarter) so Dagster orders the quarters by their partition dependencies (rankings
     depend on the previous quarter's rankings) and stops at a failed contract check."""
-    chain = [dg.AssetKey([stage, source]) for stage in ("intake", "staging", "warehouse")]
-    downstream = [
-        key
-        for key in asset_graph.get_all_asset_keys()
-        if asset_graph.get(key).group_name in DOWNSTREAM_GROUPS
-    ]
-    wanted = {AssetKeyPartitionKey(key, quarter.partition_key) for key in chain} | {
-        AssetKeyPartitionKey(key, q.partition_key)
-        for key in downstream
-        for q in quarter_range(quarter, latest)
-    }
-    return dg.RunRequest.for_asset_graph_subset(
-        AssetGraphSubset.from_asset_partition_set(wanted, asset_graph),
+    return backfill_request(
+        repository,
+        [
+            (dg.AssetSelection.assets(*source_chain(source)), [quarter.partition_key]),
+            (
+                dg.AssetSelection.groups(*DOWNSTREAM_GROUPS),
+                [q.partition_key for q in quarter_range(quarter, latest)],
+            ),
+        ],
         tags={"bizenv/source": source, "bizenv/correction": str(quarter)},
     )
 
@@ -152,13 +143,10 @@ def build_sensors(
                 f"{change.quarter} {contract(change.source).title}更正：回填该季度及以后各季度的"
                 "指标、评分与季通报"
             )
+            if context.repository_def is None:
+                raise dg.DagsterInvariantViolationError("correction_sensor needs its repository")
             requests.append(
-                correction_backfill(
-                    check.not_none(context.repository_def).asset_graph,
-                    change.source,
-                    change.quarter,
-                    latest,
-                )
+                correction_backfill(context.repository_def, change.source, change.quarter, latest)
             )
         return dg.SensorResult(run_requests=requests, cursor=cursor)
 
@@ -167,7 +155,7 @@ def build_sensors(
 
 def build_reporting_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name="quarterly_reporting_schedule",
+        name=QUARTERLY_REPORTING_SCHEDULE,
         cron_schedule=quarterly_cron(settings.report_day_after_quarter, settings.report_hour),
         execution_timezone=TIMEZONE,
         job=quarterly_reporting_job,
@@ -186,7 +174,7 @@ def build_annual_schedule(settings: IntakeSettings) -> dg.ScheduleDefinition:
     day = min(settings.report_day_after_quarter + 1, 28)
 
     @dg.schedule(
-        name="annual_reporting_schedule",
+        name=ANNUAL_REPORTING_SCHEDULE,
         cron_schedule=f"0 {settings.report_hour} {day} 1 *",
         execution_timezone=TIMEZONE,
         job=annual_reporting_job,

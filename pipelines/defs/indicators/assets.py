@@ -5,7 +5,8 @@ its lineage table scores.indicator_inputs) is replaced in one transaction."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.common import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.framework import FrameworkResource, project_lead_tags
+from pipelines.defs.keys import INDICATOR_VALUES, INDICATORS_GROUP, warehouse_key
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import (
     IndicatorSqlError,
@@ -15,16 +16,12 @@ from pipelines.indicators import (
     refresh_indicator_values,
 )
 from pipelines.indicators.compute import leaf_sql_text
-from pipelines.indicators.frameworks import framework_path
 from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table, sql_markdown
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
 from pipelines.registry import default_registry
-from pipelines.scoring import load_framework
 from pipelines.workdays import CalendarCoverageError
-
-INDICATOR_VALUES = dg.AssetKey(["indicators", "indicator_values"])
 
 
 def warehouse_deps(project: Project) -> list[dg.AssetDep]:
@@ -41,19 +38,19 @@ def warehouse_deps(project: Project) -> list[dg.AssetDep]:
             if lookback
             else None
         )
-        deps.append(dg.AssetDep(dg.AssetKey(["warehouse", source]), partition_mapping=mapping))
+        deps.append(dg.AssetDep(warehouse_key(source), partition_mapping=mapping))
     return deps
 
 
 def build_indicator_defs(project: Project) -> dg.Definitions:
     """Indicator values of ``project``: the leaves of its framework, over its sources."""
     partitions = quarterly_partitions(project)
-    tags = lead_tags(project)
+    tags = project_lead_tags(project)
 
     @dg.asset(
         key=INDICATOR_VALUES,
         deps=warehouse_deps(project),
-        group_name="indicators",
+        group_name=INDICATORS_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "sql"},
@@ -68,10 +65,12 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
         ),
     )
     def indicator_values(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
             try:
@@ -126,15 +125,17 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
         ),
     )
     def every_indicator_has_values(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+        context: dg.AssetCheckExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.AssetCheckResult:
         quarter = partition_quarter(context)
-        framework = load_framework(framework_path())
+        leaf_codes = indicator_framework.load().leaf_codes
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
             values = read_partition(con, "indicator_values", quarter)
         present = set(values.loc[values["value"].notna(), "indicator"])
-        empty = [code for code in framework.leaf_codes if code not in present]
+        empty = [code for code in leaf_codes if code not in present]
         return dg.AssetCheckResult(
             passed=not empty,
             severity=dg.AssetCheckSeverity.WARN,

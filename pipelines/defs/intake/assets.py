@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.keys import INTAKE_GROUP, intake_key
+from pipelines.defs.resources import WorkdirResource
 from pipelines.env import DUCKDB_POOL, TIMEZONE
 from pipelines.intake.archive import archive_file, received_at_from_tags
 from pipelines.intake.landing import scan_source_folder
@@ -15,7 +17,6 @@ from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
 from pipelines.registry import Registry
-from pipelines.resources import WorkdirResource
 from pipelines.sqlfiles import sql
 from pipelines.warehouse.store import ensure_schema, select_candidate
 
@@ -31,8 +32,8 @@ def build_submission_asset(project: Project, source: str) -> dg.AssetsDefinition
     optional = "" if spec.required else "（可选数据源：未报送时本季度相关指标缺失）"
 
     @dg.asset(
-        key=["intake", source],
-        group_name="intake",
+        key=intake_key(source),
+        group_name=INTAKE_GROUP,
         partitions_def=quarterly_partitions(project),
         pool=DUCKDB_POOL,
         kinds={"file", "duckdb"},

@@ -8,9 +8,14 @@ from datetime import datetime
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.assets import INDICATOR_VALUES
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
-from pipelines.defs.scoring.assets import INDICATOR_SCORES
+from pipelines.defs.framework import FrameworkResource
+from pipelines.defs.keys import (
+    INDICATOR_SCORES,
+    INDICATOR_VALUES,
+    RECTIFICATION_GROUP,
+    RECTIFICATION_TASKS,
+    warehouse_key,
+)
 from pipelines.env import DUCKDB_POOL, SHANGHAI
 from pipelines.indicators import ensure_scores_schema
 from pipelines.indicators.store import read_partition
@@ -27,7 +32,6 @@ from pipelines.rectification.store import (
 )
 from pipelines.scoring import Framework, units_from_registry
 
-RECTIFICATION_TASKS = dg.AssetKey(["rectification", "rectification_tasks"])
 LEDGER_SOURCE = "rectification_progress"
 
 
@@ -55,12 +59,12 @@ def build_rectification_defs(project: Project) -> dg.Definitions:
         ),
     ]
     if LEDGER_SOURCE in project.source_ids:
-        deps.append(dg.AssetKey(["warehouse", LEDGER_SOURCE]))
+        deps.append(warehouse_key(LEDGER_SOURCE))
 
     @dg.asset(
         key=RECTIFICATION_TASKS,
         deps=deps,
-        group_name="rectification",
+        group_name=RECTIFICATION_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "pandas"},
@@ -74,10 +78,12 @@ def build_rectification_defs(project: Project) -> dg.Definitions:
         ),
     )
     def rectification_tasks(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         try:
             rules = load_rules()
         except RectificationConfigError as exc:

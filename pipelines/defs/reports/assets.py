@@ -10,7 +10,18 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
+from pipelines.defs.framework import FrameworkResource
+from pipelines.defs.keys import (
+    BULLETIN,
+    INDICATOR_SCORES,
+    RANK_UNCERTAINTY,
+    RANKINGS,
+    RECTIFICATION_TASKS,
+    REPORTS_GROUP,
+    WORKBOOK,
+    warehouse_key,
+)
+from pipelines.defs.resources import WorkdirResource
 from pipelines.env import DUCKDB_POOL
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
@@ -21,32 +32,29 @@ from pipelines.reports.build import (
     write_bulletin_workbook,
 )
 from pipelines.reports.config import BulletinConfigError, load_bulletin_config
-from pipelines.reports.content import BulletinContent, build_content, load_framework_for
+from pipelines.reports.content import BulletinContent, build_content
 from pipelines.reports.data import NoScoresError
 from pipelines.reports.render import render_index
-from pipelines.resources import WorkdirResource
 
-BULLETIN = dg.AssetKey(["reports", "bulletin"])
-WORKBOOK = dg.AssetKey(["reports", "workbook"])
 UPSTREAM = [
-    dg.AssetKey(["scoring", "rankings"]),
-    dg.AssetKey(["scoring", "indicator_scores"]),
-    dg.AssetKey(["scoring", "rank_uncertainty"]),
-    dg.AssetKey(["warehouse", "satisfaction_responses"]),
+    RANKINGS,
+    INDICATOR_SCORES,
+    RANK_UNCERTAINTY,
+    warehouse_key("satisfaction_responses"),
     # 八、整改落实情况 (issue 10)
-    dg.AssetKey(["rectification", "rectification_tasks"]),
+    RECTIFICATION_TASKS,
 ]
 
 
 def _content(
-    context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+    context: dg.AssetExecutionContext,
+    indicator_framework: FrameworkResource,
+    duckdb: DuckDBResource,
 ) -> BulletinContent:
     quarter = partition_quarter(context)
     try:
         settings = load_bulletin_config()
-        framework = (
-            load_framework_for(settings) if settings.framework_path else load_run_framework(config)
-        )
+        framework = indicator_framework.load()
         with duckdb.get_connection() as con:
             return build_content(con, quarter, config=settings, framework=framework)
     except (NoScoresError, BulletinConfigError) as exc:
@@ -107,7 +115,7 @@ def build_report_defs(project: Project) -> dg.Definitions:
             dg.AssetSpec(
                 BULLETIN,
                 deps=UPSTREAM,
-                group_name="reports",
+                group_name=REPORTS_GROUP,
                 kinds={"html", "plotly"},
                 skippable=True,
                 description=(
@@ -120,7 +128,7 @@ def build_report_defs(project: Project) -> dg.Definitions:
             dg.AssetSpec(
                 WORKBOOK,
                 deps=UPSTREAM,
-                group_name="reports",
+                group_name=REPORTS_GROUP,
                 kinds={"excel"},
                 skippable=True,
                 description=(
@@ -138,11 +146,11 @@ def build_report_defs(project: Project) -> dg.Definitions:
     )
     def reports(
         context: dg.AssetExecutionContext,
-        config: FrameworkConfig,
+        indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
         workdir: WorkdirResource,
     ) -> Iterator[dg.MaterializeResult]:
-        content = _content(context, config, duckdb)
+        content = _content(context, indicator_framework, duckdb)
         selected = context.selected_asset_keys
         if BULLETIN in selected:
             yield _bulletin_result(context, content, workdir.layout.reports)

@@ -7,8 +7,8 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.indicators.assets import INDICATOR_VALUES
-from pipelines.defs.indicators.common import FrameworkConfig, lead_tags, load_run_framework
+from pipelines.defs.framework import FrameworkResource, project_lead_tags
+from pipelines.defs.keys import INDICATOR_SCORES, INDICATOR_VALUES, RANKINGS, SCORING_GROUP
 from pipelines.defs.scoring.checks import Judge, check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, replace_indicator_scores, replace_rankings
@@ -20,8 +20,6 @@ from pipelines.project import Project
 from pipelines.quarters import Quarter
 from pipelines.scoring import ScoringInputError, units_from_registry
 
-INDICATOR_SCORES = dg.AssetKey(["scoring", "indicator_scores"])
-RANKINGS = dg.AssetKey(["scoring", "rankings"])
 SCORE_RANGE = (0.0, 100.0)
 # The checks' descriptions (the UI's), by check name.
 CHECK_DESCRIPTIONS = {
@@ -70,7 +68,7 @@ def ranks_follow_scores(quarter: Quarter, table: pd.DataFrame) -> dg.AssetCheckR
 def build_scoring_defs(project: Project) -> dg.Definitions:
     """Scores and rankings of ``project``."""
     partitions = quarterly_partitions(project)
-    tags = lead_tags(project)
+    tags = project_lead_tags(project)
 
     @dg.asset(
         key=INDICATOR_SCORES,
@@ -83,7 +81,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 ),
             )
         ],
-        group_name="scoring",
+        group_name=SCORING_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "pandas"},
@@ -96,10 +94,12 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         ),
     )
     def indicator_scores(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         units = units_from_registry()
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
@@ -141,7 +141,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1),
             ),
         ],
-        group_name="scoring",
+        group_name=SCORING_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
@@ -152,10 +152,12 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         ),
     )
     def rankings(
-        context: dg.AssetExecutionContext, config: FrameworkConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
             replace_rankings(con, quarter, framework.root, unit_names(units_from_registry()))

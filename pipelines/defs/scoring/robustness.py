@@ -8,11 +8,11 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from pipelines.defs.indicators.common import FrameworkConfig, load_run_framework
-from pipelines.defs.scoring.assets import RANKINGS
+from pipelines.defs.framework import FrameworkResource
+from pipelines.defs.keys import RANK_UNCERTAINTY, RANKINGS, SCORING_GROUP
 from pipelines.defs.scoring.checks import check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
-from pipelines.indicators import ensure_scores_schema, framework_path
+from pipelines.indicators import ensure_scores_schema
 from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
@@ -27,8 +27,6 @@ from pipelines.scoring.robustness import (
     settings_path,
 )
 
-RANK_UNCERTAINTY = dg.AssetKey(["scoring", "rank_uncertainty"])
-
 
 def nominal_equals_rankings(
     quarter: Quarter, uncertainty: pd.DataFrame, ranking: pd.DataFrame
@@ -42,7 +40,7 @@ def nominal_equals_rankings(
     return check_result(passed, dg.AssetCheckSeverity.WARN, metadata, failure)
 
 
-class RobustnessConfig(FrameworkConfig):
+class RobustnessConfig(dg.Config):
     """Run settings of the analysis (default: robustness.yaml beside the framework)."""
 
     replications: int = Field(
@@ -58,7 +56,7 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
     @dg.asset(
         key=RANK_UNCERTAINTY,
         deps=[RANKINGS],
-        group_name="scoring",
+        group_name=SCORING_GROUP,
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "numpy"},
@@ -72,14 +70,17 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
         ),
     )
     def rank_uncertainty(
-        context: dg.AssetExecutionContext, config: RobustnessConfig, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext,
+        config: RobustnessConfig,
+        indicator_framework: FrameworkResource,
+        duckdb: DuckDBResource,
     ) -> dg.MaterializeResult:
         quarter = partition_quarter(context)
-        framework = load_run_framework(config)
+        framework = indicator_framework.load()
         try:
-            settings = load_robustness_settings(
-                settings_path(framework_path(config.framework_path or None))
-            ).with_run(config.replications or None, config.seed if config.seed >= 0 else None)
+            settings = load_robustness_settings(settings_path(indicator_framework.file)).with_run(
+                config.replications or None, config.seed if config.seed >= 0 else None
+            )
             rules = load_bulletin_config().rules
         except (RobustnessConfigError, BulletinConfigError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc

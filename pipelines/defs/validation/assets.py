@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.keys import VALIDATION_GROUP, intake_key, staging_key
+from pipelines.defs.resources import IntakeSettings, WorkdirResource
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
 from pipelines.registry import default_registry
-from pipelines.resources import IntakeSettings, WorkdirResource
 
 if TYPE_CHECKING:
     from pipelines.contracts import Contract
@@ -26,12 +27,12 @@ CHECK_NAME = "meets_contract"
 
 def build_staging_asset(project: Project, source: str) -> dg.AssetsDefinition:
     spec = project.contract(source)
-    key = dg.AssetKey(["staging", source])
+    key = staging_key(source)
 
     @dg.asset(
         key=key,
-        deps=[dg.AssetKey(["intake", source])],
-        group_name="validation",
+        deps=[intake_key(source)],
+        group_name=VALIDATION_GROUP,
         partitions_def=quarterly_partitions(project),
         pool=DUCKDB_POOL,
         kinds={"duckdb", "great_expectations"},

@@ -4,6 +4,7 @@ quarter's partition in one transaction. Indicators read only these tables."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.keys import WAREHOUSE_GROUP, staging_key, warehouse_key
 from pipelines.env import DUCKDB_POOL
 from pipelines.metadata import markdown_table, sql_markdown
 from pipelines.partitions import partition_quarter, quarterly_partitions
@@ -15,9 +16,9 @@ def build_warehouse_asset(project: Project, source: str) -> dg.AssetsDefinition:
     spec = project.contract(source)
 
     @dg.asset(
-        key=["warehouse", source],
-        deps=[dg.AssetKey(["staging", source])],
-        group_name="warehouse",
+        key=warehouse_key(source),
+        deps=[staging_key(source)],
+        group_name=WAREHOUSE_GROUP,
         partitions_def=quarterly_partitions(project),
         pool=DUCKDB_POOL,
         kinds={"duckdb"},

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
+import backoff
 import dagster as dg
 import duckdb
-from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.framework import FrameworkResource
 from pipelines.env import Workdir
 from pipelines.project import Project
+
+T = TypeVar("T")
 
 
 class WarehouseDuckDB(DuckDBResource):
@@ -25,26 +29,42 @@ class WarehouseDuckDB(DuckDBResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = backoff(
-            fn=_connect_once_if_corrupt,
-            retry_on=(RuntimeError, duckdb.IOException),
-            kwargs={
-                "database": self.database,
-                "read_only": False,
-                "config": {
-                    "custom_user_agent": "dagster",
-                    # DuckDB spills to disk beyond this (its default is 80 % of RAM); a
-                    # quarter's staging transaction then stays within bounded memory.
-                    "memory_limit": os.environ.get("BIZENV_DUCKDB_MEMORY_LIMIT", "1GB"),
-                    **self.connection_config,
-                },
-            },
-            max_retries=10,
+        config = {
+            "custom_user_agent": "dagster",
+            # DuckDB spills to disk beyond this (its default is 80 % of RAM); a quarter's
+            # staging transaction then stays within bounded memory.
+            "memory_limit": os.environ.get("BIZENV_DUCKDB_MEMORY_LIMIT", "1GB"),
+            **self.connection_config,
+        }
+        connection = retry_while_locked(
+            lambda: _connect_once_if_corrupt(database=self.database, read_only=False, config=config)
         )
         try:
             yield connection
         finally:
             connection.close()
+
+
+# Another process holding the warehouse read-write makes duckdb.connect raise IOException
+# ("Could not set lock") until it lets go. Like dagster-duckdb's own resource, the connection
+# is retried 10 times, waiting 0.1 s, 0.2 s, 0.4 s … 51.2 s (about 100 s in all). Dagster's
+# retry helper is private (dagster._utils.backoff), so the `backoff` library does it.
+LOCK_RETRIES = 10
+LOCK_FIRST_WAIT_SECONDS = 0.1
+
+
+def retry_while_locked(connect: Callable[[], T]) -> T:
+    """``connect()``, retried while it raises ``duckdb.IOException`` or ``RuntimeError``; any
+    other error (``CorruptWarehouseError``) is raised at once."""
+    retrying = backoff.on_exception(
+        backoff.expo,
+        (RuntimeError, duckdb.IOException),
+        max_tries=LOCK_RETRIES + 1,
+        factor=LOCK_FIRST_WAIT_SECONDS,
+        jitter=None,
+        logger=None,
+    )
+    return retrying(connect)()
 
 
 class CorruptWarehouseError(dg.Failure):
@@ -100,4 +120,5 @@ def default_resources(project: Project) -> dict[str, object]:
         "duckdb": WarehouseDuckDB(database=dg.EnvVar("BIZENV_DUCKDB")),
         "workdir": WorkdirResource(home=dg.EnvVar("BIZENV_HOME")),
         "intake_settings": IntakeSettings.from_project(project),
+        "indicator_framework": FrameworkResource.from_project(project),
     }
