@@ -36,6 +36,7 @@ def _errors(result: object) -> list[tuple[object, ...]]:
     return [(e.row, e.column, e.rule, e.message, e.value) for e in result]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # every source through GE twice, batch by batch and whole
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_batches_give_the_errors_of_the_whole_file(source: str, fmt: str, tmp_path: Path) -> None:
@@ -152,6 +153,7 @@ def test_gbk_csv_streams(tmp_path: Path) -> None:
     assert grid.cells.values.tolist() == [["办件编号", "区划代码"], ["A1", "990102"]]  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # a 140,000-character cell through the exact parser
 @pytest.mark.parametrize("trailing_newline", [False, True])
 def test_large_csv_field_is_read_correctly(trailing_newline: bool, tmp_path: Path) -> None:
     """issue 16 point 7: a 140,000-character cell without quotes is data, not a quote error."""
