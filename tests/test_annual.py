@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
 from test_bulletin_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from test_bulletin_data import make_bulletin_db, write_framework
+from test_bulletin_data import FIXTURE_FRAMEWORK, make_bulletin_db, write_framework
 
 from pipelines.cli import main
 from pipelines.env import SHANGHAI, Workdir
@@ -261,9 +260,9 @@ def annual_page(annual_db: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     from playwright.sync_api import sync_playwright
 
     root = tmp_path_factory.mktemp("annual_browser")
-    config = replace(load_bulletin_config(), framework_path=write_framework(root / "f.yaml"))
+    config = load_bulletin_config()
     with duckdb.connect(str(annual_db), read_only=True) as con:
-        content = build_annual_content(con, YEAR, config=config)
+        content = build_annual_content(con, YEAR, config=config, framework=FIXTURE_FRAMEWORK)
     paths = write_annual(content, root / "reports", GENERATED_AT)
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(

@@ -15,10 +15,8 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
-from dagster_duckdb import DuckDBResource
 from openpyxl import load_workbook
 
-from pipelines.defs.resources import WorkdirResource
 from pipelines.env import Workdir
 from pipelines.indicators.demo import DEMO_SEED, load_demo_quarters
 from pipelines.project import PROJECT_ENV, demo_project_dir
@@ -55,8 +53,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     mp.setenv("BIZENV_HOME", str(layout.root))
     mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
     mp.setenv("DAGSTER_HOME", str(layout.dagster_home))
-    mp.delenv("BIZENV_FRAMEWORK", raising=False)
-    from demo_defs import asset, check  # the definitions of the project in force
+    from demo_defs import asset, check, run_resources  # the project in force
 
     quarterly = [
         asset("indicators", "indicator_values"),
@@ -71,11 +68,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     ]
     with duckdb.connect(str(layout.warehouse)) as con:
         load_demo_quarters(con, QUARTERS, seed=DEMO_SEED, scale=SCALE)
-    duck, work = (
-        DuckDBResource(database=str(layout.warehouse)),
-        WorkdirResource(home=str(root / "work")),
-    )
-    resources = {"duckdb": duck, "workdir": work}
+    resources = run_resources(layout)  # the real resources, the project's framework
     with DagsterInstance.ephemeral() as instance:
         for quarter in QUARTERS:
             materialize(

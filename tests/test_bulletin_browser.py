@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from test_bulletin_data import (
+    FIXTURE_FRAMEWORK,
     LATEST,
     PWNED_COMMENT,
     PWNED_DEPARTMENT,
@@ -81,7 +82,12 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedPage]:
     started = time.perf_counter()
     with duckdb.connect(str(db), read_only=True) as con:
         paths = build_bulletin(
-            con, LATEST, root / "reports", config=config, generated_at=GENERATED_AT
+            con,
+            LATEST,
+            root / "reports",
+            config=config,
+            framework=FIXTURE_FRAMEWORK,
+            generated_at=GENERATED_AT,
         )
     render_seconds = time.perf_counter() - started
     with sync_playwright() as p:

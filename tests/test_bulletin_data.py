@@ -128,12 +128,14 @@ def write_framework(path: Path) -> Path:
 
 
 def fixture_config(tmp: Path) -> BulletinConfig:
-    base = load_bulletin_config()
-    return replace(
-        base,
-        framework_path=write_framework(tmp / "framework.yaml"),
-        key_indicators=("E01_01", "E02_01", "E04"),
-    )
+    """The demo's bulletin settings with key indicators of the fixture framework (``tmp`` is
+    kept for the callers' signature)."""
+    return replace(load_bulletin_config(), key_indicators=("E01_01", "E02_01", "E04"))
+
+
+# The fixture framework the bulletin content is built with (passed explicitly, as the
+# pipeline passes its FrameworkResource's).
+FIXTURE_FRAMEWORK = framework_from_dict(FRAMEWORK)
 
 
 def _values(quarters: tuple[Quarter, ...] = QUARTERS) -> pd.DataFrame:
@@ -380,7 +382,7 @@ def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def content(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> BulletinContent:
     config = fixture_config(tmp_path_factory.mktemp("config"))
     with duckdb.connect(str(fixture_db), read_only=True) as con:
-        return build_content(con, LATEST, config=config)
+        return build_content(con, LATEST, config=config, framework=FIXTURE_FRAMEWORK)
 
 
 def test_scored_quarters_and_missing_quarter(fixture_db: Path) -> None:
@@ -429,7 +431,7 @@ def test_ranking_changes_are_the_stored_changes(
         )
     config = fixture_config(tmp_path_factory.mktemp("config"))
     with duckdb.connect(str(db), read_only=True) as con:
-        stored = build_content(con, LATEST, config=config)
+        stored = build_content(con, LATEST, config=config, framework=FIXTURE_FRAMEWORK)
     row = next(r for r in stored.rows if r.unit_code == unit)
     assert (row.rank_change, row.score_change) == (7, 12.35)
     assert row.previous_rank is not None and row.previous_rank - row.rank != 7

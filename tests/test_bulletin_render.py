@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -11,12 +10,14 @@ from pathlib import Path
 import duckdb
 import pytest
 from test_bulletin_data import (
+    FIXTURE_FRAMEWORK,
     LATEST,
     PWNED_COMMENT,
     PWNED_FILE,
     QUARTERS,
     fixture_config,
     make_bulletin_db,
+    write_framework,
 )
 
 from pipelines.cli import main
@@ -48,7 +49,14 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> BulletinConfig:
 @pytest.fixture(scope="module")
 def html(workdir: Workdir, config: BulletinConfig) -> str:
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
-        paths = build_bulletin(con, LATEST, workdir.reports, config=config, generated_at=T1)
+        paths = build_bulletin(
+            con,
+            LATEST,
+            workdir.reports,
+            config=config,
+            framework=FIXTURE_FRAMEWORK,
+            generated_at=T1,
+        )
     return paths.html.read_text(encoding="utf-8")
 
 
@@ -140,7 +148,14 @@ def test_watermark_only_for_demo_data(
     real = replace(default_registry(), synthetic=False)
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
         paths = build_bulletin(
-            con, LATEST, tmp_path, config=config, registry=real, generated_at=T1, workbook=False
+            con,
+            LATEST,
+            tmp_path,
+            config=config,
+            framework=FIXTURE_FRAMEWORK,
+            registry=real,
+            generated_at=T1,
+            workbook=False,
         )
     text = paths.html.read_text(encoding="utf-8")
     assert '<div class="watermark"' not in text and "示例数据" not in text
@@ -151,10 +166,22 @@ def test_deterministic_except_generation_time(
 ) -> None:
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
         again = build_bulletin(
-            con, LATEST, tmp_path / "a", config=config, generated_at=T1, workbook=False
+            con,
+            LATEST,
+            tmp_path / "a",
+            config=config,
+            framework=FIXTURE_FRAMEWORK,
+            generated_at=T1,
+            workbook=False,
         )
         later = build_bulletin(
-            con, LATEST, tmp_path / "b", config=config, generated_at=T2, workbook=False
+            con,
+            LATEST,
+            tmp_path / "b",
+            config=config,
+            framework=FIXTURE_FRAMEWORK,
+            generated_at=T2,
+            workbook=False,
         )
     assert again.html.read_text(encoding="utf-8") == html
     lines_t1 = html.splitlines()
@@ -172,7 +199,13 @@ def test_index_lists_every_quarter_newest_first(
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
         for quarter in QUARTERS[:-1]:
             build_bulletin(
-                con, quarter, workdir.reports, config=config, generated_at=T1, workbook=False
+                con,
+                quarter,
+                workdir.reports,
+                config=config,
+                framework=FIXTURE_FRAMEWORK,
+                generated_at=T1,
+                workbook=False,
             )
     assert html  # the latest quarter is rendered (module fixture)
     index = (workdir.reports / "index.html").read_text(encoding="utf-8")
@@ -218,7 +251,7 @@ def test_cli_builds_one_quarter(
     project_copy: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    shutil.copyfile(config.framework_path, project_copy / "framework.yaml")
+    write_framework(project_copy / "framework.yaml")
     target = workdir.reports / "2025Q2" / "示例市营商环境评价_2025Q2_数据表.xlsx"
     target.unlink(missing_ok=True)
     assert main(["report", "--quarter", "2025q2", "--workdir", str(workdir.root)]) == 0
@@ -242,8 +275,10 @@ def test_bulletin_workbook_and_summary_carry_one_data_version(
 
     out = tmp_path / "reports"
     with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
-        paths = build_bulletin(con, LATEST, out, config=config, generated_at=T1)
-        content = build_content(con, LATEST, config=config)
+        paths = build_bulletin(
+            con, LATEST, out, config=config, framework=FIXTURE_FRAMEWORK, generated_at=T1
+        )
+        content = build_content(con, LATEST, config=config, framework=FIXTURE_FRAMEWORK)
     folder = out / str(LATEST)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     version = summary["data_version"]

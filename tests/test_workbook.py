@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from test_bulletin_data import (
+    FIXTURE_FRAMEWORK,
     FORMULA_COMMENT,
     LATEST,
     PWNED_DEPARTMENT,
@@ -53,7 +54,9 @@ def workbook(db: Path, tmp_path_factory: pytest.TempPathFactory) -> Workbook:
 
     root = tmp_path_factory.mktemp("out")
     with duckdb.connect(str(db), read_only=True) as con:
-        content = build_content(con, LATEST, config=fixture_config(root))
+        content = build_content(
+            con, LATEST, config=fixture_config(root), framework=FIXTURE_FRAMEWORK
+        )
     path = write_workbook(content, root / "数据表.xlsx", datetime(2025, 10, 15, tzinfo=SHANGHAI))
     assert not list(root.glob("*.tmp"))
     return load_workbook(path)

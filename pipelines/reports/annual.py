@@ -25,7 +25,7 @@ from pipelines.indicators.annual import year_end_leaves
 from pipelines.quarters import Quarter
 from pipelines.registry import Registry, default_registry
 from pipelines.reports.config import AnnualConfig, BulletinConfig, ListRules, load_bulletin_config
-from pipelines.reports.content import load_framework_for
+from pipelines.reports.content import load_project_framework
 from pipelines.reports.data import existing_tables
 from pipelines.reports.model.formatting import fmt_number, round2
 from pipelines.reports.model.lists import RedBlackLists, red_black_lists
@@ -358,7 +358,7 @@ def build_annual_content(
     when a quarter of the year has no scores (the year is flagged, never averaged)."""
     config = config or load_bulletin_config()
     registry = registry or default_registry()
-    framework = framework or load_framework_for(config)
+    framework = framework or load_project_framework()
     quarters = year_quarters(year)
     tables = existing_tables(con)
     if "scores.rankings" not in tables:

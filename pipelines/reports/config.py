@@ -82,7 +82,6 @@ class AnnualConfig:
 class BulletinConfig:
     issuer: str = ""
     document_prefix: str = ""
-    framework_path: Path | None = None  # None: the scoring framework (framework_path())
     deadline_days_after_quarter: int = 7
     key_indicators: tuple[str, ...] = ()
     rules: ListRules = field(default_factory=ListRules)
@@ -131,18 +130,12 @@ def load_bulletin_config(path: Path | None = None) -> BulletinConfig:
         raise BulletinConfigError(f"通报配置文件 {path.name} 的顶层应为映射")
     red = raw.get("red_list") or {}
     black = raw.get("black_list") or {}
-    framework: Path | None = None
-    if raw.get("framework"):
-        framework = Path(str(raw["framework"]))
-        if not framework.is_absolute():
-            framework = path.parent / framework
     keys = raw.get("key_indicators") or []
     if not isinstance(keys, list):
         raise BulletinConfigError("通报配置 key_indicators 应为指标编码列表")
     return BulletinConfig(
         issuer=settings.issuer,
         document_prefix=settings.document_prefix,
-        framework_path=framework,
         deadline_days_after_quarter=settings.deadline_days_after_quarter,
         key_indicators=tuple(str(k) for k in keys),
         rules=ListRules(

@@ -93,12 +93,13 @@ class BulletinContent:
         return any(r.previous_rank is not None for r in self.rows)
 
 
-def load_framework_for(config: BulletinConfig) -> Framework:
-    """The framework named in bulletin.yaml, else the one scoring uses."""
+def load_project_framework() -> Framework:
+    """The project's framework.yaml: the one scoring uses (the pipeline passes its
+    ``FrameworkResource``'s framework; this is the default of library callers)."""
     from pipelines.indicators import framework_path
 
     try:
-        return load_framework(config.framework_path or framework_path())
+        return load_framework(framework_path())
     except FrameworkError as exc:
         raise BulletinConfigError(f"无法读取指标体系：{exc}") from exc
 
@@ -113,7 +114,7 @@ def build_content(
 ) -> BulletinContent:
     config = config or load_bulletin_config()
     registry = registry or default_registry()
-    framework = framework or load_framework_for(config)
+    framework = framework or load_project_framework()
     data = load_bulletin_data(con, quarter, dissatisfied_at_most=config.dissatisfied_at_most)
     rows = rank_rows(data, registry)
     lists = red_black_lists(rows, config.rules)
