@@ -56,10 +56,34 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def made_by_bizenv(root: Path) -> bool:
+    """Whether ``root`` may be wiped: empty, marked by an earlier demo, or holding nothing
+    but an empty work-directory layout (``Workdir.ensure``, e.g. from ``bizenv dev``) with
+    the instance file bizenv writes."""
+    if not root.exists() or (root / WORKDIR_MARKER).exists():
+        return True
+    layout = Workdir(root)
+    folders = {
+        layout.landing,
+        layout.archive,
+        layout.rejections,
+        layout.warehouse.parent,
+        layout.reports,
+        layout.dagster_home,
+    }
+    for entry in root.iterdir():
+        if entry not in folders or not entry.is_dir() or entry.is_symlink():
+            return False
+        files = [p for p in entry.rglob("*") if not p.is_dir()]
+        if files and files != [layout.dagster_home / "dagster.yaml"]:
+            return False
+    return True
+
+
 def prepare_workdir(root: Path) -> Workdir:
     """Start from a clean work directory, refusing to wipe a folder bizenv did not make."""
     root = root.resolve()
-    if root.exists() and any(root.iterdir()) and not (root / WORKDIR_MARKER).exists():
+    if not made_by_bizenv(root):
         raise UsageError(f"工作目录 {root} 非空且不是 bizenv 工作目录，请换一个目录或先清空")
     if root.exists():
         shutil.rmtree(root)
