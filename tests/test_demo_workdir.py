@@ -13,7 +13,10 @@ def test_an_empty_layout_written_by_bizenv_may_be_wiped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("BIZENV_HOME", "BIZENV_DUCKDB", "DAGSTER_HOME"):
-        monkeypatch.delenv(name, raising=False)
+        # setenv first so that monkeypatch restores each one (set or unset) afterwards:
+        # configure_environment below sets them.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     root = tmp_path / ".bizenv"
     configure_environment(root)  # the layout and dagster.yaml, as any bizenv command leaves
     assert (root / "dagster_home" / "dagster.yaml").is_file()
