@@ -18,9 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
-import numpy as np
+import duckdb
 import pandas as pd
 
 from pipelines.contracts import Contract, contract
@@ -34,6 +34,7 @@ from pipelines.validation.gx_suites import (
     suite_parameters,
     validate_expectations,
 )
+from pipelines.validation.keys import KeyStore, duckdb_scratch
 from pipelines.validation.limits import FileLimits
 from pipelines.validation.model import ValidationError, sort_errors
 from pipelines.validation.reader import (
@@ -44,10 +45,8 @@ from pipelines.validation.reader import (
     iter_grids,
     join_grids,
 )
+from pipelines.validation.screen import Screen, try_compile_screen
 from pipelines.validation.structure import _HEADER_SEARCH_ROWS, TableShaper
-
-if TYPE_CHECKING:
-    import duckdb
 
 
 @dataclass
@@ -71,6 +70,8 @@ class StreamResult:
     preview: pd.DataFrame | None = None  # first typed rows
     frame: pd.DataFrame | None = None  # all typed rows, only with keep_frame
     quarter_counts: Counter[int] = field(default_factory=Counter)  # year*10+q -> rows
+    screened_batches: int = 0  # batches the SQL screen proved clean (the rest: exact path)
+    batches: int = 0
 
 
 class BatchSink(Protocol):
@@ -185,8 +186,6 @@ def _run(
     warehouse: duckdb.DuckDBPyConnection | None,
     exact: bool,
 ) -> StreamResult:
-    from pipelines.validation.validate import ParsedSubmission, _canonical, _failure_errors
-
     source = c.source
     started = time.monotonic()
     stream = iter_grids(path, limits, batch_rows=batch_rows, exact=exact)
@@ -205,23 +204,88 @@ def _run(
     whole, row_level = split_suite(source, params)
     whole_cols = sorted(set().union(*(columns_of(e) for e in whole)) if whole else set())
     month_cols = sorted(whole_check_columns(source))
+    # Without checks the screen only types (no expectations): a clean batch skips pandas typing.
+    screen = try_compile_screen(c, row_level if check else [], params, registry)
+    with duckdb_scratch() as scratch:
+        keys = KeyStore(scratch, c, whole_cols) if check and whole_cols else None
+        return _batches(
+            c,
+            path,
+            stream,
+            quarter=quarter,
+            registry=registry,
+            previous_rows=previous_rows,
+            volume_factor=volume_factor,
+            check=check,
+            sink=sink,
+            keep_frame=keep_frame,
+            progress=progress,
+            warehouse=warehouse,
+            params=params,
+            whole=whole,
+            row_level=row_level,
+            month_cols=month_cols,
+            screen=screen,
+            scratch=scratch,
+            keys=keys,
+            started=started,
+        )
+
+
+def _batches(
+    c: Contract,
+    path: Path,
+    stream: Iterator[Grid],
+    *,
+    quarter: Quarter | None,
+    registry: Registry,
+    previous_rows: int | None,
+    volume_factor: float | None,
+    check: bool,
+    sink: BatchSink | None,
+    keep_frame: bool,
+    progress: Callable[[Progress], None] | None,
+    warehouse: duckdb.DuckDBPyConnection | None,
+    params: dict[str, Any],
+    whole: list[dict[str, Any]],
+    row_level: list[dict[str, Any]],
+    month_cols: list[str],
+    screen: Screen | None,
+    scratch: duckdb.DuckDBPyConnection,
+    keys: KeyStore | None,
+    started: float,
+) -> StreamResult:
+    from pipelines.validation.validate import ParsedSubmission, _canonical, _failure_errors
+
+    source = c.source
     shaper = TableShaper(c)
     parse_errors: list[ValidationError] = []
     contract_errors: list[ValidationError] = []
-    kept_typed: list[pd.DataFrame] = []
-    kept_raw: list[pd.DataFrame] = []
-    kept_failures: set[tuple[int, str]] = set()
     file_level: set[tuple[str, str]] = set()
     pairs: list[pd.DataFrame] = []
     frames: list[pd.DataFrame] = []
     counts: Counter[int] = Counter()
     preview: pd.DataFrame | None = None
-    rows = 0
+    rows = batches = screened = 0
     for grid in _grids(stream):
         table = shaper.feed(grid)
-        frame, type_errors, failed = coerce_frame(
-            table.raw, table.row_numbers, c, registry, table.headers, skip=set(table.missing)
+        batches += 1
+        # A batch the screen proves clean skips the pandas typing and Great Expectations:
+        # neither would have found anything in it (see pipelines/validation/screen.py).
+        frame = (
+            screen.run(scratch, table.raw, table.row_numbers)
+            if screen is not None and len(table.raw)
+            else None
         )
+        clean = frame is not None
+        if frame is not None:
+            screened += 1
+            type_errors: list[ValidationError] = []
+            failed: set[tuple[int, str]] = set()
+        else:
+            frame, type_errors, failed = coerce_frame(
+                table.raw, table.row_numbers, c, registry, table.headers, skip=set(table.missing)
+            )
         parse_errors.extend(table.errors)
         parse_errors.extend(type_errors)
         if sink is not None and len(frame):
@@ -243,9 +307,10 @@ def _run(
                 missing_columns=table.missing,
                 type_failures=failed,
             )
-            gx_frame = frame.set_axis(frame["source_row"].to_numpy())
-            for failure in validate_expectations(source, gx_frame, row_level, params):
-                contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
+            if not clean:
+                gx_frame = frame.set_axis(frame["source_row"].to_numpy())
+                for failure in validate_expectations(source, gx_frame, row_level, params):
+                    contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
             ctx = CheckContext(
                 source=source,
                 frame=frame,
@@ -266,10 +331,8 @@ def _run(
                         contract_errors.append(e)
                 elif (e.row, _canonical(parsed, e.column)) not in failed:
                     contract_errors.append(e)
-            if whole_cols:
-                kept_typed.append(frame[["source_row", *whole_cols]])
-                kept_raw.append(table.raw[whole_cols])
-                kept_failures.update(f for f in failed if f[1] in whole_cols)
+            if keys is not None:
+                keys.add(frame, table.raw, failed)
             if month_cols:
                 pairs.append(frame[month_cols].drop_duplicates())
         if progress is not None:
@@ -278,33 +341,24 @@ def _run(
 
     if check and rows:
         headers, missing = shaper.headers, shaper.missing
-        if whole_cols:
-            typed = pd.concat(kept_typed, ignore_index=True)
-            raw = pd.concat(kept_raw, ignore_index=True)
-            del kept_typed, kept_raw
+        if keys is not None:
             # Only rows whose key occurs more than once can fail a uniqueness expectation:
-            # GE sees those rows (the same failures, without copying the whole column).
-            dup = np.zeros(len(typed), dtype=bool)
-            for expectation in whole:
-                kwargs = expectation.get("kwargs", {})
-                keys = list(kwargs.get("column_list") or [kwargs.get("column")])
-                dup |= typed.duplicated(subset=keys, keep=False).to_numpy()
-            typed = typed[dup].reset_index(drop=True)
-            raw = raw[dup].reset_index(drop=True)
-            parsed = ParsedSubmission(
-                source=source,
-                path=path,
-                frame=typed,
-                raw=raw,
-                headers=headers,
-                errors=[],
-                missing_columns=missing,
-                type_failures=kept_failures,
-            )
-            gx_frame = typed.set_axis(typed["source_row"].to_numpy())
-            for failure in validate_expectations(source, gx_frame, whole, params):
-                contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
-            del typed, raw, gx_frame, parsed
+            # GE sees those rows (the same failures, without keeping the whole column).
+            typed, raw, kept_failures = keys.repeated(whole)
+            if len(typed):
+                parsed = ParsedSubmission(
+                    source=source,
+                    path=path,
+                    frame=typed,
+                    raw=raw,
+                    headers=headers,
+                    errors=[],
+                    missing_columns=missing,
+                    type_failures=kept_failures,
+                )
+                gx_frame = typed.set_axis(typed["source_row"].to_numpy())
+                for failure in validate_expectations(source, gx_frame, whole, params):
+                    contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
         summary = (
             pd.concat(pairs, ignore_index=True).drop_duplicates()
             if pairs
@@ -337,4 +391,6 @@ def _run(
         preview=preview,
         frame=pd.concat(frames, ignore_index=True) if keep_frame and frames else None,
         quarter_counts=counts,
+        screened_batches=screened,
+        batches=batches,
     )
