@@ -52,6 +52,8 @@ class CheckContext:
         self, positions: np.ndarray, column: str, rule: str, message: Callable[[int, str], str]
     ) -> list[ValidationError]:
         """Errors for rows at ``positions``; ``message(position, raw_value)``."""
+        if not len(positions):
+            return []  # (turning a string column into Python objects costs per row)
         rows = self.frame["source_row"].to_numpy()
         raw = self.raw[column].to_numpy()
         header = self.headers[column]
@@ -190,23 +192,25 @@ def check_duration_max_days(ctx: CheckContext, spec: dict[str, Any]) -> list[Val
     if {start, end} & ctx.skip_columns:
         return []
     days = (ctx.frame[end] - ctx.frame[start]).dt.total_seconds() / 86400
-    limits = (
-        ctx.frame[by]
-        .map(spec["max_days"])
-        .astype("Float64")
-        .fillna(float(spec["default_max_days"]))
+    # The limit of each row's group: the few distinct groups are looked up, not every row.
+    groups = ctx.frame[by]
+    codes, uniques = pd.factorize(groups)
+    by_group = np.array(
+        [float(spec["max_days"].get(g, spec["default_max_days"])) for g in uniques] + [np.nan]
     )
-    bad_mask = (days > limits).fillna(False).to_numpy(dtype=bool)
-    bad = np.flatnonzero(bad_mask)
-    groups = ctx.frame[by].to_numpy()
-    day_values = days.to_numpy()
-    limit_values = limits.to_numpy()
+    limit_values = np.where(codes >= 0, by_group[codes], float(spec["default_max_days"]))
+    day_values = days.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(day_values > limit_values)
+    if not len(bad):
+        return []
+    group_values = groups.to_numpy()
     header, header_start = ctx.headers[end], ctx.headers[start]
 
     def message(i: int, _value: str) -> str:
         return spec["message"].format(
             days=f"{day_values[i]:.0f}",
-            group=groups[i],
+            group=group_values[i],
             max_days=f"{limit_values[i]:.0f}",
             header=header,
             header_start=header_start,

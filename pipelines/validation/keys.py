@@ -31,8 +31,10 @@ def duckdb_scratch() -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(
         config={
             "memory_limit": SCRATCH_MEMORY_LIMIT,
+            # One thread keeps the screen's rows in batch order (DuckDB's parallel projection
+            # may not) and leaves the other core to the reader and the warehouse writes.
+            "threads": 1,
             "temp_directory": directory,
-            "preserve_insertion_order": False,
         }
     )
     try:
