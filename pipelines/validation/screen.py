@@ -89,6 +89,10 @@ _CONDITION = re.compile(
 
 RELATION = "screened_batch"
 
+# Types whose typed value is the canonical cell itself (empty = NULL): not read back from SQL.
+_PASSTHROUGH = frozenset({"string", "text", "region_code", "month"})
+_NULL_TEXT = pa.scalar(None, type=pa.string())
+
 
 class Unscreenable(ValueError):
     """The suite or contract has something the screen cannot express."""
@@ -124,7 +128,16 @@ class Screen:
         ok = pc.fill_null(result.column("screen_ok"), False)
         for cells in arrays[:-1]:
             ok = pc.and_(ok, _canonical_text(cells))
-        return result.drop_columns(["screen_ok"]), ok
+        # Text columns are typed as they are read (empty = NULL) without a round trip through
+        # DuckDB: converting strings in and out costs more than the whole screen.
+        typed = [result.column("source_row")]
+        for i, col in enumerate(self.columns):
+            if col.type in _PASSTHROUGH:
+                typed.append(pc.if_else(pc.equal(arrays[i], ""), _NULL_TEXT, arrays[i]))
+            else:
+                typed.append(result.column(col.column))
+        names = ["source_row", *(col.column for col in self.columns)]
+        return pa.Table.from_arrays(typed, names=names), ok
 
     def run(
         self, con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, rows: Any
@@ -354,8 +367,10 @@ def compile_screen(
         "final as (\n"
         "    select\n"
         "        source_row,\n"
-        + ",\n".join(f"        {_quote(col.column)}" for col in c.columns)
-        + ",\n        cells_ok and "
+        + "".join(
+            f"        {_quote(col.column)},\n" for col in c.columns if col.type not in _PASSTHROUGH
+        )
+        + "        cells_ok and "
         + "\n        and ".join(predicates or ["true"])
         + " as screen_ok\n"
         "    from typed\n"
