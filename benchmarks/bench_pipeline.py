@@ -282,9 +282,12 @@ def _duck_range(rule: Range) -> tuple[str, list[object]]:
     return "(" + " or ".join(parts or ["false"]) + ")", params
 
 
-def duckdb_source(con: object, spec: SourceSpec, relation: str) -> dict[str, object]:
-    """Type one text relation into ``typed_<source>`` in one scan (with each row's typing and
-    required failures), then count the range failures and aggregate per unit on it."""
+def duckdb_source(
+    con: object, spec: SourceSpec, relation: str, params: list[object] | None = None
+) -> dict[str, object]:
+    """Type one text relation (``params`` bound to its ``?``) into ``typed_<source>`` in one
+    scan, with each row's typing and required failures, then count the range failures and
+    aggregate per unit on the typed table."""
     selects, typing, required = [], [], []
     for c in spec.columns:
         typed, unparsable = _duck_expr(c.header, c.kind)
@@ -296,7 +299,8 @@ def duckdb_source(con: object, spec: SourceSpec, relation: str) -> dict[str, obj
     con.execute(  # type: ignore[attr-defined]
         f"create or replace table {table} as select {', '.join(selects)}, "
         f"{' + '.join(typing) or '0'} as _typing_failures, "
-        f"{' + '.join(required) or '0'} as _required_failures from {relation} t"
+        f"{' + '.join(required) or '0'} as _required_failures from {relation} t",
+        params or [],
     )
     ranges, params = [], []
     for rule in spec.ranges:
@@ -329,17 +333,18 @@ def run_duckdb(files: dict[str, Path], db: Path, quarter: str) -> dict[str, obje
                 header, rows = _read_xlsx_as_text(path)
                 table = pa.table({h: [r[i] for r in rows] for i, h in enumerate(header)})
                 con.register("landing_xlsx", table)
-                relation = "landing_xlsx"
+                relation, params = "landing_xlsx", []
             else:
                 encoding = csv_encoding(path)
                 if encoding != "utf-8":
                     utf8 = _transcode(path, db.with_name(f"{source}.utf8.csv"), encoding)
                 relation = (
-                    f"read_csv('{utf8 or path}', all_varchar = true, header = true, "
+                    "read_csv(?, all_varchar = true, header = true, "
                     "encoding = 'utf-8', strict_mode = false)"
                 )
+                params = [str(utf8 or path)]
             try:
-                out[source] = duckdb_source(con, spec, relation)
+                out[source] = duckdb_source(con, spec, relation, params)
             finally:
                 if utf8 is not None:
                     utf8.unlink()

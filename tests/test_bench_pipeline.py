@@ -83,8 +83,8 @@ def _run(bench: ModuleType, engine: str, path: Path) -> dict[str, object]:
     spec = _spec(bench)
     if engine == "duckdb":
         with duckdb.connect() as con:
-            relation = f"read_csv('{path}', all_varchar = true, header = true)"
-            return bench.duckdb_source(con, spec, relation)
+            relation = "read_csv(?, all_varchar = true, header = true)"
+            return bench.duckdb_source(con, spec, relation, [str(path)])
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     return bench.pandas_source(spec, frame)
 
