@@ -809,19 +809,36 @@ def _read_xlsx(path: Path, limits: FileLimits) -> Grid | ReadFailure:
         sheets = named
     title, values = sheets[0]
     del sheets
-    rows = [[_xlsx_cell_text(v) for v in row] for row in values]
+    # Most cells are text; the others (numbers, dates) repeat a lot: each distinct one is
+    # turned into text once. The key carries the type (True == 1 == 1.0 as dict keys).
+    memo: dict[tuple[type, Any], str] = {}
+
+    def text(value: Any) -> str:
+        key = (type(value), value)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _xlsx_cell_text(value)
+        return found
+
+    rows = [[v if type(v) is str else text(v) for v in row] for row in values]
     del values
+    memo.clear()
     # Trailing empty rows of the sheet's range are not rows of the file.
     while rows and not any(rows[-1]):
         rows.pop()
-    for i, row in enumerate(rows):
-        for j, text in enumerate(row):
-            if len(text) > limits.max_field_chars:
-                return ReadFailure([field_size_error(i + 1, j, len(text), limits)])
     width = max((len(r) for r in rows), default=0)
     padded = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    del rows
     cells = pd.DataFrame(padded, columns=range(width), dtype="str")
-    return Grid(cells=cells, row_numbers=np.arange(1, len(rows) + 1), sheet=title)
+    del padded
+    # The first cell over the limit, in row order (then column order), as the reader reports.
+    lengths = (
+        np.column_stack([cells[j].str.len().to_numpy() for j in range(width)]) if width else None
+    )
+    if lengths is not None and len(lengths) and lengths.max() > limits.max_field_chars:
+        i, j = (int(k) for k in np.argwhere(lengths > limits.max_field_chars)[0])
+        return ReadFailure([field_size_error(i + 1, j, int(lengths[i, j]), limits)])
+    return Grid(cells=cells, row_numbers=np.arange(1, len(cells) + 1), sheet=title)
 
 
 def field_size_error(row: int, position: int, chars: int, limits: FileLimits) -> ValidationError:
