@@ -241,3 +241,19 @@ def test_a_version_killed_mid_staging_is_never_promoted(tmp_path: Path) -> None:
     store.stage_rows(con, "loan_balances", Q, "b" * 64, pd.concat([loans("990103")] * 3))
     assert store.promote(con, "loan_balances", Q, "b" * 64) == 3
     con.close()
+
+
+def test_ensure_schema_adds_the_tables_and_columns_a_contract_gained(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # As on a warehouse made before the contract had the column, or before the source existed.
+    con.execute("alter table staging.loan_balances drop column first_time_borrowers")
+    con.execute("drop table warehouse.approval_cases")
+    store.ensure_schema(con)
+    columns = con.execute(
+        "select schema_name, table_name from duckdb_columns() "
+        "where column_name = 'first_time_borrowers' order by all"
+    ).fetchall()
+    assert columns == [("staging", "loan_balances"), ("warehouse", "loan_balances")]
+    (count,) = con.execute("select count(*) from warehouse.approval_cases").fetchone()
+    assert count == 0

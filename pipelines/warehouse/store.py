@@ -15,7 +15,7 @@ import pandas as pd
 from pipelines.contracts import contract, enabled_sources
 from pipelines.intake.archive import ArchivedFile
 from pipelines.sqlfiles import sql
-from pipelines.warehouse.tables import SCHEMAS, SourceTables, source_tables
+from pipelines.warehouse.tables import LEADING_COLUMNS, SCHEMAS, SourceTables, source_tables
 
 _SCHEMA_FILES: tuple[str, ...] = (
     "intake/create_schema_intake",
@@ -58,9 +58,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None 
     with transaction(con):
         for name in _SCHEMA_FILES:
             con.execute(sql(name))
+        # Every intake step and store opens with this: the source tables whose columns are
+        # all there already are skipped (their statements would change nothing), which
+        # spares a few hundred catalog statements per call.
+        existing: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in con.execute(sql("warehouse/select_table_columns")).fetchall():
+            existing.setdefault((schema, table), set()).add(column)
         for source in enabled_sources() if sources is None else sources:
             generated = tables(source)
+            wanted = {name for name, _, _ in LEADING_COLUMNS} | set(generated.columns)
             for schema in SCHEMAS:
+                if wanted <= existing.get((schema, generated.source), set()):
+                    continue
                 con.execute(generated.create[schema])
                 for statement in generated.add_columns[schema]:
                     con.execute(statement)
