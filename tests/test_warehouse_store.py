@@ -159,3 +159,101 @@ def test_volume_baseline_is_the_rows_in_force(con: duckdb.DuckDBPyConnection) ->
     store.stage_rows(con, "loan_balances", Q, "a" * 64, pd.concat([loans("990102")] * 3))
     store.promote(con, "loan_balances", Q, "a" * 64)
     assert store.previous_accepted_rows(con, "loan_balances", Q) == 3
+
+
+def staged(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "select submission_hash, region_code from staging.loan_balances where quarter = ? "
+        "order by region_code",
+        [Q],
+    ).fetchall()
+
+
+def validated_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    """Version a, validated and promoted; version b registered and marked validated (as a
+    re-validation of a version that had passed would leave it)."""
+    register(con, "a" * 64, 5)
+    store.stage_rows(con, "loan_balances", Q, "a" * 64, loans("990102"))
+    store.update_status(
+        con, "loan_balances", Q, "a" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    store.promote(con, "loan_balances", Q, "a" * 64)
+    register(con, "b" * 64, 9)
+    store.update_status(
+        con, "loan_balances", Q, "b" * 64, status="validated", error_count=0, failing_rows=0
+    )
+
+
+def test_staging_commits_in_bounded_batches_and_marks_the_version_staged_at_the_end(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    register(con, "b" * 64, 9)
+    with store.staging_writer(con, "loan_balances", Q, "b" * 64) as writer:
+        writer.commit_rows = 1
+        writer.write(loans("990102"))
+        writer.write(loans("990103"))
+        # Committed batch by batch: a second connection already sees the rows, unmarked.
+        other = con.cursor()
+        assert len(staged(other)) == 2
+        assert other.execute("select count(*) from intake.staged_versions").fetchall() == [(0,)]
+    assert writer.rows == 2
+    assert con.execute(
+        "select source, quarter, submission_hash, staged_rows from intake.staged_versions"
+    ).fetchall() == [("loan_balances", Q, "b" * 64, 2)]
+
+
+def test_a_staging_write_that_fails_half_way_leaves_nothing_staged_nor_promotable(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    validated_in_force(con)
+    with (
+        pytest.raises(RuntimeError, match="读取中断"),
+        store.staging_writer(con, "loan_balances", Q, "b" * 64) as writer,
+    ):
+        writer.commit_rows = 1
+        writer.write(loans("990103"))
+        writer.write(loans("990104"))
+        raise RuntimeError("读取中断")
+    assert staged(con) == []
+    with pytest.raises(store.NotValidatedError, match="不在暂存区"):
+        store.promote(con, "loan_balances", Q, "b" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+
+
+def test_a_version_killed_mid_staging_is_never_promoted(tmp_path: Path) -> None:
+    path = tmp_path / "killed.duckdb"
+    con = duckdb.connect(str(path))
+    store.ensure_schema(con)
+    validated_in_force(con)
+    # Killed after two committed batches: neither finish nor abort runs.
+    writer = store.StagingWriter(con, "loan_balances", Q, "b" * 64, commit_rows=1)
+    writer.write(loans("990103"))
+    writer.write(loans("990104"))
+    con.close()
+
+    con = duckdb.connect(str(path))
+    assert staged(con) == [("b" * 64, "990103"), ("b" * 64, "990104")]
+    with pytest.raises(store.NotValidatedError, match="暂存不完整"):
+        store.promote(con, "loan_balances", Q, "b" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+    assert status(con, "b" * 64) == "validated"
+    # The next staging write replaces the partial partition and marks it complete.
+    store.stage_rows(con, "loan_balances", Q, "b" * 64, pd.concat([loans("990103")] * 3))
+    assert store.promote(con, "loan_balances", Q, "b" * 64) == 3
+    con.close()
+
+
+def test_ensure_schema_adds_the_tables_and_columns_a_contract_gained(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # As on a warehouse made before the contract had the column, or before the source existed.
+    con.execute("alter table staging.loan_balances drop column first_time_borrowers")
+    con.execute("drop table warehouse.approval_cases")
+    store.ensure_schema(con)
+    columns = con.execute(
+        "select schema_name, table_name from duckdb_columns() "
+        "where column_name = 'first_time_borrowers' order by all"
+    ).fetchall()
+    assert columns == [("staging", "loan_balances"), ("warehouse", "loan_balances")]
+    (count,) = con.execute("select count(*) from warehouse.approval_cases").fetchone()
+    assert count == 0

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -77,6 +80,25 @@ def _body_style(wb: Workbook, number_format: str | None) -> str:
     return name
 
 
+class _NamedStyles:
+    """Named styles assigned to many cells. ``cell.style = name`` looks the style up by name
+    in the workbook's list and rebuilds its index array for every cell (most of the time of
+    a large sheet); here only the first cell of each style does, the others get a copy of
+    its array. The one use of openpyxl's ``Cell._style`` (pinned by test_workbook's
+    number-format and border checks on a written and re-read workbook)."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, StyleArray] = {}
+
+    def apply(self, cell: Cell, name: str) -> None:
+        array = self._arrays.get(name)
+        if array is None:
+            cell.style = name
+            self._arrays[name] = copy(cell._style)
+        else:
+            cell._style = copy(array)
+
+
 def _sheet(
     wb: Workbook, title: str, columns: Sequence[Column], rows: Sequence[Sequence[object]]
 ) -> Worksheet:
@@ -89,6 +111,7 @@ def _sheet(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in rows:
         ws.append([neutralise(v) for v in row])
+    styled = _NamedStyles()
     for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = col.width
@@ -97,7 +120,7 @@ def _sheet(
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever the text
             numeric = isinstance(cell.value, int | float | datetime)
-            cell.style = formatted if col.number_format and numeric else plain
+            styled.apply(cell, formatted if col.number_format and numeric else plain)
     ws.freeze_panes = "A2"
     if rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"

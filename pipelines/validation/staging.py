@@ -4,8 +4,10 @@ The staging asset is a thin shell around :func:`validate_candidate`: it turns th
 :class:`StagingOutcome` into the asset's materialization and its blocking check's result.
 
 The candidate (the latest received version) is read, typed and checked batch by batch; the
-typed rows of every batch go to ``staging.<source>`` in one transaction whatever the outcome
-(a failing check blocks the promotion, not the staging write). A rejected version gets a
+typed rows of every batch go to ``staging.<source>`` whatever the outcome (a failing check
+blocks the promotion, not the staging write), committed in bounded transactions; the version
+is marked staged (``intake.staged_versions``) only after its last batch, and promotion
+refuses one that is not. A rejected version gets a
 rejection report named by its hash; its errors are recorded in ``intake.validation_errors``.
 """
 

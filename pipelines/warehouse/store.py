@@ -5,7 +5,7 @@ half-written."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +15,7 @@ import pandas as pd
 from pipelines.contracts import contract, enabled_sources
 from pipelines.intake.archive import ArchivedFile
 from pipelines.sqlfiles import sql
-from pipelines.warehouse.tables import SCHEMAS, SourceTables, source_tables
+from pipelines.warehouse.tables import LEADING_COLUMNS, SCHEMAS, SourceTables, source_tables
 
 _SCHEMA_FILES: tuple[str, ...] = (
     "intake/create_schema_intake",
@@ -26,7 +26,14 @@ _SCHEMA_FILES: tuple[str, ...] = (
     "intake/create_validation_errors",
     "intake/create_view_submissions_in_force",
     "intake/create_receipts",
+    "intake/create_staged_versions",
 )
+# Staged rows written per staging transaction. DuckDB keeps a transaction's appended rows
+# (about 0.2 KB a row) until it commits, so one transaction per file grows with the file;
+# committing every COMMIT_ROWS bounds it by this, and the completion marker
+# (intake.staged_versions) written with the last batch keeps a half-staged version from
+# being promoted.
+COMMIT_ROWS = 200_000
 
 
 def tables(source: str) -> SourceTables:
@@ -51,9 +58,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None 
     with transaction(con):
         for name in _SCHEMA_FILES:
             con.execute(sql(name))
+        # Every intake step and store opens with this: the source tables whose columns are
+        # all there already are skipped (their statements would change nothing), which
+        # spares a few hundred catalog statements per call.
+        existing: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in con.execute(sql("warehouse/select_table_columns")).fetchall():
+            existing.setdefault((schema, table), set()).add(column)
         for source in enabled_sources() if sources is None else sources:
             generated = tables(source)
+            wanted = {name for name, _, _ in LEADING_COLUMNS} | set(generated.columns)
             for schema in SCHEMAS:
+                if wanted <= existing.get((schema, generated.source), set()):
+                    continue
                 con.execute(generated.create[schema])
                 for statement in generated.add_columns[schema]:
                     con.execute(statement)
@@ -104,20 +120,44 @@ def previous_accepted_rows(con: duckdb.DuckDBPyConnection, source: str, quarter:
 
 
 class StagingWriter:
-    """Typed batches of one version into ``staging.<source>``, inside the caller's transaction:
-    the partition is deleted once, then the generated staging insert runs once per batch on
-    the batch registered as ``staged_rows``."""
+    """Typed batches of one version into ``staging.<source>``: the partition (and its
+    completion marker) is deleted and committed first, the generated staging insert then
+    runs once per batch on the batch registered as ``staged_rows``, committed every
+    ``commit_rows`` rows; ``finish`` commits the last batches with the completion marker
+    (``intake.staged_versions``) that promotion verifies, ``abort`` rolls back and removes
+    what was committed. Until ``finish``, the version cannot be promoted."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: str,
+        quarter: str,
+        hash_: str,
+        *,
+        commit_rows: int = COMMIT_ROWS,
     ) -> None:
-        self.con, self.quarter, self.hash = con, quarter, hash_
+        self.con, self.source, self.quarter, self.hash = con, source, quarter, hash_
         self.statements = tables(source)
+        self.commit_rows = commit_rows
         self.rows = 0
+        self._pending = 0
+        self.con.execute("begin transaction")
         self.reset()
 
-    def reset(self) -> None:
+    def _commit(self) -> None:
+        self.con.execute("commit")
+        self.con.execute("begin transaction")
+        self._pending = 0
+
+    def _delete_partition(self) -> None:
+        self.con.execute(
+            sql("intake/delete_staged_version"), {"source": self.source, "quarter": self.quarter}
+        )
         self.con.execute(self.statements.delete_staging, {"quarter": self.quarter})
+
+    def reset(self) -> None:
+        self._delete_partition()
+        self._commit()
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -131,16 +171,44 @@ class StagingWriter:
         finally:
             self.con.unregister("staged_rows")
         self.rows += len(frame)
+        self._pending += len(frame)
+        if self._pending >= self.commit_rows:
+            self._commit()
+
+    def finish(self) -> None:
+        self.con.execute(
+            sql("intake/insert_staged_version"),
+            {
+                "source": self.source,
+                "quarter": self.quarter,
+                "hash": self.hash,
+                "staged_rows": self.rows,
+            },
+        )
+        self.con.execute("commit")
+
+    def abort(self) -> None:
+        """Roll back the open batches and delete the committed ones (best effort: a broken
+        connection leaves them, unmarked, for the next staging write to replace)."""
+        with suppress(duckdb.Error):
+            self.con.execute("rollback")
+            with transaction(self.con):
+                self._delete_partition()
 
 
 @contextmanager
 def staging_writer(
     con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
 ) -> Iterator[StagingWriter]:
-    """Replace the staging partition batch by batch, all in one transaction (nothing of a
-    version is staged unless every batch was)."""
-    with transaction(con):
-        yield StagingWriter(con, source, quarter, hash_)
+    """Replace the staging partition batch by batch in bounded transactions; the version is
+    marked staged (promotable) only when every batch was written."""
+    writer = StagingWriter(con, source, quarter, hash_)
+    try:
+        yield writer
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish()
 
 
 def stage_rows(
@@ -254,6 +322,12 @@ def promote(con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: st
         if not staged:
             raise NotValidatedError(
                 f"{quarter} 版本 {hash_[:12]} 不在暂存区（暂存区中是另一个版本），"
+                "请先重新运行校验（staging）；在用版本不变"
+            )
+        marker = fetch_one(con, sql("intake/select_staged_version"), {"source": source, **params})
+        if marker is None or marker[0] != staged:
+            raise NotValidatedError(
+                f"{quarter} 版本 {hash_[:12]} 暂存不完整（暂存写入中断），"
                 "请先重新运行校验（staging）；在用版本不变"
             )
         con.execute(generated.delete_warehouse, {"quarter": quarter})

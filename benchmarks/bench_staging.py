@@ -1,0 +1,134 @@
+"""Benchmark: peak memory of the staging write against the number of rows staged.
+
+    .venv/bin/python benchmarks/bench_staging.py [--rows 1000000,3000000]
+        [--commit-rows N] [--batch-rows 100000] [--dir DIR]
+
+Each row count runs in its own process: synthetic typed batches of ``approval_cases`` (the
+columns and dtypes validation hands to the writer, a distinct ``case_id`` per row) go
+through ``store.staging_writer`` into a file warehouse (``memory_limit`` 1GB, as the
+pipeline's resource sets it). It prints the time spent writing and the process's peak
+resident memory (``VmHWM``). Bounded memory means the peak does not grow with the rows.
+``--commit-rows`` larger than the rows staged reproduces one transaction per file (the
+writer before the bounded commits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _batch(index: int, rows: int) -> object:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(index)
+    accepted = pd.Timestamp("2025-04-01") + pd.to_timedelta(
+        rng.integers(0, 80 * 86400, rows), unit="s"
+    )
+
+    def ints(low: int, high: int) -> object:
+        return pd.array(rng.integers(low, high, rows), dtype="Int64")
+
+    def texts(values: list[str]) -> object:
+        return pd.array(rng.choice(values, rows), dtype="str")
+
+    first = index * rows + 2
+    return pd.DataFrame(
+        {
+            "source_row": np.arange(first, first + rows, dtype="int64"),
+            "case_id": pd.array([f"AC{index:06d}{k:08d}" for k in range(rows)], dtype="str"),
+            "region_code": texts(["880101", "880102", "880103", "880201"]),
+            "category": texts(["企业开办", "工程建设项目审批", "不动产登记", "其他政务服务"]),
+            "item_name": texts([f"事项{k}" for k in range(200)]),
+            "dept": texts([f"示例市某局{k}" for k in range(30)]),
+            "accepted_at": accepted,
+            "completed_at": accepted + pd.to_timedelta(rng.integers(0, 20 * 86400, rows), unit="s"),
+            "statutory_limit_days": ints(1, 30),
+            "promised_limit_days": ints(1, 20),
+            "suspended_days": ints(0, 5),
+            "material_count": ints(1, 10),
+            "visit_count": ints(0, 3),
+            "step_count": ints(1, 6),
+            "is_online": pd.array(rng.integers(0, 2, rows).astype(bool), dtype="boolean"),
+        }
+    )
+
+
+def child(rows: int, batch_rows: int, commit_rows: int, folder: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    import duckdb
+
+    from pipelines.project import current_project
+    from pipelines.warehouse import store
+
+    current_project()
+    con = duckdb.connect(str(folder / f"staging_{rows}.duckdb"), config={"memory_limit": "1GB"})
+    store.ensure_schema(con, ["approval_cases"])
+    writing = 0.0
+    with store.staging_writer(con, "approval_cases", "2025Q2", "a" * 64) as writer:
+        writer.commit_rows = commit_rows
+        for index in range(rows // batch_rows):
+            frame = _batch(index, batch_rows)
+            started = time.perf_counter()
+            writer.write(frame)
+            writing += time.perf_counter() - started
+    (staged,) = con.execute("select count(*) from staging.approval_cases").fetchone()
+    con.close()
+    peak = _hwm_mb()
+    print(f"{rows:>10,} rows  staged {staged:,}  writing {writing:6.1f} s  peak {peak:7.0f} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", default="1000000,3000000")
+    parser.add_argument("--batch-rows", type=int, default=100_000)
+    parser.add_argument("--commit-rows", type=int, default=None)
+    parser.add_argument("--dir", default=None)
+    parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from pipelines.warehouse.store import COMMIT_ROWS
+
+    commit_rows = args.commit_rows or COMMIT_ROWS
+    if args.child is not None:
+        child(args.child, args.batch_rows, commit_rows, Path(args.dir))
+        return 0
+    print(f"batches of {args.batch_rows:,} rows, committed every {commit_rows:,} rows")
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        for rows in (int(r) for r in args.rows.split(",")):
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    str(rows),
+                    "--batch-rows",
+                    str(args.batch_rows),
+                    "--commit-rows",
+                    str(commit_rows),
+                    "--dir",
+                    folder,
+                ],
+                check=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
