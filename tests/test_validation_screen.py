@@ -212,3 +212,60 @@ def test_an_expectation_the_screen_cannot_express_leaves_the_source_unscreened(
     with pytest.raises(Unscreenable):
         compile_screen(contract("approval_cases"), [expectation], params, registry)
     assert try_compile_screen(contract("approval_cases"), [expectation], params, registry) is None
+
+
+def test_a_file_with_scattered_errors_gives_the_exact_paths_errors_and_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.validation import stream
+
+    c = contract("approval_cases")
+    frame = generate_source_frame("approval_cases", QUARTER, seed=20240101, scale=0.1)
+    frame = frame.head(2_000).astype("object")
+    bad = {
+        17: ("completed_at", "2025-02-30 10:00:00"),
+        250: ("material_count", "五"),
+        251: ("region_code", "123456"),
+        900: ("dept", "某某局"),
+        1500: ("completed_at", "2025-07-02 09:00:00"),
+        1999: ("statutory_limit_days", "400"),
+    }
+    for i, (column, value) in bad.items():
+        frame.loc[i, column] = value
+    frame.loc[1200, "case_id"] = frame.loc[3, "case_id"]  # a duplicate across batches
+    # Not an error (the exact path strips it), but not canonical either: the exact path types it.
+    frame.loc[901, "item_name"] = str(frame.loc[901, "item_name"]) + "\u3000"
+    path = write_submission(frame, "approval_cases", tmp_path / "a.csv", fmt="csv-utf8")
+
+    def triples(result: stream.StreamResult) -> list[tuple[int | None, str | None, str, str]]:
+        return [
+            (e.row, e.column, e.rule, e.message)
+            for e in result.parse_errors + result.contract_errors
+        ]
+
+    typed_exactly: list[int] = []
+    coerce = stream.coerce_frame
+
+    def spy(raw: pd.DataFrame, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        typed_exactly.append(len(raw))
+        return coerce(raw, *args, **kwargs)
+
+    monkeypatch.setattr(stream, "coerce_frame", spy)
+    screened = stream.validate_stream(
+        "approval_cases", path, quarter=QUARTER, batch_rows=500, keep_frame=True
+    )
+    # Only the rows the screen does not pass were typed by the exact path.
+    assert sum(typed_exactly) == len(bad) + 1
+    monkeypatch.setattr(stream, "try_compile_screen", lambda *a, **k: None)
+    exact = stream.validate_stream(
+        "approval_cases", path, quarter=QUARTER, batch_rows=500, keep_frame=True
+    )
+    assert triples(screened) == triples(exact)
+    reported_rows = {row for row, *_ in triples(exact)}
+    # Excel row = frame position + 2; the duplicate is reported on both of its rows.
+    assert {i + 2 for i in bad} | {5, 1202} <= reported_rows
+    assert screened.frame is not None and exact.frame is not None
+    pd.testing.assert_frame_equal(screened.frame, exact.frame)
+    assert 903 not in reported_rows
+    assert exact.screened_batches == 0
+    assert len(c.columns) + 1 == screened.frame.shape[1]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.contracts import Contract, contract
@@ -45,8 +46,8 @@ from pipelines.validation.reader import (
     iter_grids,
     join_grids,
 )
-from pipelines.validation.screen import Screen, try_compile_screen
-from pipelines.validation.structure import _HEADER_SEARCH_ROWS, TableShaper
+from pipelines.validation.screen import Screen, try_compile_screen, typed_frame
+from pipelines.validation.structure import _HEADER_SEARCH_ROWS, Table, TableShaper
 
 
 @dataclass
@@ -169,6 +170,45 @@ def _grids(stream: Iterator[Grid]) -> Iterator[Grid]:
         yield join_grids(head)
 
 
+Screened = tuple[
+    pd.DataFrame,  # the typed batch
+    pd.DataFrame | None,  # the rows the exact path typed (None: every row passed the screen)
+    pd.DataFrame | None,  # their raw cells
+    list[ValidationError],  # their type errors
+    set[tuple[int, str]],  # their unparsable cells
+]
+
+
+def _screened(
+    screen: Screen,
+    scratch: duckdb.DuckDBPyConnection,
+    table: Table,
+    c: Contract,
+    registry: Registry,
+) -> Screened | None:
+    """The batch typed by the screen where it passes and by ``coerce_frame`` elsewhere; None
+    when no row passes (the whole batch takes the exact path)."""
+    if not len(table.raw):
+        return None
+    typed, ok = screen.verdicts(scratch, table.raw, table.row_numbers)
+    passed = ok.to_numpy(zero_copy_only=False)
+    if passed.all():
+        return typed_frame(typed, screen.columns), None, None, [], set()
+    if not passed.any():
+        return None
+    # Typing and the row-level expectations look at one row at a time: the failing rows
+    # alone give the same errors and typed values as the whole batch would.
+    others = np.flatnonzero(~passed)
+    raw = table.raw.iloc[others].reset_index(drop=True)
+    exact, type_errors, failed = coerce_frame(
+        raw, table.row_numbers[others], c, registry, table.headers, skip=set(table.missing)
+    )
+    clean = typed_frame(typed.filter(ok), screen.columns)
+    merged = pd.concat([clean, exact], ignore_index=True)
+    frame = merged.sort_values("source_row", kind="stable").reset_index(drop=True)
+    return frame, exact, raw, type_errors, failed
+
+
 def _run(
     c: Contract,
     path: Path,
@@ -270,22 +310,18 @@ def _batches(
     for grid in _grids(stream):
         table = shaper.feed(grid)
         batches += 1
-        # A batch the screen proves clean skips the pandas typing and Great Expectations:
-        # neither would have found anything in it (see pipelines/validation/screen.py).
-        frame = (
-            screen.run(scratch, table.raw, table.row_numbers)
-            if screen is not None and len(table.raw)
-            else None
-        )
-        clean = frame is not None
-        if frame is not None:
-            screened += 1
-            type_errors: list[ValidationError] = []
-            failed: set[tuple[int, str]] = set()
-        else:
+        # Rows the screen proves clean skip the pandas typing and Great Expectations: neither
+        # would find anything in them (see pipelines/validation/screen.py). The other rows,
+        # if any, take the exact path, which alone writes messages.
+        split = _screened(screen, scratch, table, c, registry) if screen is not None else None
+        if split is None:
             frame, type_errors, failed = coerce_frame(
                 table.raw, table.row_numbers, c, registry, table.headers, skip=set(table.missing)
             )
+            exact_frame, exact_raw = frame, table.raw
+        else:
+            frame, exact_frame, exact_raw, type_errors, failed = split
+            screened += exact_frame is None
         parse_errors.extend(table.errors)
         parse_errors.extend(type_errors)
         if sink is not None and len(frame):
@@ -307,10 +343,20 @@ def _batches(
                 missing_columns=table.missing,
                 type_failures=failed,
             )
-            if not clean:
-                gx_frame = frame.set_axis(frame["source_row"].to_numpy())
+            if exact_frame is not None and len(exact_frame):
+                exact = ParsedSubmission(
+                    source=source,
+                    path=path,
+                    frame=exact_frame,
+                    raw=exact_raw,
+                    headers=table.headers,
+                    errors=[],
+                    missing_columns=table.missing,
+                    type_failures=failed,
+                )
+                gx_frame = exact_frame.set_axis(exact_frame["source_row"].to_numpy())
                 for failure in validate_expectations(source, gx_frame, row_level, params):
-                    contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
+                    contract_errors.extend(_failure_errors(failure, exact, params, quarter))
             ctx = CheckContext(
                 source=source,
                 frame=frame,
