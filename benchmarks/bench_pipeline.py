@@ -65,17 +65,16 @@ SUM_COLUMN = {
     "loan_balances": "first_time_borrowers",
 }
 VARIANTS = ("ours", "duckdb", "pandas", "incremental")
-# The formats the pipeline's datetime typing accepts (pipelines/validation/coerce.py,
-# DATETIME_FORMATS; the first that parses wins).
-DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-)
+
+
+def datetime_formats() -> tuple[str, ...]:
+    """The formats the pipeline's datetime typing accepts, the first that parses wins."""
+    sys.path.insert(0, str(ROOT))
+    from pipelines.validation.coerce import DATETIME_FORMATS
+
+    return DATETIME_FORMATS
+
+
 MAX_EXACT_INTEGER = 2**53
 
 
@@ -250,7 +249,7 @@ def _duck_expr(col: str, kind: str) -> tuple[str, str]:
     raw = f"nullif(trim(t.\"{col}\"), '')"
     number = f"try_cast({raw} as double)"
     if kind == "datetime":
-        formats = ", ".join(f"'{f}'" for f in DATETIME_FORMATS)
+        formats = ", ".join(f"'{f}'" for f in datetime_formats())
         typed = f"try_strptime({raw}, [{formats}])"
     elif kind == "integer":
         typed = (
@@ -364,7 +363,7 @@ def pandas_typed(raw: pd.Series, kind: str) -> pd.Series:
     present = raw != ""
     if kind == "datetime":
         values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-        for fmt in DATETIME_FORMATS:
+        for fmt in datetime_formats():
             todo = present & values.isna()
             if not todo.any():
                 break

@@ -123,33 +123,78 @@ def validate_stream(
 ) -> StreamResult:
     """Read, shape, type and (with ``check``) validate ``path`` batch by batch. Raises
     UnknownSourceError, FileNotFoundError, IsADirectoryError, PermissionError."""
-    c = contract(source)
-    registry = registry or default_registry()
+    request = _Request(
+        contract=contract(source),
+        path=Path(path),
+        quarter=quarter,
+        registry=registry or default_registry(),
+        previous_rows=previous_rows,
+        volume_factor=volume_factor,
+        check=check,
+        sink=sink,
+        keep_frame=keep_frame,
+        batch_rows=batch_rows,
+        limits=limits,
+        progress=progress,
+        warehouse=warehouse,
+    )
     exact = False
     while True:
         try:
-            return _run(
-                c,
-                Path(path),
-                quarter=quarter,
-                registry=registry,
-                previous_rows=previous_rows,
-                volume_factor=volume_factor,
-                check=check,
-                sink=sink,
-                keep_frame=keep_frame,
-                batch_rows=batch_rows,
-                limits=limits,
-                progress=progress,
-                warehouse=warehouse,
-                exact=exact,
-            )
+            return _run(request, exact=exact)
         except RestartExact:
             if exact:
                 raise
             exact = True
             if sink is not None:
                 sink.reset()
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What ``validate_stream`` was asked to do."""
+
+    contract: Contract
+    path: Path
+    quarter: Quarter | None
+    registry: Registry
+    previous_rows: int | None
+    volume_factor: float | None
+    check: bool
+    sink: BatchSink | None
+    keep_frame: bool
+    batch_rows: int
+    limits: FileLimits | None
+    progress: Callable[[Progress], None] | None
+    warehouse: duckdb.DuckDBPyConnection | None
+
+    def context(self, frame: pd.DataFrame, raw: pd.DataFrame, **fields: Any) -> CheckContext:
+        """The contract checks' view of ``frame``."""
+        return CheckContext(
+            source=self.contract.source,
+            frame=frame,
+            raw=raw,
+            quarter=self.quarter,
+            registry=self.registry,
+            previous_rows=self.previous_rows,
+            volume_factor=self.volume_factor,
+            warehouse=self.warehouse,
+            **fields,
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The suite split for this file, the screen, and the scratch database."""
+
+    params: dict[str, Any]
+    whole: list[dict[str, Any]]
+    row_level: list[dict[str, Any]]
+    month_cols: list[str]
+    screen: Screen | None
+    scratch: duckdb.DuckDBPyConnection
+    keys: KeyStore | None
+    started: float
 
 
 def _grids(stream: Iterator[Grid]) -> Iterator[Grid]:
@@ -209,26 +254,11 @@ def _screened(
     return frame, exact, raw, type_errors, failed
 
 
-def _run(
-    c: Contract,
-    path: Path,
-    *,
-    quarter: Quarter | None,
-    registry: Registry,
-    previous_rows: int | None,
-    volume_factor: float | None,
-    check: bool,
-    sink: BatchSink | None,
-    keep_frame: bool,
-    batch_rows: int,
-    limits: FileLimits | None,
-    progress: Callable[[Progress], None] | None,
-    warehouse: duckdb.DuckDBPyConnection | None,
-    exact: bool,
-) -> StreamResult:
+def _run(request: _Request, *, exact: bool) -> StreamResult:
+    c, path = request.contract, request.path
     source = c.source
     started = time.monotonic()
-    stream = iter_grids(path, limits, batch_rows=batch_rows, exact=exact)
+    stream = iter_grids(path, request.limits, batch_rows=request.batch_rows, exact=exact)
     if isinstance(stream, ReadFailure):
         return StreamResult(
             source=source,
@@ -240,63 +270,31 @@ def _run(
             parse_errors=sort_errors(stream.errors),
             contract_errors=[],
         )
-    params = suite_parameters(quarter, registry)
+    params = suite_parameters(request.quarter, request.registry)
     whole, row_level = split_suite(source, params)
     whole_cols = sorted(set().union(*(columns_of(e) for e in whole)) if whole else set())
-    month_cols = sorted(whole_check_columns(source))
+    check = request.check
     # Without checks the screen only types (no expectations): a clean batch skips pandas typing.
-    screen = try_compile_screen(c, row_level if check else [], params, registry)
+    screen = try_compile_screen(c, row_level if check else [], params, request.registry)
     with duckdb_scratch() as scratch:
-        keys = KeyStore(scratch, c, whole_cols) if check and whole_cols else None
-        return _batches(
-            c,
-            path,
-            stream,
-            quarter=quarter,
-            registry=registry,
-            previous_rows=previous_rows,
-            volume_factor=volume_factor,
-            check=check,
-            sink=sink,
-            keep_frame=keep_frame,
-            progress=progress,
-            warehouse=warehouse,
+        plan = _Plan(
             params=params,
             whole=whole,
             row_level=row_level,
-            month_cols=month_cols,
+            month_cols=sorted(whole_check_columns(source)),
             screen=screen,
             scratch=scratch,
-            keys=keys,
+            keys=KeyStore(scratch, c, whole_cols) if check and whole_cols else None,
             started=started,
         )
+        return _batches(request, plan, stream)
 
 
-def _batches(
-    c: Contract,
-    path: Path,
-    stream: Iterator[Grid],
-    *,
-    quarter: Quarter | None,
-    registry: Registry,
-    previous_rows: int | None,
-    volume_factor: float | None,
-    check: bool,
-    sink: BatchSink | None,
-    keep_frame: bool,
-    progress: Callable[[Progress], None] | None,
-    warehouse: duckdb.DuckDBPyConnection | None,
-    params: dict[str, Any],
-    whole: list[dict[str, Any]],
-    row_level: list[dict[str, Any]],
-    month_cols: list[str],
-    screen: Screen | None,
-    scratch: duckdb.DuckDBPyConnection,
-    keys: KeyStore | None,
-    started: float,
-) -> StreamResult:
+def _batches(request: _Request, plan: _Plan, stream: Iterator[Grid]) -> StreamResult:
     from pipelines.validation.validate import ParsedSubmission, _canonical, _failure_errors
 
+    c, path, registry, quarter = request.contract, request.path, request.registry, request.quarter
+    params, screen, keys = plan.params, plan.screen, plan.keys
     source = c.source
     shaper = TableShaper(c)
     parse_errors: list[ValidationError] = []
@@ -313,7 +311,7 @@ def _batches(
         # Rows the screen proves clean skip the pandas typing and Great Expectations: neither
         # would find anything in them (see pipelines/validation/screen.py). The other rows,
         # if any, take the exact path, which alone writes messages.
-        split = _screened(screen, scratch, table, c, registry) if screen is not None else None
+        split = _screened(screen, plan.scratch, table, c, registry) if screen else None
         if split is None:
             frame, type_errors, failed = coerce_frame(
                 table.raw, table.row_numbers, c, registry, table.headers, skip=set(table.missing)
@@ -324,15 +322,15 @@ def _batches(
             screened += exact_frame is None
         parse_errors.extend(table.errors)
         parse_errors.extend(type_errors)
-        if sink is not None and len(frame):
-            sink.write(frame)
-        if keep_frame:
+        if request.sink is not None and len(frame):
+            request.sink.write(frame)
+        if request.keep_frame:
             frames.append(frame)
         if preview is None and len(frame):
             preview = frame.head(20)
         counts.update(_quarter_keys(frame, c))
         rows += len(frame)
-        if check and len(frame):
+        if request.check and len(frame):
             parsed = ParsedSubmission(
                 source=source,
                 path=path,
@@ -355,19 +353,10 @@ def _batches(
                     type_failures=failed,
                 )
                 gx_frame = exact_frame.set_axis(exact_frame["source_row"].to_numpy())
-                for failure in validate_expectations(source, gx_frame, row_level, params):
+                for failure in validate_expectations(source, gx_frame, plan.row_level, params):
                     contract_errors.extend(_failure_errors(failure, exact, params, quarter))
-            ctx = CheckContext(
-                source=source,
-                frame=frame,
-                raw=table.raw,
-                headers=table.headers,
-                quarter=quarter,
-                registry=registry,
-                previous_rows=previous_rows,
-                volume_factor=volume_factor,
-                skip_columns=set(table.missing),
-                warehouse=warehouse,
+            ctx = request.context(
+                frame, table.raw, headers=table.headers, skip_columns=set(table.missing)
             )
             for e in run_checks(ctx, kind="row"):
                 if e.row is None:
@@ -379,18 +368,18 @@ def _batches(
                     contract_errors.append(e)
             if keys is not None:
                 keys.add(frame, table.raw, failed)
-            if month_cols:
-                pairs.append(frame[month_cols].drop_duplicates())
-        if progress is not None:
-            progress(Progress(rows=rows, seconds=time.monotonic() - started))
+            if plan.month_cols:
+                pairs.append(frame[plan.month_cols].drop_duplicates())
+        if request.progress is not None:
+            request.progress(Progress(rows=rows, seconds=time.monotonic() - plan.started))
     parse_errors.extend(shaper.finish())
 
-    if check and rows:
+    if request.check and rows:
         headers, missing = shaper.headers, shaper.missing
         if keys is not None:
             # Only rows whose key occurs more than once can fail a uniqueness expectation:
             # GE sees those rows (the same failures, without keeping the whole column).
-            typed, raw, kept_failures = keys.repeated(whole)
+            typed, raw, kept_failures = keys.repeated(plan.whole)
             if len(typed):
                 parsed = ParsedSubmission(
                     source=source,
@@ -403,25 +392,19 @@ def _batches(
                     type_failures=kept_failures,
                 )
                 gx_frame = typed.set_axis(typed["source_row"].to_numpy())
-                for failure in validate_expectations(source, gx_frame, whole, params):
+                for failure in validate_expectations(source, gx_frame, plan.whole, params):
                     contract_errors.extend(_failure_errors(failure, parsed, params, quarter))
         summary = (
             pd.concat(pairs, ignore_index=True).drop_duplicates()
             if pairs
             else pd.DataFrame(index=range(0))
         )
-        ctx = CheckContext(
-            source=source,
-            frame=summary,
-            raw=pd.DataFrame(),
+        ctx = request.context(
+            summary,
+            pd.DataFrame(),
             headers=headers,
-            quarter=quarter,
-            registry=registry,
-            previous_rows=previous_rows,
-            volume_factor=volume_factor,
             skip_columns=set(missing),
             total_rows=rows,
-            warehouse=warehouse,
         )
         contract_errors.extend(run_checks(ctx, kind="whole"))
 
@@ -435,7 +418,7 @@ def _batches(
         parse_errors=sort_errors(parse_errors),
         contract_errors=sort_errors(contract_errors),
         preview=preview,
-        frame=pd.concat(frames, ignore_index=True) if keep_frame and frames else None,
+        frame=pd.concat(frames, ignore_index=True) if request.keep_frame and frames else None,
         quarter_counts=counts,
         screened_batches=screened,
         batches=batches,
