@@ -130,6 +130,19 @@ def test_load_framework_bad_yaml(tmp_path: Path) -> None:
         load_framework(path)
 
 
+def test_load_framework_rereads_an_edited_file(tmp_path: Path) -> None:
+    path = tmp_path / "framework.yaml"
+    path.write_text((DATA / "framework.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_framework(path)
+    assert load_framework(path) is first  # unchanged file: built once
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"name: {first.name}", "name: 改名后的指标体系", 1), "utf-8")
+    assert load_framework(path).name == "改名后的指标体系"
+    path.write_text("root: [", encoding="utf-8")
+    with pytest.raises(FrameworkError, match="不是合法的 YAML"):
+        load_framework(path)
+
+
 def test_competition_rank_ties_and_missing() -> None:
     df = pd.DataFrame({"g": ["a"] * 6, "score": [70, 90, 80, 80, None, 95]})
     eligible = pd.Series([True, True, True, True, True, False])

@@ -257,3 +257,16 @@ def test_ensure_schema_adds_the_tables_and_columns_a_contract_gained(
     assert columns == [("staging", "loan_balances"), ("warehouse", "loan_balances")]
     (count,) = con.execute("select count(*) from warehouse.approval_cases").fetchone()
     assert count == 0
+
+
+def test_a_staging_writer_that_cannot_start_leaves_no_transaction_open(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "bare.duckdb"))
+    store.ensure_schema(con, sources=[])  # the intake schema only: no staging table
+    with (
+        pytest.raises(duckdb.CatalogException),
+        store.staging_writer(con, "loan_balances", Q, "a" * 64),
+    ):
+        pass
+    con.execute("begin transaction")  # would fail inside a transaction left open
+    con.execute("commit")
+    con.close()

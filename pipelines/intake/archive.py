@@ -176,15 +176,11 @@ def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
         os.close(src_fd)
         raise
     digest = hashlib.sha256()
-    # One reused buffer read unbuffered: each piece is read, hashed and written without a
-    # new bytes object (a write of a whole buffer bypasses the writer's own buffer).
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
     try:
-        with os.fdopen(fd, "wb") as out, os.fdopen(src_fd, "rb", buffering=0) as handle:
-            while n := handle.readinto(buffer):
-                digest.update(view[:n])
-                out.write(view[:n])
+        with os.fdopen(fd, "wb") as out, os.fdopen(src_fd, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
         submission_hash = digest.hexdigest()
         dest = objects / submission_hash[:2] / f"{submission_hash}{src.suffix.lower()}"
         if dest.exists():

@@ -202,7 +202,12 @@ def staging_writer(
 ) -> Iterator[StagingWriter]:
     """Replace the staging partition batch by batch in bounded transactions; the version is
     marked staged (promotable) only when every batch was written."""
-    writer = StagingWriter(con, source, quarter, hash_)
+    try:
+        writer = StagingWriter(con, source, quarter, hash_)
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.execute("rollback")  # the transaction the writer had begun
+        raise
     try:
         yield writer
     except BaseException:

@@ -1,0 +1,115 @@
+"""Benchmark: the fixed costs a run pays outside validation, each measured in CPU seconds.
+
+    .venv/bin/python benchmarks/bench_overheads.py [--tree DIR] [--file CSV] [--dir DIR]
+
+``--tree`` is the checkout whose ``pipelines`` is measured (default: this one), so that two
+commits can be compared with the same interpreter (``git archive <commit> | tar -x -C DIR``).
+Prints, for the demo project:
+
+- ``ensure_schema``: one call on a warehouse that already has every table (the intake steps
+  and the indicator and rectification stores call it about 19 times a run);
+- ``load_framework``: nine loads of ``framework.yaml`` (as many as one run makes);
+- workbook sheet: ``_sheet`` with 40,000 rows of 5 columns (text, integer, score, date-time,
+  a formula-like text), then ``save``;
+- archive copy: ``_copy_and_hash`` of ``--file`` (e.g. the scale-100 approval file), when
+  given.
+
+CPU time (``time.process_time``) is reported because the machine is shared; each figure is
+the best of three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def best_of(runs: int, work: Callable[[], object]) -> str:
+    """``cpu s (wall s)``, the best of ``runs``."""
+    cpu, wall = [], []
+    for _ in range(runs):
+        started, clock = time.process_time(), time.perf_counter()
+        work()
+        cpu.append(time.process_time() - started)
+        wall.append(time.perf_counter() - clock)
+    return f"{min(cpu):6.3f} s CPU ({min(wall):6.3f} s wall)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tree", default=str(ROOT))
+    parser.add_argument("--file", default=None)
+    parser.add_argument("--dir", default=None)
+    args = parser.parse_args()
+    sys.path.insert(0, args.tree)
+    import duckdb
+    from openpyxl import Workbook
+
+    from pipelines.intake import archive
+    from pipelines.project import current_project
+    from pipelines.reports import workbook
+    from pipelines.scoring import load_framework
+    from pipelines.warehouse import store
+
+    project = current_project()
+    print(f"tree {args.tree}")
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        con = duckdb.connect(str(Path(folder) / "w.duckdb"))
+        store.ensure_schema(con)
+        again = best_of(3, lambda: store.ensure_schema(con))
+        print(f"ensure_schema, existing warehouse: {again}")
+        con.close()
+
+        def frameworks() -> None:
+            for _ in range(9):
+                load_framework(project.framework_path)
+
+        # Once: a second round would find the first one's cached framework.
+        print(f"load_framework x 9:                {best_of(1, frameworks)}")
+
+        rows = [
+            [f"单位{i}", i, i * 0.5, datetime(2025, 4, 1, 9, 30), f"=x{i}"] for i in range(40_000)
+        ]
+        columns = [
+            workbook.Column("单位"),
+            workbook.Column("件数", 8, workbook.INTEGER),
+            workbook.Column("得分", 8, workbook.SCORE),
+            workbook.Column("时间", 12, workbook.DATETIME),
+            workbook.Column("说明"),
+        ]
+
+        books: list[Workbook] = []
+
+        def sheet() -> None:
+            books.append(Workbook())
+            workbook._sheet(books[-1], "数据", columns, rows)
+
+        print(f"workbook sheet 40,000 x 5:         {best_of(3, sheet)}")
+        print(
+            f"  its save:                        {best_of(3, lambda: books[-1].save(io.BytesIO()))}"
+        )
+
+        if args.file:
+            source = Path(args.file)
+
+            def copy() -> None:
+                with tempfile.TemporaryDirectory(dir=folder) as objects:
+                    archive._copy_and_hash(source, Path(objects))
+
+            size = source.stat().st_size / 1e6
+            print(f"archive copy+hash {size:,.0f} MB:       {best_of(3, copy)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
