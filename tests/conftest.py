@@ -1,9 +1,11 @@
 """Shared fixtures: an isolated bizenv work directory per test (``workdir``) or per module
 (``module_workdir``, for a pipeline materialised once and read by several tests), and a copy
-of the demo project a test may edit (``project_copy``)."""
+of the demo project a test may edit (``project_copy``). Every test gives back the environment
+variables bizenv sets for its process."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,22 @@ from pathlib import Path
 import pytest
 
 from pipelines.env import Workdir, configure_environment
+
+# Set for the whole process by bizenv itself (``--project``: ``use_project``; a work directory:
+# ``configure_environment``), so a monkeypatch does not see them: a test that runs a command
+# in-process would otherwise point every later test of its worker at its temporary project.
+BIZENV_ENVIRONMENT = ("BIZENV_PROJECT", "BIZENV_HOME", "BIZENV_DUCKDB", "DAGSTER_HOME")
+
+
+@pytest.fixture(autouse=True)
+def _bizenv_environment_given_back() -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in BIZENV_ENVIRONMENT}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def point_at(mp: pytest.MonkeyPatch, root: Path) -> Workdir:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tomllib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -37,10 +37,17 @@ SOURCE_STAGES = ("intake", "staging", "warehouse")
 
 
 @pytest.fixture(scope="module")
-def defs() -> dg.Definitions:
+def defs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dg.Definitions]:
+    """The code location as loaded, on a temporary work directory (the location configures
+    the environment: that is given back after the module, and the checkout is not written)."""
     from pipelines.definitions import defs as build_defs
 
-    return build_defs()
+    layout = Workdir(tmp_path_factory.mktemp("work"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BIZENV_HOME", str(layout.root))
+        mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
+        mp.setenv("DAGSTER_HOME", str(layout.dagster_home))
+        yield build_defs()
 
 
 def downstream_closure(

@@ -28,6 +28,21 @@ def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise Terminated()
 
 
+def _unblock_interrupts() -> set[signal.Signals]:
+    """Unblock SIGINT and SIGTERM in the calling (main) thread; returns those that were blocked.
+
+    The signal mask, unlike the handlers, survives fork and exec: a bizenv started by a process
+    that had blocked them (a supervisor, a test harness, a thread that blocks signals before
+    spawning) would keep them pending forever and never see Ctrl-C or SIGTERM. Threads started
+    afterwards (a run's worker thread, Dagster's and DuckDB's) inherit the unblocked mask.
+    """
+    wanted = {signal.SIGINT, signal.SIGTERM}
+    blocked = wanted & signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+    return blocked
+
+
 def _finish(code: int, *, now: bool = False) -> int:
     """Exit code ``code``; after an interrupted run (``now``) or while a run's worker thread
     is still inside Dagster or DuckDB, leave at once instead of finalizing the interpreter
@@ -46,7 +61,10 @@ def run_command(run: Callable[[argparse.Namespace], int | None], args: argparse.
 
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    reblock: set[signal.Signals] = set()
     try:
+        if main_thread:  # inside the try: a signal already pending is delivered right here
+            reblock = _unblock_interrupts()
         return int(run(args) or 0)
     except (UsageError, ProjectError):  # usage (exit 2) and project (exit 1): main's
         raise
@@ -67,6 +85,8 @@ def run_command(run: Callable[[argparse.Namespace], int | None], args: argparse.
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if reblock:  # an in-process caller (a test) gets its mask back
+            signal.pthread_sigmask(signal.SIG_BLOCK, reblock)
 
 
 def describe(exc: BaseException) -> str:
