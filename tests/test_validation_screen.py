@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -24,7 +25,7 @@ from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 from pipelines.validation.coerce import coerce_frame
 from pipelines.validation.gx_suites import split_suite, suite_parameters, validate_expectations
-from pipelines.validation.reader import iter_grids, join_grids
+from pipelines.validation.reader import ReadFailure, iter_grids, join_grids
 from pipelines.validation.screen import (
     Unscreenable,
     compile_screen,
@@ -269,3 +270,48 @@ def test_a_file_with_scattered_errors_gives_the_exact_paths_errors_and_rows(
     assert 903 not in reported_rows
     assert exact.screened_batches == 0
     assert len(c.columns) + 1 == screened.frame.shape[1]
+
+
+@pytest.mark.parametrize(
+    "neighbours",
+    [("0", "12"), ("0.5", "12"), ("", "12")],
+    ids=["integer-looking", "with-a-fraction", "with-an-empty-cell"],
+)
+def test_a_negative_zero_decimal_is_typed_as_zero_whatever_its_neighbours(
+    neighbours: tuple[str, str], tmp_path: Path
+) -> None:
+    # pandas' to_numeric gives "-0" the sign of zero only when another cell of the column
+    # is not integer-looking; DuckDB always does. The typed value must not depend on the
+    # other rows (the exact path now types only the rows the screen does not pass).
+    c = contract("utility_connections")
+    table = _clean_table("utility_connections", tmp_path, scale=0.01)
+    raw = table.raw.head(3).reset_index(drop=True)
+    raw["connection_fee_yuan"] = ["-0", *neighbours]
+    rows = table.row_numbers[:3]
+    screen, _, _ = _screen("utility_connections")
+    typed, ok = screen.verdicts(duckdb.connect(), raw, rows)
+    exact, type_errors, _ = coerce_frame(raw, rows, c, default_registry(), table.headers)
+    alone, _, _ = coerce_frame(raw.head(1), rows[:1], c, default_registry(), table.headers)
+    assert type_errors == []
+    assert ok.to_pylist()[0] is True
+    fast = typed_frame(typed, screen.columns)["connection_fee_yuan"].to_numpy(dtype=float)
+    for values in (fast, exact["connection_fee_yuan"].to_numpy(dtype=float, na_value=np.nan)):
+        assert values[0] == 0.0 and not np.signbit(values[0])
+    assert not np.signbit(alone["connection_fee_yuan"].to_numpy(dtype=float)[0])
+
+
+def test_xlsx_zero_cells_after_a_negative_zero_read_as_zero(tmp_path: Path) -> None:
+    # Number cells are turned into text once per distinct value; -0.0 == 0.0 as a dict key.
+    import openpyxl
+
+    from pipelines.validation.reader import read_grid
+
+    path = tmp_path / "zeros.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for value in ("v", -0.0, 0.0, 0, 1.5):
+        ws.append([value])
+    wb.save(path)
+    grid = read_grid(path)
+    assert not isinstance(grid, ReadFailure)
+    assert grid.cells[0].tolist() == ["v", "-0", "0", "0", "1.5"]

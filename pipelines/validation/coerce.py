@@ -103,7 +103,9 @@ def _integer(s: pd.Series) -> Coerced:
 
 
 def _decimal(s: pd.Series) -> Coerced:
-    num = _number(s)
+    # "+ 0.0" turns -0.0 into 0.0: to_numeric gives "-0" its sign only when another cell of
+    # the column is not integer-looking, and a typed value must not depend on other rows.
+    num = _number(s) + 0.0
     ok = num.notna() & np.isfinite(num.fillna(0).to_numpy(dtype=float))
     return num.where(ok, None), (s != "") & ~ok
 

@@ -820,10 +820,13 @@ def _read_xlsx(path: Path, limits: FileLimits) -> Grid | ReadFailure:
     title, values = sheets[0]
     del sheets
     # Most cells are text; the others (numbers, dates) repeat a lot: each distinct one is
-    # turned into text once. The key carries the type (True == 1 == 1.0 as dict keys).
+    # turned into text once. The key carries the type (True == 1 == 1.0 as dict keys); a
+    # float zero is not memoised (-0.0 == 0.0 as dict keys, but they read "-0" and "0").
     memo: dict[tuple[type, Any], str] = {}
 
     def text(value: Any) -> str:
+        if type(value) is float and value == 0:
+            return _xlsx_cell_text(value)
         key = (type(value), value)
         found = memo.get(key)
         if found is None:

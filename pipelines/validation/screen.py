@@ -206,7 +206,8 @@ def _typed_expression(
     if kind == "decimal":
         pattern = _literal(_DECIMAL)
         ok = f"regexp_full_match({cell}, {pattern})"
-        return f"case when {ok} then cast({cell} as double) end", f"({empty} or {ok})"
+        # "+ 0.0": negative zero typed as zero, as coerce._decimal does.
+        return f"case when {ok} then cast({cell} as double) + 0.0 end", f"({empty} or {ok})"
     if kind == "yes_no":
         return (
             f"case {cell} when '是' then true when '否' then false end",
