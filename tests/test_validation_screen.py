@@ -315,3 +315,20 @@ def test_xlsx_zero_cells_after_a_negative_zero_read_as_zero(tmp_path: Path) -> N
     grid = read_grid(path)
     assert not isinstance(grid, ReadFailure)
     assert grid.cells[0].tolist() == ["v", "-0", "0", "0", "1.5"]
+
+
+@pytest.mark.parametrize("value", ["0202-05-01 10:00:00", "3025-05-01 10:00:00"])
+def test_a_year_outside_the_nanosecond_range_is_rejected_not_raised(
+    value: str, tmp_path: Path
+) -> None:
+    # The screen sends such a row to the exact path; GE's frame used to be cast to
+    # datetime64[ns], which raised OutOfBoundsDatetime (a traceback for a typo in a year).
+    from pipelines.validation.stream import validate_stream
+
+    frame = generate_source_frame("approval_cases", QUARTER, seed=20240101, scale=0.01)
+    frame = frame.astype("object")
+    frame.loc[3, "completed_at"] = value
+    path = write_submission(frame, "approval_cases", tmp_path / "a.csv", fmt="csv-utf8")
+    result = validate_stream("approval_cases", path, quarter=QUARTER)
+    errors = result.parse_errors + result.contract_errors
+    assert {e.rule for e in errors if e.row == 5 and e.column == "办结时间"} >= {"in_quarter"}

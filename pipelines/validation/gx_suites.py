@@ -135,7 +135,11 @@ def _native(frame: pd.DataFrame) -> pd.DataFrame:
                 col.to_numpy(dtype="float64", na_value=float("nan")), index=frame.index
             )
         elif pd.api.types.is_datetime64_dtype(col.dtype) and str(col.dtype) != "datetime64[ns]":
-            out[name] = col.astype("datetime64[ns]")
+            try:
+                out[name] = col.astype("datetime64[ns]")
+            except pd.errors.OutOfBoundsDatetime:
+                # A year outside 1677-2262 (a typo such as 0202): evaluated as it is, slower.
+                out[name] = col
         else:
             out[name] = col
     return pd.DataFrame(out, index=frame.index)
