@@ -332,3 +332,23 @@ def test_a_year_outside_the_nanosecond_range_is_rejected_not_raised(
     result = validate_stream("approval_cases", path, quarter=QUARTER)
     errors = result.parse_errors + result.contract_errors
     assert {e.rule for e in errors if e.row == 5 and e.column == "办结时间"} >= {"in_quarter"}
+
+
+def test_a_large_batch_comes_back_in_row_order(tmp_path: Path) -> None:
+    # DuckDB's parallel projection returns a batch of this size out of order on two threads;
+    # the typed frame must still be in the batch's row order, as coerce_frame's is.
+    import numpy as np
+
+    from pipelines.validation.keys import duckdb_scratch
+
+    c = contract("approval_cases")
+    table = _clean_table("approval_cases", tmp_path)
+    repeat = -(-150_000 // len(table.raw))
+    raw = pd.concat([table.raw] * repeat, ignore_index=True)
+    rows = np.arange(2, len(raw) + 2, dtype=np.int64)
+    screen, _, _ = _screen("approval_cases")
+    with duckdb_scratch() as con:
+        fast = screen.run(con, raw, rows)
+    exact, errors, _ = coerce_frame(raw, rows, c, default_registry(), table.headers)
+    assert errors == [] and fast is not None
+    pd.testing.assert_frame_equal(fast, exact)
