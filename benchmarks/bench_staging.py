@@ -21,14 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from peak_memory import peak_rss_mb  # benchmarks/ is the script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _hwm_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _batch(index: int, rows: int) -> object:
@@ -88,7 +83,7 @@ def child(rows: int, batch_rows: int, commit_rows: int, folder: Path) -> None:
             writing += time.perf_counter() - started
     (staged,) = con.execute("select count(*) from staging.approval_cases").fetchone()
     con.close()
-    peak = _hwm_mb()
+    peak = peak_rss_mb()
     print(f"{rows:>10,} rows  staged {staged:,}  writing {writing:6.1f} s  peak {peak:7.0f} MB")
 
 
@@ -110,6 +105,8 @@ def main() -> int:
         child(args.child, args.batch_rows, commit_rows, Path(args.dir))
         return 0
     print(f"batches of {args.batch_rows:,} rows, committed every {commit_rows:,} rows")
+    if args.dir:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         for rows in (int(r) for r in args.rows.split(",")):
             subprocess.run(

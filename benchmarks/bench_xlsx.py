@@ -22,16 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from peak_memory import peak_rss_mb  # benchmarks/ is the script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIZENV = str(Path(PYTHON).with_name("bizenv"))
-
-
-def _hwm_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def write_file(rows: int, path: Path) -> Path:
@@ -58,7 +53,7 @@ def child(variant: str, path: Path) -> None:
 
         book = load_workbook(path, read_only=True, data_only=True)
         rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
-    print(f"{variant}\t{time.monotonic() - started:.2f}\t{_hwm_mb():.0f}\t{rows}")
+    print(f"{variant}\t{time.monotonic() - started:.2f}\t{peak_rss_mb():.0f}\t{rows}")
 
 
 def main() -> int:
