@@ -10,7 +10,7 @@ Prints, for the demo project:
   and the indicator and rectification stores call it about 19 times a run);
 - ``load_framework``: nine loads of ``framework.yaml`` (as many as one run makes);
 - workbook sheet: ``_sheet`` with 40,000 rows of 5 columns (text, integer, score, date-time,
-  a formula-like text), then ``save``;
+  a formula-like text), then ``Book.close`` (the xlsx written);
 - archive copy: ``_copy_and_hash`` of ``--file`` (e.g. the scale-100 approval file), when
   given.
 
@@ -21,7 +21,6 @@ the best of three.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 import time
@@ -53,7 +52,6 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, args.tree)
     import duckdb
-    from openpyxl import Workbook
 
     from pipelines.intake import archive
     from pipelines.project import current_project
@@ -88,16 +86,19 @@ def main() -> int:
             workbook.Column("说明"),
         ]
 
-        books: list[Workbook] = []
-
-        def sheet() -> None:
-            books.append(Workbook())
-            workbook._sheet(books[-1], "数据", columns, rows)
-
-        print(f"workbook sheet 40,000 x 5:         {best_of(3, sheet)}")
-        print(
-            f"  its save:                        {best_of(3, lambda: books[-1].save(io.BytesIO()))}"
-        )
+        # Each round writes a new workbook: the sheet's cells, then the file (``close``).
+        rounds = []
+        for _ in range(3):
+            book = workbook.Book()
+            started = time.process_time()
+            workbook._sheet(book, "数据", columns, rows)
+            written = time.process_time()
+            book.close()
+            rounds.append((written - started, time.process_time() - written))
+        cells, close = min(rounds, key=sum)
+        print(f"workbook sheet 40,000 x 5:         {cells:6.3f} s CPU")
+        print(f"  its close (the xlsx written):    {close:6.3f} s CPU")
+        print(f"  both (the best round):           {cells + close:6.3f} s CPU")
 
         if args.file:
             source = Path(args.file)
