@@ -111,8 +111,9 @@ def render_annual(c: AnnualContent, generated_at: datetime) -> str:
 def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> bytes:
     """The annual workbook's xlsx bytes."""
     book = Book()
+    title = f"{c.title} · 数据表"
     lines: list[tuple[str, object]] = [
-        (f"{c.title} · 数据表", ""),
+        (title, ""),
         ("印发单位", c.config.issuer),
         ("年度", f"{c.year}年"),
         ("年度得分", f"{c.score_method}（annual.score: {c.config.annual.score}）"),
@@ -187,7 +188,7 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> bytes:
     if c.ledger is not None:
         _ledger_summary_sheet(book, c)
         ledger_sheet(book, c.ledger.history, "整改台账")
-    return book.close()
+    return book.close(title, _naive(generated_at))
 
 
 def _ledger_summary_sheet(book: Book, c: AnnualContent) -> None:

@@ -126,8 +126,11 @@ class Book:
             ws.set_column_pixels(i, i, round(width * _PIXELS_PER_CHARACTER))
         return ws
 
-    def close(self) -> bytes:
-        """The finished file's bytes."""
+    def close(self, title: str | None = None, created: datetime | None = None) -> bytes:
+        """The finished file's bytes; ``title`` and ``created`` go into its properties
+        (author bizenv)."""
+        if title is not None:
+            self.xlsx.set_properties({"title": title, "author": "bizenv", "created": created})
         self.xlsx.close()
         return self._buffer.getvalue()
 
@@ -138,7 +141,7 @@ def _write(ws: Worksheet, row: int, col: int, value: object, number: Format, tex
     cell that keeps its style; text is never a formula."""
     if isinstance(value, str):
         if value:
-            ws.write_string(row, col, neutralise(value), text)  # type: ignore[arg-type]
+            ws.write_string(row, col, str(neutralise(value)), text)
         else:
             ws.write_blank(row, col, None, text)
     elif value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -555,8 +558,7 @@ def build_workbook(content: BulletinContent, generated_at: datetime) -> bytes:
     # --- 整改台账 (issue 10): every task with its history up to the quarter ---
     if c.rectification is not None:
         ledger_sheet(book, c.rectification.history)
-    book.xlsx.set_properties({"title": title, "author": "bizenv", "created": _naive(generated_at)})
-    return book.close()
+    return book.close(title, _naive(generated_at))
 
 
 def write_workbook(content: BulletinContent, target: Path, generated_at: datetime) -> Path:
