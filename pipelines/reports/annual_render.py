@@ -4,15 +4,12 @@ autoescape; the workbook through the bulletin workbook's sheet writer."""
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from pipelines.reports import charts
 from pipelines.reports.annual import (
@@ -27,15 +24,18 @@ from pipelines.reports.workbook import (
     INTEGER,
     PERCENT,
     SCORE,
+    Book,
     Column,
     _naive,
     _sheet,
+    about_sheet,
     ledger_sheet,
-    neutralise,
 )
 from pipelines.tempfiles import write_atomic
 
 PLACE_ZH = {"red": "红榜", "black": "黑榜", "": ""}
+# 生成时间 on 说明: the date-time format openpyxl gave it when it wrote this workbook.
+AUTO_DATETIME = "yyyy-mm-dd h:mm:ss"
 
 
 @dataclass
@@ -108,13 +108,12 @@ def render_annual(c: AnnualContent, generated_at: datetime) -> str:
     )
 
 
-def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
-    wb = Workbook()
-    about = wb.active
-    assert about is not None
-    about.title = "说明"
+def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> bytes:
+    """The annual workbook's xlsx bytes."""
+    book = Book()
+    title = f"{c.title} · 数据表"
     lines: list[tuple[str, object]] = [
-        (f"{c.title} · 数据表", ""),
+        (title, ""),
         ("印发单位", c.config.issuer),
         ("年度", f"{c.year}年"),
         ("年度得分", f"{c.score_method}（annual.score: {c.config.annual.score}）"),
@@ -126,14 +125,10 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
     ]
     if c.synthetic:
         lines.insert(1, ("示例数据", f"本表由虚构的“{c.city}”示例数据生成，仅供演示"))
-    for label, value in lines:
-        about.append([label, neutralise(value)])
-    about["A1"].font = Font(bold=True, size=14, color="C00000")
-    about.column_dimensions["A"].width = 14
-    about.column_dimensions["B"].width = 70
+    about_sheet(book, lines, datetime_format=AUTO_DATETIME, freeze=False)
     quarters = [f"{q.q}季度" for q in c.quarters]
     _sheet(
-        wb,
+        book,
         "年度排名",
         [
             Column("年度排名", 8, INTEGER),
@@ -164,7 +159,7 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
         ],
     )
     _sheet(
-        wb,
+        book,
         "一级指标",
         [
             Column("一级指标", 18),
@@ -175,7 +170,7 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
         [[i.name, i.lead, *i.quarter_means, i.year_mean] for i in c.indicators],
     )
     _sheet(
-        wb,
+        book,
         "部门满意度",
         [
             Column("排名", 6, INTEGER),
@@ -191,12 +186,12 @@ def build_annual_workbook(c: AnnualContent, generated_at: datetime) -> Workbook:
         ],
     )
     if c.ledger is not None:
-        _ledger_summary_sheet(wb, c)
-        ledger_sheet(wb, c.ledger.history, "整改台账")
-    return wb
+        _ledger_summary_sheet(book, c)
+        ledger_sheet(book, c.ledger.history, "整改台账")
+    return book.close(title, _naive(generated_at))
 
 
-def _ledger_summary_sheet(wb: Workbook, c: AnnualContent) -> None:
+def _ledger_summary_sheet(book: Book, c: AnnualContent) -> None:
     """整改年度汇总: the tasks opened in the year by quarter, lead department and unit."""
     assert c.ledger is not None
     ledger = c.ledger
@@ -206,7 +201,7 @@ def _ledger_summary_sheet(wb: Workbook, c: AnnualContent) -> None:
         return [kind, x.label, *ledger.counts(x), rate]
 
     _sheet(
-        wb,
+        book,
         "整改年度汇总",
         [
             Column("分组", 10),
@@ -238,7 +233,5 @@ def write_annual(
     xlsx = None
     if workbook:
         xlsx = directory / annual_workbook_name(c.city, c.year)
-        buffer = io.BytesIO()
-        build_annual_workbook(c, generated_at).save(buffer)
-        write_atomic(xlsx, buffer.getvalue())
+        write_atomic(xlsx, build_annual_workbook(c, generated_at))
     return AnnualPaths(html=html, workbook=xlsx)

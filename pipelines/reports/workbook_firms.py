@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-
 from pipelines.reports.firm_sections import FirmSections, Section
 
 if TYPE_CHECKING:
-    from pipelines.reports.workbook import Column
+    from pipelines.reports.workbook import Book, Column
 
 
-def _unit_sheet(wb: Workbook, title: str, section: Section) -> None:
+def _unit_sheet(book: Book, title: str, section: Section) -> None:
     from pipelines.reports.workbook import INTEGER, SCORE, Column, _sheet
 
     columns: list[Column] = [
@@ -34,16 +32,16 @@ def _unit_sheet(wb: Workbook, title: str, section: Section) -> None:
         ]
         for r in section.rows
     ]
-    _sheet(wb, title, columns, rows)
+    _sheet(book, title, columns, rows)
 
 
-def add_firm_sheets(wb: Workbook, firms: FirmSections) -> None:
+def add_firm_sheets(book: Book, firms: FirmSections) -> None:
     from pipelines.reports.workbook import INTEGER, SCORE, Column, _sheet
 
     if firms.requests is not None:
-        _unit_sheet(wb, "涉企诉求办理", firms.requests)
+        _unit_sheet(book, "涉企诉求办理", firms.requests)
         _sheet(
-            wb,
+            book,
             "承办单位排名",
             [
                 Column("排名", 6, INTEGER),
@@ -59,9 +57,9 @@ def add_firm_sheets(wb: Workbook, firms: FirmSections) -> None:
             [[d.rank, d.department, d.requests, *d.rates] for d in firms.departments],
         )
     if firms.inspections is not None:
-        _unit_sheet(wb, "执法检查", firms.inspections)
+        _unit_sheet(book, "执法检查", firms.inspections)
         _sheet(
-            wb,
+            book,
             "亮灯清单",
             [
                 Column("企业名称", 28),
@@ -86,4 +84,4 @@ def add_firm_sheets(wb: Workbook, firms: FirmSections) -> None:
             ],
         )
     if firms.payouts is not None:
-        _unit_sheet(wb, "惠企政策兑现", firms.payouts)
+        _unit_sheet(book, "惠企政策兑现", firms.payouts)
