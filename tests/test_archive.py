@@ -1,13 +1,18 @@
 import json
 import os
 import stat
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from pipelines.intake.archive import (
+    ArchivedFile,
     LandingPathError,
     archive_file,
+    data_rows_label,
     file_sha256,
     landing_files,
     parse_landing_path,
@@ -37,17 +42,58 @@ def test_archive_is_content_addressed_read_only_and_idempotent(tmp_path: Path) -
     stored = tmp_path / first.archive_path
     assert stored.read_bytes() == path.read_bytes()
     assert not stored.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
-    assert first.data_rows == 2
     meta = json.loads(
         (archive / "submissions" / "loan_balances" / "2025Q2" / f"{digest}.json").read_text(
             encoding="utf-8"
         )
     )
     assert meta["file_name"] == "贷款.csv" and meta["size_bytes"] == path.stat().st_size
+    # Archiving copies and hashes only: rows are counted by validation, which reads the file.
+    assert "data_rows" not in meta
     # A re-scan of the same bytes (even touched later) keeps the first record.
     os.utime(path, (path.stat().st_atime + 3600, path.stat().st_mtime + 3600))
     again = archive_file(path, archive, "loan_balances", Q)
     assert again == first
+
+
+def test_record_of_an_earlier_release_with_a_row_count_still_loads(tmp_path: Path) -> None:
+    """Records archived before rows were counted only by validation carry ``data_rows``:
+    a re-scan of such a content returns its first record (received time kept), the count
+    left out."""
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    path = _land(landing, "贷款.csv", "区划代码,统计月份\n990102,2025-04\n")
+    first = archive_file(path, archive, "loan_balances", Q)
+    meta_path = (
+        archive / "submissions" / "loan_balances" / "2025Q2" / f"{first.submission_hash}.json"
+    )
+    old = {**json.loads(meta_path.read_text(encoding="utf-8")), "data_rows": 1}
+    old["received_at"] = "2025-07-03T18:00:00+08:00"
+    os.chmod(meta_path, 0o644)
+    meta_path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    again = archive_file(path, archive, "loan_balances", Q)
+    assert again == ArchivedFile(
+        **{
+            **{k: v for k, v in old.items() if k != "data_rows"},
+            "received_at": datetime(2025, 7, 3, 18, tzinfo=ZoneInfo("Asia/Shanghai")),
+        }
+    )
+    assert again.received_at.isoformat() == "2025-07-03T18:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("data_rows", "validated", "expected"),
+    [
+        (2_840_000, True, "2,840,000"),
+        (0, True, "0"),
+        (None, False, "未校验"),  # received, or superseded before validation read it
+        (pd.NA, False, "未校验"),  # a null in a DuckDB frame (Int64)
+        (float("nan"), False, "未校验"),
+        (None, True, "无法读取"),  # validated, but the file could not be read
+        (pd.NA, True, "无法读取"),
+    ],
+)
+def test_data_rows_label(data_rows: object, validated: bool, expected: str) -> None:
+    assert data_rows_label(data_rows, validated) == expected
 
 
 def test_resubmission_is_a_new_version_and_the_old_one_survives(tmp_path: Path) -> None:

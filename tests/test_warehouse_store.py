@@ -28,7 +28,6 @@ def register(con: duckdb.DuckDBPyConnection, hash_: str, day: int) -> None:
             archive_path=f"/archive/{hash_}.csv",
             received_at=datetime(2025, 7, day, 9, tzinfo=ZoneInfo("Asia/Shanghai")),
             size_bytes=10,
-            data_rows=1,
         ),
     )
 

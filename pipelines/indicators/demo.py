@@ -67,9 +67,9 @@ def load_frame(
             archive_path="generated",
             received_at=received,
             size_bytes=0,
-            data_rows=len(frame),
         ),
     )
+    store.update_data_rows(con, source, q, submission_hash, len(frame))
     store.update_status(
         con, source, q, submission_hash, status="validated", error_count=0, failing_rows=0
     )

@@ -12,6 +12,10 @@ historical file is registered with its real date through ``received_at`` (``bize
 --received-at``, ``bizenv run --received-at``). A file the portal landed has a hidden sidecar
 ``.<file>.sender.json`` (sha256, user, confirmation time): its version is received at the
 department's confirmation and records ``submitted_by``.
+
+Rows are not counted here: archiving only copies and hashes the bytes (one pass). The
+version's row count (``intake.submissions.data_rows``) is filled by validation, the step
+that reads the file anyway; until then it is null (shown as “未校验”).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ import hashlib
 import json
 import os
 import stat
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pandas as pd
 
 from pipelines.env import TIMEZONE
 from pipelines.paths import to_stored
@@ -51,7 +57,6 @@ class ArchivedFile:
     archive_path: str
     received_at: datetime
     size_bytes: int
-    data_rows: int | None
     # Who sent it, when known (the portal's user name); None for files landed otherwise.
     submitted_by: str | None = None
 
@@ -59,6 +64,29 @@ class ArchivedFile:
         record = asdict(self)
         record["received_at"] = self.received_at.isoformat()
         return record
+
+    @classmethod
+    def from_json_dict(cls, record: dict[str, object]) -> ArchivedFile:
+        """A metadata record as written by ``to_json_dict``. A record archived by an
+        earlier release also carries ``data_rows`` (a count made at archiving): it is not
+        read, the row count lives in ``intake.submissions`` (filled by validation)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in record.items() if k in known}
+        values["received_at"] = datetime.fromisoformat(str(record["received_at"]))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+ROWS_NOT_VALIDATED = "未校验"
+ROWS_UNREADABLE = "无法读取"
+
+
+def data_rows_label(data_rows: object, validated: bool) -> str:
+    """How a version's row count is shown: the count (``2,840,000``), “未校验” before
+    validation has read the file (a version superseded before that never gets a count), or
+    “无法读取” when validation ran but could not read it."""
+    if data_rows is None or pd.isna(data_rows):  # type: ignore[call-overload]
+        return ROWS_UNREADABLE if validated else ROWS_NOT_VALIDATED
+    return f"{int(data_rows):,}"  # type: ignore[call-overload]
 
 
 def is_submission_file(path: Path) -> bool:
@@ -139,21 +167,6 @@ def received_at_from_tags(tags: dict[str, str]) -> datetime | None:
 
 def now_shanghai() -> datetime:
     return datetime.now(ZoneInfo(TIMEZONE)).replace(microsecond=0)
-
-
-def count_data_rows(path: Path) -> int | None:
-    """Non-empty rows below the header, without type parsing (quoted line breaks inside a CSV
-    cell do not count as rows); None when the file cannot be read as CSV or xlsx. Read batch
-    by batch by the validation reader, within its file limits (a zip bomb is not opened)."""
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        return None
-    from pipelines.validation.reader import count_nonblank_rows
-
-    try:
-        rows = count_nonblank_rows(path)
-    except Exception:  # an unreadable file is still archived; validation reports why
-        return None
-    return None if rows is None else max(rows - 1, 0)
 
 
 def _copy_and_hash(src: Path, objects: Path) -> tuple[str, Path]:
@@ -243,10 +256,7 @@ def archive_file(
     submission_hash, obj = _copy_and_hash(path, archive_root / "objects")
     meta_path = metadata_path(archive_root, source, quarter, submission_hash)
     if meta_path.exists():
-        record = json.loads(meta_path.read_text(encoding="utf-8"))
-        return ArchivedFile(
-            **{**record, "received_at": datetime.fromisoformat(record["received_at"])}
-        )
+        return ArchivedFile.from_json_dict(json.loads(meta_path.read_text(encoding="utf-8")))
     sender = _sender(path, submission_hash)
     if sender is not None:
         received_at, submitted_by = sender
@@ -259,7 +269,6 @@ def archive_file(
         archive_path=to_stored(archive_root.parent, obj),
         received_at=received_at or now_shanghai(),
         size_bytes=obj.stat().st_size,
-        data_rows=count_data_rows(obj),
         submitted_by=submitted_by,
     )
     _atomic_write_text(meta_path, json.dumps(archived.to_json_dict(), ensure_ascii=False, indent=2))

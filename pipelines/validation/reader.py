@@ -162,32 +162,6 @@ def iter_grids(
     return _csv_stream(path, scan, limits, batch_rows, exact=exact or not scan.regular)
 
 
-def count_nonblank_rows(path: Path, limits: FileLimits | None = None) -> int | None:
-    """Rows with a non-blank cell, read batch by batch within the file limits; None when the
-    file cannot be read."""
-
-    def count(stream: Iterator[Grid]) -> int:
-        total = 0
-        for grid in stream:
-            cells = grid.cells
-            if not len(cells) or not cells.shape[1]:
-                continue
-            # Column by column, only the rows not yet seen non-blank: in a usual file the
-            # first column settles every row and the other columns are never stripped.
-            blank = np.ones(len(cells), dtype=bool)
-            for j in cells.columns:
-                rows = np.flatnonzero(blank)
-                if not len(rows):
-                    break
-                column = cells[j] if len(rows) == len(cells) else cells[j].iloc[rows]
-                blank[rows[(column.str.strip() != "").to_numpy(dtype=bool)]] = False
-            total += int(len(cells) - blank.sum())
-        return total
-
-    counted = read_through(path, limits, count)
-    return None if isinstance(counted, ReadFailure) else counted
-
-
 def join_grids(grids: list[Grid]) -> Grid:
     """One grid from consecutive batches."""
     if len(grids) == 1:

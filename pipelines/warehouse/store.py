@@ -87,7 +87,6 @@ def register_submission(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) 
             "archive_path": archived.archive_path,
             "received_at": archived.received_at,
             "size_bytes": archived.size_bytes,
-            "data_rows": archived.data_rows,
             "submitted_by": archived.submitted_by,
         },
     )

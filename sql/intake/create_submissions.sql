@@ -4,8 +4,12 @@
 --   file_name        name as received in the landing folder
 --   landing_path     where it was found
 --   archive_path     the immutable copy in the content-addressed archive
---   received_at      when it landed (file modification time, Asia/Shanghai)
---   size_bytes, data_rows   file size and rows below the header (null when unreadable)
+--   received_at      when the archive first saw the content, or the --received-at of a
+--                    historical import, or the portal's confirmation (Asia/Shanghai)
+--   size_bytes       file size
+--   data_rows        data rows below the header, counted by validation as it reads the
+--                    file; null until the version is validated (a version superseded
+--                    before validation never gets one) and for a file that cannot be read
 --   status           received | staged | accepted | rejected | superseded
 --   error_count, failing_rows   from validation
 --   report_html, report_csv     rejection report paths (rejected versions only)

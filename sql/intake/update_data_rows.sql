@@ -1,4 +1,5 @@
--- The row count of a version as parsed (authoritative; the archive's count is a quick scan).
+-- The row count of a version, set by validation as it reads the file (the only count: intake
+-- does not parse files, so the column is null until the version is validated).
 update intake.submissions
 set data_rows = $data_rows
 where source = $source and quarter = $quarter and submission_hash = $hash

@@ -1,6 +1,7 @@
 -- Every archived version of every source for one quarter, with the version in force marked.
--- Columns: source, submission_hash, file_name, received_at, status, data_rows, error_count,
--- in_force (the latest accepted version), submitted_by (the portal's sender, else null).
+-- Columns: source, submission_hash, file_name, received_at, status, data_rows (null until
+-- validation has read the version), error_count, in_force (the latest accepted version),
+-- submitted_by (the portal's sender, else null).
 with versions as (
     select * from intake.submissions where quarter = $quarter
 ),

@@ -4,12 +4,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.keys import INTAKE_GROUP, intake_key
 from pipelines.defs.resources import WorkdirResource
 from pipelines.env import DUCKDB_POOL, TIMEZONE
-from pipelines.intake.archive import archive_file, received_at_from_tags
+from pipelines.intake.archive import archive_file, data_rows_label, received_at_from_tags
 from pipelines.intake.landing import scan_source_folder
 from pipelines.intake.marks import mark_received
 from pipelines.intake.receipts import Receipt, receive
@@ -75,6 +76,10 @@ def build_submission_asset(project: Project, source: str) -> dg.AssetsDefinition
             versions = con.execute(
                 sql("intake/select_versions"), {"source": source, "quarter": str(quarter)}
             ).df()
+        versions["data_rows"] = [
+            data_rows_label(rows, validated=pd.notna(at))
+            for rows, at in zip(versions["data_rows"], versions["validated_at"], strict=True)
+        ]
         if candidate is None and not spec.required:
             context.log.info(f"{quarter} {spec.title}：未报送（可选数据源），相关指标本季度缺失")
             return dg.MaterializeResult(
