@@ -1,13 +1,16 @@
 """Benchmark: peak memory of the staging write against the number of rows staged.
 
     .venv/bin/python benchmarks/bench_staging.py [--rows 1000000,3000000]
-        [--commit-rows N] [--batch-rows 100000] [--dir DIR]
+        [--commit-rows N] [--batch-rows 100000] [--write-threads N] [--dir DIR]
 
 Each row count runs in its own process: synthetic typed batches of ``approval_cases`` (the
 columns and dtypes validation hands to the writer, a distinct ``case_id`` per row) go
 through ``store.staging_writer`` into a file warehouse (``memory_limit`` 1GB, as the
 pipeline's resource sets it). It prints the time spent writing and the process's peak
-resident memory (``VmHWM``). Bounded memory means the peak does not grow with the rows.
+resident memory (``VmHWM``); the CPU time of the writes (all of the process's threads,
+``time.process_time``) is steadier than the wall time on a shared machine. Bounded memory
+means the peak does not grow with the rows. ``--write-threads N`` overrides the writer's
+DuckDB threads (``store.WRITE_THREADS``; 2, the machine's cores, was the writer before).
 ``--commit-rows`` larger than the rows staged reproduces one transaction per file (the
 writer before the bounded commits).
 """
@@ -63,7 +66,9 @@ def _batch(index: int, rows: int) -> object:
     )
 
 
-def child(rows: int, batch_rows: int, commit_rows: int, folder: Path) -> None:
+def child(
+    rows: int, batch_rows: int, commit_rows: int, write_threads: int | None, folder: Path
+) -> None:
     sys.path.insert(0, str(ROOT))
     import duckdb
 
@@ -71,20 +76,26 @@ def child(rows: int, batch_rows: int, commit_rows: int, folder: Path) -> None:
     from pipelines.warehouse import store
 
     current_project()
+    if write_threads:
+        store.WRITE_THREADS = write_threads
     con = duckdb.connect(str(folder / f"staging_{rows}.duckdb"), config={"memory_limit": "1GB"})
     store.ensure_schema(con, ["approval_cases"])
-    writing = 0.0
+    writing = cpu = 0.0
     with store.staging_writer(con, "approval_cases", "2025Q2", "a" * 64) as writer:
         writer.commit_rows = commit_rows
         for index in range(rows // batch_rows):
             frame = _batch(index, batch_rows)
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             writer.write(frame)
             writing += time.perf_counter() - started
+            cpu += time.process_time() - started_cpu
     (staged,) = con.execute("select count(*) from staging.approval_cases").fetchone()
     con.close()
     peak = peak_rss_mb()
-    print(f"{rows:>10,} rows  staged {staged:,}  writing {writing:6.1f} s  peak {peak:7.0f} MB")
+    print(
+        f"{rows:>10,} rows  staged {staged:,}  writing {writing:6.1f} s "
+        f"(CPU {cpu:5.1f} s)  peak {peak:7.0f} MB"
+    )
 
 
 def main() -> int:
@@ -94,17 +105,22 @@ def main() -> int:
     parser.add_argument("--rows", default="1000000,3000000")
     parser.add_argument("--batch-rows", type=int, default=100_000)
     parser.add_argument("--commit-rows", type=int, default=None)
+    parser.add_argument("--write-threads", type=int, default=None)
     parser.add_argument("--dir", default=None)
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from pipelines.warehouse.store import COMMIT_ROWS
+    from pipelines.warehouse.store import COMMIT_ROWS, WRITE_THREADS
 
     commit_rows = args.commit_rows or COMMIT_ROWS
     if args.child is not None:
-        child(args.child, args.batch_rows, commit_rows, Path(args.dir))
+        child(args.child, args.batch_rows, commit_rows, args.write_threads, Path(args.dir))
         return 0
-    print(f"batches of {args.batch_rows:,} rows, committed every {commit_rows:,} rows")
+    threads = args.write_threads or WRITE_THREADS
+    print(
+        f"batches of {args.batch_rows:,} rows, committed every {commit_rows:,} rows, "
+        f"{threads} DuckDB thread(s) while writing"
+    )
     if args.dir:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
@@ -119,6 +135,7 @@ def main() -> int:
                     str(args.batch_rows),
                     "--commit-rows",
                     str(commit_rows),
+                    *(["--write-threads", str(args.write_threads)] if args.write_threads else []),
                     "--dir",
                     folder,
                 ],
