@@ -35,10 +35,11 @@ _SCHEMA_FILES: tuple[str, ...] = (
 # (intake.staged_versions) written with the last batch keeps a half-staged version from
 # being promoted.
 COMMIT_ROWS = 200_000
-# DuckDB threads while a staging writer is open. A batch of ~100k rows inserted with two
-# threads is split between them and the halves' row groups are merged again: one thread does
-# the same inserts in about half the CPU time (docs/benchmarks.md, "Staging write and
-# promotion"). The commits, where the row groups are compressed, cost the same either way.
+# DuckDB threads while a staging writer is open. With two, each ~100k-row batch is inserted
+# in parallel and the row groups the threads filled are merged again; with one, the inserts
+# take about half the CPU time and the writes as a whole (commits, where the row groups are
+# compressed, cost the same) about a quarter less (docs/benchmarks.md, "Staging write and
+# promotion"). Promotion, one large copy, keeps the connection's threads.
 WRITE_THREADS = 1
 
 
@@ -183,8 +184,8 @@ class StagingWriter:
         self.rows = 0
 
     def write(self, frame: pd.DataFrame | pa.Table) -> None:
-        """Stage one typed batch: a pandas frame or an Arrow table (DuckDB scans either;
-        an Arrow table's strings are read without a conversion per value)."""
+        """Stage one typed batch: a pandas frame or an Arrow table with the same columns
+        (DuckDB scans either)."""
         if len(frame) == 0:
             return
         self.con.register("staged_rows", frame)
