@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipelines.intake.archive import ArchivedFile
@@ -269,3 +271,56 @@ def test_a_staging_writer_that_cannot_start_leaves_no_transaction_open(tmp_path:
     con.execute("begin transaction")  # would fail inside a transaction left open
     con.execute("commit")
     con.close()
+
+
+def warehouse_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "select * exclude (submission_hash) from warehouse.loan_balances where quarter = ? "
+        "order by region_code",
+        [Q],
+    ).fetchall()
+
+
+def test_an_arrow_batch_is_staged_and_promoted_as_its_pandas_frame_is(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    register(con, "a" * 64, 5)
+    store.update_status(
+        con, "loan_balances", Q, "a" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    frame = pd.concat([loans("990102"), loans("990103")], ignore_index=True)
+    frame.loc[1, "first_time_borrowers"] = None  # a missing integer (nullable in Arrow)
+    frame["first_time_borrowers"] = frame["first_time_borrowers"].astype("Int64")
+    store.stage_rows(con, "loan_balances", Q, "a" * 64, frame)
+    assert store.promote(con, "loan_balances", Q, "a" * 64) == 2
+    from_pandas = warehouse_rows(con)
+    assert from_pandas[1][-1] is None
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    assert store.stage_rows(con, "loan_balances", Q, "a" * 64, table) == 2
+    assert store.promote(con, "loan_balances", Q, "a" * 64) == 2
+    assert warehouse_rows(con) == from_pandas
+    # An empty Arrow batch stages nothing (as an empty frame does).
+    assert store.stage_rows(con, "loan_balances", Q, "a" * 64, table.slice(0, 0)) == 0
+
+
+def threads(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select current_setting('threads')").fetchall()[0][0]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_staging_writer_runs_its_threads_and_restores_the_connection_setting(
+    con: duckdb.DuckDBPyConnection, fails: bool
+) -> None:
+    con.execute("set threads = 3")
+    register(con, "b" * 64, 9)
+    with (
+        pytest.raises(RuntimeError, match="读取中断") if fails else nullcontext(),
+        store.staging_writer(con, "loan_balances", Q, "b" * 64) as writer,
+    ):
+        assert threads(con) == store.WRITE_THREADS
+        writer.write(loans("990102"))
+        if fails:
+            raise RuntimeError("读取中断")
+    assert threads(con) == 3
+    assert len(staged(con)) == (0 if fails else 1)

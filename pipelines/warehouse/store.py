@@ -11,6 +11,7 @@ from datetime import datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.contracts import contract, enabled_sources
 from pipelines.intake.archive import ArchivedFile
@@ -34,11 +35,26 @@ _SCHEMA_FILES: tuple[str, ...] = (
 # (intake.staged_versions) written with the last batch keeps a half-staged version from
 # being promoted.
 COMMIT_ROWS = 200_000
+# DuckDB threads while a staging writer is open. With two, each ~100k-row batch is inserted
+# in parallel and the row groups the threads filled are merged again; with one, the inserts
+# take about half the CPU time and the writes as a whole (commits, where the row groups are
+# compressed, cost the same) about a quarter less (docs/benchmarks.md, "Staging write and
+# promotion"). Promotion, one large copy, keeps the connection's threads.
+WRITE_THREADS = 1
 
 
 def tables(source: str) -> SourceTables:
     """The generated statements of ``source`` in the project in force."""
     return source_tables(contract(source))
+
+
+def set_threads(con: duckdb.DuckDBPyConnection, count: int) -> int:
+    """Set the DuckDB threads of ``con``'s database (shared by the process's connections to
+    the file) and return the setting it had."""
+    (before,) = fetch_one(con, "select current_setting('threads')") or (count,)
+    if before != count:
+        con.execute("set threads = $threads", {"threads": count})
+    return int(before)
 
 
 @contextmanager
@@ -140,8 +156,15 @@ class StagingWriter:
         self.commit_rows = commit_rows
         self.rows = 0
         self._pending = 0
-        self.con.execute("begin transaction")
-        self.reset()
+        # The writer's DuckDB threads (WRITE_THREADS) until finish or abort; the connection's
+        # own setting is restored then.
+        self._threads_before: int | None = set_threads(con, WRITE_THREADS)
+        try:
+            self.con.execute("begin transaction")
+            self.reset()
+        except BaseException:
+            self._restore_threads()
+            raise
 
     def _commit(self) -> None:
         self.con.execute("commit")
@@ -159,8 +182,10 @@ class StagingWriter:
         self._commit()
         self.rows = 0
 
-    def write(self, frame: pd.DataFrame) -> None:
-        if frame.empty:
+    def write(self, frame: pd.DataFrame | pa.Table) -> None:
+        """Stage one typed batch: a pandas frame or an Arrow table with the same columns
+        (DuckDB scans either)."""
+        if len(frame) == 0:
             return
         self.con.register("staged_rows", frame)
         try:
@@ -175,24 +200,36 @@ class StagingWriter:
             self._commit()
 
     def finish(self) -> None:
-        self.con.execute(
-            sql("intake/insert_staged_version"),
-            {
-                "source": self.source,
-                "quarter": self.quarter,
-                "hash": self.hash,
-                "staged_rows": self.rows,
-            },
-        )
-        self.con.execute("commit")
+        try:
+            self.con.execute(
+                sql("intake/insert_staged_version"),
+                {
+                    "source": self.source,
+                    "quarter": self.quarter,
+                    "hash": self.hash,
+                    "staged_rows": self.rows,
+                },
+            )
+            self.con.execute("commit")
+        finally:
+            self._restore_threads()
 
     def abort(self) -> None:
         """Roll back the open batches and delete the committed ones (best effort: a broken
         connection leaves them, unmarked, for the next staging write to replace)."""
-        with suppress(duckdb.Error):
-            self.con.execute("rollback")
-            with transaction(self.con):
-                self._delete_partition()
+        try:
+            with suppress(duckdb.Error):
+                self.con.execute("rollback")
+                with transaction(self.con):
+                    self._delete_partition()
+        finally:
+            self._restore_threads()
+
+    def _restore_threads(self) -> None:
+        if self._threads_before is not None:
+            with suppress(duckdb.Error):
+                set_threads(self.con, self._threads_before)
+            self._threads_before = None
 
 
 @contextmanager
@@ -220,7 +257,7 @@ def stage_rows(
     source: str,
     quarter: str,
     hash_: str,
-    frame: pd.DataFrame | None,
+    frame: pd.DataFrame | pa.Table | None,
 ) -> int:
     """Replace the staging partition with the typed rows of one version."""
     with staging_writer(con, source, quarter, hash_) as writer:
