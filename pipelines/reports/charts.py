@@ -81,8 +81,11 @@ def safe_json(value: object) -> str:
     )
 
 
-def _layout(fig: go.Figure, width: int, height: int, **extra: object) -> None:
-    settings: dict[str, object] = {
+def _figure(data: object, width: int, height: int, **extra: object) -> go.Figure:
+    """The figure of ``data`` (a trace or a list of traces) with the bulletin's layout and
+    ``extra`` (e.g. ``xaxis``, ``yaxis``, ``margin``) given whole to the constructor: Plotly
+    validates the layout once, and never builds its default template only to replace it."""
+    layout: dict[str, object] = {
         "template": "none",
         "width": width,
         "height": height,
@@ -94,8 +97,8 @@ def _layout(fig: go.Figure, width: int, height: int, **extra: object) -> None:
         "showlegend": False,
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
     }
-    settings.update(extra)
-    fig.update_layout(**settings)
+    layout.update(extra)
+    return go.Figure(data=data, layout=layout)
 
 
 def _chart(fig: go.Figure, div_id: str, label: str, title: str) -> Chart:
@@ -117,7 +120,8 @@ def ranking_bars(
     red = {e.unit.unit_code for e in lists.red}
     black = {e.unit.unit_code for e in lists.black}
     colors = [RED if r.unit_code in red else BLACK if r.unit_code in black else BLUE for r in rows]
-    fig = go.Figure(
+    lo = min((r.score for r in rows), default=0.0)
+    fig = _figure(
         go.Bar(
             x=[round2(r.score) for r in rows],
             y=[esc(r.short_name) for r in rows],
@@ -127,16 +131,17 @@ def ranking_bars(
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}<br>综合得分 %{x:.2f}<extra></extra>",
-        )
-    )
-    lo = min((r.score for r in rows), default=0.0)
-    _layout(fig, FULL_WIDTH, 60 + 30 * len(rows), margin={"l": 90, "r": 50, "t": 10, "b": 40})
-    fig.update_yaxes(autorange="reversed", automargin=True, ticks="")
-    fig.update_xaxes(
-        range=[max(0.0, (lo // 10) * 10 - 10), 100],
-        title_text="综合得分（分）",
-        gridcolor="#e5e5e5",
-        zeroline=False,
+        ),
+        FULL_WIDTH,
+        60 + 30 * len(rows),
+        margin={"l": 90, "r": 50, "t": 10, "b": 40},
+        yaxis={"autorange": "reversed", "automargin": True, "ticks": ""},
+        xaxis={
+            "range": [max(0.0, (lo // 10) * 10 - 10), 100],
+            "title": {"text": "综合得分（分）"},
+            "gridcolor": "#e5e5e5",
+            "zeroline": False,
+        },
     )
     return _chart(fig, div_id, label, title)
 
@@ -147,7 +152,7 @@ def first_level_heatmap(
     names = [name for name, _ in profiles[0].first_level] if profiles else []
     z = [[s for _, s in p.first_level] for p in profiles]
     text = [[fmt_number(round2(s)) if s is not None else "—" for s in row] for row in z]
-    fig = go.Figure(
+    fig = _figure(
         go.Heatmap(
             z=z,
             x=[esc(n) for n in names],
@@ -162,17 +167,19 @@ def first_level_heatmap(
             xgap=1,
             ygap=1,
             hovertemplate="%{y} · %{x}<br>得分 %{z:.2f}<extra></extra>",
-        )
+        ),
+        FULL_WIDTH,
+        90 + 28 * len(profiles),
+        margin={"l": 90, "r": 10, "t": 10, "b": 80},
+        yaxis={"autorange": "reversed", "automargin": True, "showgrid": False},
+        xaxis={"tickangle": -35, "automargin": True, "showgrid": False, "side": "bottom"},
     )
-    _layout(fig, FULL_WIDTH, 90 + 28 * len(profiles), margin={"l": 90, "r": 10, "t": 10, "b": 80})
-    fig.update_yaxes(autorange="reversed", automargin=True, showgrid=False)
-    fig.update_xaxes(tickangle=-35, automargin=True, showgrid=False, side="bottom")
     return _chart(fig, div_id, label, title)
 
 
 def indicator_bars(summary: IndicatorSummary, div_id: str, label: str, title: str) -> Chart:
     units = [u for u in summary.units if u.score is not None]
-    fig = go.Figure(
+    fig = _figure(
         go.Bar(
             x=[esc(u.short_name) for u in units],
             y=[round2(u.score) for u in units],
@@ -182,7 +189,12 @@ def indicator_bars(summary: IndicatorSummary, div_id: str, label: str, title: st
             cliponaxis=False,
             textfont={"size": 10},
             hovertemplate="%{x}<br>得分 %{y:.2f}<extra></extra>",
-        )
+        ),
+        FULL_WIDTH,
+        250,
+        margin={"l": 40, "r": 10, "t": 20, "b": 50},
+        yaxis={"range": [0, 110], "gridcolor": "#e5e5e5", "title": {"text": "得分"}, "dtick": 20},
+        xaxis={"tickangle": 0, "automargin": True},
     )
     if summary.mean is not None:
         fig.add_hline(y=round2(summary.mean), line_dash="dash", line_color=RED, line_width=1)
@@ -196,9 +208,6 @@ def indicator_bars(summary: IndicatorSummary, div_id: str, label: str, title: st
             showarrow=False,
             font={"color": RED, "size": 11},
         )
-    _layout(fig, FULL_WIDTH, 250, margin={"l": 40, "r": 10, "t": 20, "b": 50})
-    fig.update_yaxes(range=[0, 110], gridcolor="#e5e5e5", title_text="得分", dtick=20)
-    fig.update_xaxes(tickangle=0, automargin=True)
     return _chart(fig, div_id, label, title)
 
 
@@ -208,7 +217,7 @@ def unit_radar(
     names = [esc(n) for n, _ in profile.first_level]
     mine = [round2(s) if s is not None else 0.0 for _, s in profile.first_level]
     mean = [round2(s) if s is not None else 0.0 for s in city_mean]
-    fig = go.Figure(
+    fig = _figure(
         [
             go.Scatterpolar(
                 r=[*mean, mean[0]] if mean else [],
@@ -227,10 +236,7 @@ def unit_radar(
                 line={"color": RED, "width": 1.5},
                 hovertemplate="%{theta}<br>%{r:.2f}<extra></extra>",
             ),
-        ]
-    )
-    _layout(
-        fig,
+        ],
         HALF_WIDTH,
         270,
         showlegend=True,
@@ -258,10 +264,10 @@ def unit_radar(
 def trend_lines(
     series: Sequence[TrendSeries], field: str, div_id: str, label: str, title: str
 ) -> Chart:
-    fig = go.Figure()
+    traces: list[go.Scatter] = []
     for i, s in enumerate(series):
         ys = [round2(v) for v in s.scores] if field == "score" else list(s.ranks)
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=list(s.quarters),
                 y=ys,
@@ -276,26 +282,34 @@ def trend_lines(
                 ),
             )
         )
-    _layout(
-        fig,
+    yaxis: dict[str, object] = (
+        {"title": {"text": "综合得分（分）"}, "gridcolor": "#e5e5e5"}
+        if field == "score"
+        else {
+            "title": {"text": "名次"},
+            "autorange": "reversed",
+            "dtick": 1,
+            "gridcolor": "#e5e5e5",
+        }
+    )
+    fig = _figure(
+        traces,
         FULL_WIDTH,
         300,
         showlegend=True,
         legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 10}},
         margin={"l": 50, "r": 110, "t": 10, "b": 40},
+        xaxis={"type": "category", "gridcolor": "#eee"},
+        yaxis=yaxis,
     )
-    fig.update_xaxes(type="category", gridcolor="#eee")
-    if field == "score":
-        fig.update_yaxes(title_text="综合得分（分）", gridcolor="#e5e5e5")
-    else:
-        fig.update_yaxes(title_text="名次", autorange="reversed", dtick=1, gridcolor="#e5e5e5")
     return _chart(fig, div_id, label, title)
 
 
 def satisfaction_bars(
     rows: Sequence[SatisfactionRow], div_id: str, label: str, title: str
 ) -> Chart:
-    fig = go.Figure(
+    lo = min((r.score for r in rows), default=0.0)
+    fig = _figure(
         go.Bar(
             x=[r.score for r in rows],
             y=[esc(r.department) for r in rows],
@@ -310,13 +324,16 @@ def satisfaction_bars(
                 "%{y}<br>满意度 %{x:.2f} 分<br>评价 %{customdata[0]} 份"
                 "<br>不满意占比 %{customdata[1]}%<extra></extra>"
             ),
-        )
-    )
-    lo = min((r.score for r in rows), default=0.0)
-    _layout(fig, FULL_WIDTH, 50 + 20 * len(rows), margin={"l": 150, "r": 50, "t": 10, "b": 40})
-    fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 10})
-    fig.update_xaxes(
-        range=[max(0.0, (lo // 10) * 10 - 10), 100], title_text="满意度（分）", gridcolor="#e5e5e5"
+        ),
+        FULL_WIDTH,
+        50 + 20 * len(rows),
+        margin={"l": 150, "r": 50, "t": 10, "b": 40},
+        yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
+        xaxis={
+            "range": [max(0.0, (lo // 10) * 10 - 10), 100],
+            "title": {"text": "满意度（分）"},
+            "gridcolor": "#e5e5e5",
+        },
     )
     return _chart(fig, div_id, label, title)
 
@@ -328,7 +345,7 @@ def rank_intervals(robustness: Robustness, div_id: str, label: str, title: str) 
     names = [esc(i.unit.short_name) for i in items]
     n = max((i.high for i in items), default=1)
     custom = [[i.unit.rank, i.median, i.low, i.high, fmt_share(i.share_rank)] for i in items]
-    fig = go.Figure(
+    fig = _figure(
         [
             go.Scatter(
                 x=[i.median for i in items],
@@ -360,22 +377,19 @@ def rank_intervals(robustness: Robustness, div_id: str, label: str, title: str) 
                 marker={"color": RED, "size": 11, "symbol": "diamond-open", "line": {"width": 2}},
                 hovertemplate="%{y}<br>通报名次 第%{x}名<extra></extra>",
             ),
-        ]
-    )
-    _layout(
-        fig,
+        ],
         FULL_WIDTH,
         90 + 30 * len(items),
         showlegend=True,
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11}},
         margin={"l": 90, "r": 20, "t": 30, "b": 40},
-    )
-    fig.update_yaxes(autorange="reversed", automargin=True, ticks="")
-    fig.update_xaxes(
-        range=[0.5, n + 0.5],
-        dtick=1,
-        title_text="名次（模拟结果）",
-        gridcolor="#e5e5e5",
-        zeroline=False,
+        yaxis={"autorange": "reversed", "automargin": True, "ticks": ""},
+        xaxis={
+            "range": [0.5, n + 0.5],
+            "dtick": 1,
+            "title": {"text": "名次（模拟结果）"},
+            "gridcolor": "#e5e5e5",
+            "zeroline": False,
+        },
     )
     return _chart(fig, div_id, label, title)

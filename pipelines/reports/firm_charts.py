@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-from pipelines.reports.charts import BLUE, FULL_WIDTH, RED, Chart, _chart, _layout, esc
+from pipelines.reports.charts import BLUE, FULL_WIDTH, RED, Chart, _chart, _figure, esc
 from pipelines.reports.firm_sections import FirmSections, Section
 
 if TYPE_CHECKING:
@@ -28,21 +28,23 @@ class FirmPage:
 
 
 def funnel_chart(funnel: tuple[tuple[str, int], ...], div_id: str, label: str) -> Chart:
-    fig = go.Figure(
+    fig = _figure(
         go.Funnel(
             y=[stage for stage, _n in funnel],
             x=[n for _stage, n in funnel],
             textinfo="value+percent initial",
             marker={"color": [BLUE] * len(funnel)},
-        )
+        ),
+        FULL_WIDTH,
+        60 + 55 * len(funnel),
+        margin={"l": 150, "r": 30, "t": 10, "b": 20},
     )
-    _layout(fig, FULL_WIDTH, 60 + 55 * len(funnel), margin={"l": 150, "r": 30, "t": 10, "b": 20})
     return _chart(fig, div_id, label, "涉企诉求“123”办理漏斗（全市）")
 
 
 def score_bars(section: Section, div_id: str, label: str, title: str) -> Chart:
     rows = [r for r in section.rows if r.score is not None]
-    fig = go.Figure(
+    fig = _figure(
         go.Bar(
             x=[r.score for r in rows],
             y=[esc(r.short_name) for r in rows],
@@ -51,31 +53,36 @@ def score_bars(section: Section, div_id: str, label: str, title: str) -> Chart:
             text=[f"{r.score:.2f}" for r in rows],
             textposition="outside",
             cliponaxis=False,
-        )
+        ),
+        FULL_WIDTH,
+        50 + 24 * len(rows),
+        margin={"l": 90, "r": 50, "t": 10, "b": 40},
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"range": [0, 105], "title": {"text": "得分"}, "gridcolor": "#e5e5e5"},
     )
-    _layout(fig, FULL_WIDTH, 50 + 24 * len(rows), margin={"l": 90, "r": 50, "t": 10, "b": 40})
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(range=[0, 105], title_text="得分", gridcolor="#e5e5e5")
     return _chart(fig, div_id, label, title)
 
 
 def lights_by_unit(rows: tuple[tuple[str, int, int], ...], div_id: str, label: str) -> Chart:
     names = [esc(r[0]) for r in rows]
-    fig = go.Figure(
+    fig = _figure(
         [
             go.Bar(name="黄灯", x=names, y=[r[1] for r in rows], marker={"color": YELLOW}),
             go.Bar(name="红灯", x=names, y=[r[2] for r in rows], marker={"color": RED}),
-        ]
+        ],
+        FULL_WIDTH,
+        300,
+        barmode="stack",
+        showlegend=True,
+        yaxis={"title": {"text": "亮灯企业（家）"}, "gridcolor": "#e5e5e5"},
     )
-    _layout(fig, FULL_WIDTH, 300, barmode="stack", showlegend=True)
-    fig.update_yaxes(title_text="亮灯企业（家）", gridcolor="#e5e5e5")
     return _chart(fig, div_id, label, "各地亮灯企业数（年内累计）")
 
 
 def lights_by_department(
     rows: tuple[tuple[str, int, int, int], ...], div_id: str, label: str
 ) -> Chart:
-    fig = go.Figure(
+    fig = _figure(
         go.Bar(
             x=[r[3] for r in rows],
             y=[esc(r[0]) for r in rows],
@@ -84,17 +91,19 @@ def lights_by_department(
             text=[str(r[3]) for r in rows],
             textposition="outside",
             cliponaxis=False,
-        )
+        ),
+        FULL_WIDTH,
+        50 + 24 * len(rows),
+        margin={"l": 130, "r": 40, "t": 10, "b": 40},
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"title": {"text": "检查过的亮灯企业（家）"}, "gridcolor": "#e5e5e5"},
     )
-    _layout(fig, FULL_WIDTH, 50 + 24 * len(rows), margin={"l": 130, "r": 40, "t": 10, "b": 40})
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title_text="检查过的亮灯企业（家）", gridcolor="#e5e5e5")
     return _chart(fig, div_id, label, "各执法部门检查过的亮灯企业数（年内累计）")
 
 
 def leaf_bars(section: Section, i: int, div_id: str, label: str, title: str, unit: str) -> Chart:
     rows = [r for r in section.rows if r.values[i] is not None]
-    fig = go.Figure(
+    fig = _figure(
         go.Bar(
             x=[esc(r.short_name) for r in rows],
             y=[r.values[i] for r in rows],
@@ -102,10 +111,11 @@ def leaf_bars(section: Section, i: int, div_id: str, label: str, title: str, uni
             text=[f"{r.values[i]:.1f}" for r in rows],
             textposition="outside",
             cliponaxis=False,
-        )
+        ),
+        FULL_WIDTH,
+        300,
+        yaxis={"title": {"text": unit}, "gridcolor": "#e5e5e5"},
     )
-    _layout(fig, FULL_WIDTH, 300)
-    fig.update_yaxes(title_text=unit, gridcolor="#e5e5e5")
     return _chart(fig, div_id, label, title)
 
 

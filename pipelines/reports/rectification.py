@@ -151,7 +151,7 @@ def on_time_bars(
 ) -> charts.Chart:
     """Horizontal bars: each lead department's 整改按期完成率 (departments with tasks due)."""
     shown = [r for r in rates if r.rate is not None]
-    fig = go.Figure(
+    fig = charts._figure(
         go.Bar(
             x=[round(r.rate * 100, 1) for r in shown],  # type: ignore[operator]
             y=[charts.esc(r.department) for r in shown],
@@ -162,16 +162,13 @@ def on_time_bars(
             cliponaxis=False,
             textfont={"size": 10},
             hovertemplate="%{y}<br>按期完成率 %{x:.1f}%<extra></extra>",
-        )
-    )
-    charts._layout(
-        fig,
+        ),
         charts.FULL_WIDTH,
         60 + 24 * max(len(shown), 1),
         margin={"l": 150, "r": 80, "t": 10, "b": 40},
+        yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
+        xaxis={"range": [0, 100], "title": {"text": "整改按期完成率（%）"}, "gridcolor": "#e5e5e5"},
     )
-    fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 10})
-    fig.update_xaxes(range=[0, 100], title_text="整改按期完成率（%）", gridcolor="#e5e5e5")
     return charts._chart(fig, div_id, label, title)
 
 

@@ -47,7 +47,11 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
+@cache
 def _environment() -> jinja2.Environment:
+    """The process's one Jinja environment, built on first use: it keeps its compiled templates,
+    so a process that renders several reports (a backfill, the annual and quarterly bulletins,
+    the index) compiles each template once (auto_reload still recompiles an edited file)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,

@@ -20,6 +20,20 @@ with inspections as (
     where quarter between $year_start_quarter and $quarter and credit_code is not null
 ),
 
+lit_codes as (
+    -- the firms on the list, counted first: the ordered aggregates below run on them only
+    select credit_code
+    from inspections
+    group by credit_code
+    having count(*) >= $yellow_at  -- noqa: RF02
+),
+
+lit_inspections as (
+    select i.*
+    from inspections as i
+    semi join lit_codes as l on i.credit_code = l.credit_code
+),
+
 firms as (
     select
         credit_code,
@@ -28,7 +42,7 @@ firms as (
         count(*) as inspections,
         string_agg(strftime(inspected_on, '%Y-%m-%d'), '、' order by inspected_on, inspection_id)
             as dates
-    from inspections
+    from lit_inspections
     group by credit_code
 ),
 
@@ -37,7 +51,7 @@ first_visits as (
         credit_code,
         inspecting_dept,
         min(inspected_on) as first_on
-    from inspections
+    from lit_inspections
     group by credit_code, inspecting_dept
 ),
 
@@ -60,7 +74,6 @@ final as (
         f.dates
     from firms as f
     inner join departments as d on f.credit_code = d.credit_code
-    where f.inspections >= $yellow_at  -- noqa: RF02
 )
 
 select * from final
