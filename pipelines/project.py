@@ -18,9 +18,10 @@ project. Loading a project parses its files; ``pipelines.config_check`` validate
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,18 @@ class SourceSettings:
 
 
 def read_yaml(path: Path) -> Any:
+    """The parsed YAML file, parsed once while its modification time, size and inode are
+    unchanged (a run's steps read the same contracts and settings dozens of times, and
+    PyYAML's parser is slow); every call gets its own copy to change."""
+    try:
+        info = path.stat()
+    except FileNotFoundError as exc:
+        raise ProjectError(f"缺少项目文件：{path}") from exc
+    return copy.deepcopy(_parsed_yaml(path, (info.st_mtime_ns, info.st_size, info.st_ino)))
+
+
+@lru_cache(maxsize=128)
+def _parsed_yaml(path: Path, stamp: tuple[int, int, int]) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
