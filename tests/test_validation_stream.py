@@ -273,3 +273,16 @@ def test_rejection_report_is_bounded_but_counts_everything(tmp_path: Path) -> No
     assert '<td>办件编号</td><td class="num">1</td>' in page
     lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 3001
+
+
+@pytest.mark.parametrize(("chars", "flagged"), [(400, False), (1_000, False), (1_001, True)])
+def test_field_size_counts_characters_not_bytes(chars: int, flagged: bool, tmp_path: Path) -> None:
+    # 400 Chinese characters are 1,200 bytes: over the limit in bytes, not in characters.
+    head, rows = good_table("approval_cases")
+    rows[0][head.index("事项名称")] = "办" * chars
+    path = write_csv(tmp_path / "a.csv", head, rows)
+    grid = join_grids(list(iter_grids(path, FileLimits(max_field_chars=1_000))))  # type: ignore[arg-type]
+    errors = [e for e in grid.errors if e.rule == "field_size"]
+    assert bool(errors) == flagged
+    if flagged:
+        assert errors[0].row == 2 and f"{chars:,} 个字符" in errors[0].message

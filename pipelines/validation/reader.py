@@ -600,6 +600,11 @@ def _oversized(table: Any, pc: Any, limits: FileLimits) -> tuple[int, int, int] 
     """(row position, column position, characters) of the first cell over the limit."""
     found: tuple[int, int, int] | None = None
     for j, column in enumerate(table.columns):
+        # A cell has no more characters than bytes: byte lengths (read off the offsets) rule
+        # out most columns without decoding them.
+        widest = pc.max(pc.binary_length(column)).as_py()
+        if widest is None or widest <= limits.max_field_chars:
+            continue
         lengths = pc.utf8_length(column)
         longest = pc.max(lengths).as_py()
         if longest is not None and longest > limits.max_field_chars:
