@@ -90,30 +90,26 @@ class SourceSettings:
 
 
 def read_yaml(path: Path) -> Any:
-    """The parsed YAML file, parsed once while its modification time, size and inode are
-    unchanged (a run's steps read the same contracts and settings dozens of times, and
-    PyYAML's parser is slow); every call gets its own copy to change."""
-    try:
-        info = path.stat()
-    except FileNotFoundError as exc:
-        raise ProjectError(f"缺少项目文件：{path}") from exc
-    return copy.deepcopy(_parsed_yaml(path, (info.st_mtime_ns, info.st_size, info.st_ino)))
-
-
-@lru_cache(maxsize=128)
-def _parsed_yaml(path: Path, stamp: tuple[int, int, int]) -> Any:
+    """The parsed YAML file, parsed once per content (a run's steps read the same contracts
+    and settings dozens of times, and PyYAML's parser is slow; reading the text is cheap and,
+    unlike the modification time, always tells an edit); every call gets its own copy."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ProjectError(f"缺少项目文件：{path}") from exc
     except UnicodeDecodeError as exc:
         raise ProjectError(f"{path.name} 不是 UTF-8 编码的文本文件") from exc
+    return copy.deepcopy(_parsed_yaml(path.name, text))
+
+
+@lru_cache(maxsize=128)
+def _parsed_yaml(name: str, text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise ProjectError(f"{path.name}{where}不是合法的 YAML：{exc}") from exc
+        raise ProjectError(f"{name}{where}不是合法的 YAML：{exc}") from exc
 
 
 def _mapping(path: Path) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``project.read_yaml``: parsed once per file version, a fresh copy for every caller."""
+"""``project.read_yaml``: parsed once per file content, a fresh copy for every caller."""
 
 import os
 from pathlib import Path
@@ -24,8 +24,9 @@ def test_an_edited_file_is_read_again(tmp_path: Path) -> None:
     path.write_text("a: 22\n", encoding="utf-8")  # another size
     assert read_yaml(path) == {"a": 22}
     info = path.stat()
-    path.write_text("a: 33\n", encoding="utf-8")  # same size, same time: another inode needed
+    path.write_text("a: 33\n", encoding="utf-8")  # same size, same time, same inode
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert read_yaml(path) == {"a": 33}
     replacement = tmp_path / "new.yaml"
     replacement.write_text("a: 44\n", encoding="utf-8")
     os.utime(replacement, ns=(info.st_atime_ns, info.st_mtime_ns))
@@ -61,3 +62,16 @@ def test_errors_are_not_cached_away(tmp_path: Path, text: str | bytes | None, me
             read_yaml(path)
     path.write_text("ok: true\n", encoding="utf-8")
     assert read_yaml(path) == {"ok": True}
+
+
+def test_a_same_size_rewrite_with_the_same_time_is_read_again(tmp_path: Path) -> None:
+    # A coarse file-system clock, ``cp -p`` or an archive extraction over the file: the same
+    # inode, size and modification time, another content.
+    path = tmp_path / "bizenv.yaml"
+    path.write_text("year: 2025\n", encoding="utf-8")
+    info = path.stat()
+    assert read_yaml(path) == {"year": 2025}
+    path.write_text("year: 2026\n", encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_ino == info.st_ino
+    assert read_yaml(path) == {"year": 2026}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,22 @@ def test_load_framework_rereads_an_edited_file(tmp_path: Path) -> None:
     path.write_text("root: [", encoding="utf-8")
     with pytest.raises(FrameworkError, match="不是合法的 YAML"):
         load_framework(path)
+
+
+def test_load_framework_rereads_a_same_size_rewrite_with_the_same_time(tmp_path: Path) -> None:
+    # A coarse file-system clock, ``cp -p`` or an archive extraction over the file: the same
+    # inode, size and modification time, another content.
+    path = tmp_path / "framework.yaml"
+    text = (DATA / "framework.yaml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    info = path.stat()
+    first = load_framework(path)
+    renamed = text.replace(f"name: {first.name}", "name: " + "乙" * len(first.name), 1)
+    assert renamed != text and len(renamed.encode()) == len(text.encode())
+    path.write_text(renamed, encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_ino == info.st_ino
+    assert load_framework(path).name == "乙" * len(first.name)
 
 
 def test_competition_rank_ties_and_missing() -> None:

@@ -27,6 +27,7 @@ from pipelines.validation.coerce import coerce_frame
 from pipelines.validation.gx_suites import split_suite, suite_parameters, validate_expectations
 from pipelines.validation.reader import ReadFailure, iter_grids, join_grids
 from pipelines.validation.screen import (
+    _WHITESPACE,
     Unscreenable,
     compile_screen,
     try_compile_screen,
@@ -352,3 +353,31 @@ def test_a_large_batch_comes_back_in_row_order(tmp_path: Path) -> None:
     exact, errors, _ = coerce_frame(raw, rows, c, default_registry(), table.headers)
     assert errors == [] and fast is not None
     pd.testing.assert_frame_equal(fast, exact)
+
+
+@pytest.mark.parametrize("source", DEMO_SOURCES)
+def test_surrounding_whitespace_fails_the_screen_in_every_column_without_expectations(
+    source: str, tmp_path: Path
+) -> None:
+    # Without expectations (a run without checks) no value set catches an unstripped
+    # department name: only the canonical-form checks keep such a row off the screen.
+    c = contract(source)
+    registry = default_registry()
+    screen = compile_screen(c, [], suite_parameters(QUARTER, registry), registry)
+    base = _clean_table(source, tmp_path, scale=0.01).raw.reset_index(drop=True)
+    mutations = [
+        (
+            col.column,
+            s + str(base[col.column].iloc[0]) if before else str(base[col.column].iloc[0]) + s,
+        )
+        for col in c.columns
+        for s in _WHITESPACE
+        for before in (True, False)
+    ]
+    raw = base.iloc[[i % len(base) for i in range(len(mutations))]].reset_index(drop=True)
+    for i, (column, value) in enumerate(mutations):
+        raw.loc[i, column] = value
+    _, ok = screen.verdicts(duckdb.connect(), raw, np.arange(2, len(raw) + 2))
+    passed = [mutations[i] for i, v in enumerate(ok.to_pylist()) if v]
+    assert passed == []
+    assert len(_WHITESPACE) == 29

@@ -126,28 +126,21 @@ def framework_schema() -> dict[str, Any]:
 
 def load_framework(path: Path | str) -> Framework:
     """Read, validate and build a framework from a YAML file. The built framework (frozen) is
-    kept while the file's modification time and size are unchanged: a run's steps, checks
-    and tags read the same file a dozen times (≈ 0.15 s each, most of it schema validation)."""
+    kept per file content: a run's steps, checks and tags read the same file a dozen times
+    (≈ 0.15 s each, most of it schema validation; reading the text is cheap and, unlike the
+    modification time, always tells an edit)."""
     path = Path(path)
-    try:
-        info = path.stat()
-    except OSError:
-        return _load_framework(path)
-    return _cached_framework(path, (info.st_mtime_ns, info.st_size, info.st_ino))
-
-
-@lru_cache(maxsize=32)
-def _cached_framework(path: Path, stamp: tuple[int, int, int]) -> Framework:
-    return _load_framework(path)
-
-
-def _load_framework(path: Path) -> Framework:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise FrameworkError(f"找不到指标体系文件：{path}") from exc
     except UnicodeDecodeError as exc:
         raise FrameworkError(f"指标体系文件 {path} 不是 UTF-8 编码") from exc
+    return _cached_framework(path, text)
+
+
+@lru_cache(maxsize=32)
+def _cached_framework(path: Path, text: str) -> Framework:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
