@@ -12,6 +12,7 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, materialize
 from demo_defs import asset, run_resources
 
 from pipelines.env import Workdir
+from pipelines.failures import run_failure_messages
 from pipelines.indicators import (
     ensure_scores_schema,
     load_default_framework,
@@ -126,6 +127,11 @@ def test_failing_blocking_check_stops_the_rankings(
             run_config=ROBUSTNESS_RUN,
             raise_on_error=False,
         )
+        # The command line's reason names the check (Dagster's own error, as bizenv reads it).
+        assert run_failure_messages(instance, result.run_id) == [
+            "scoring/indicator_scores：未通过阻断性检查 scores_within_range，下游未运行；"
+            "检查结果见 Dagster 运行记录"
+        ]
     assert not result.success
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     failed = checks["scores_within_range"]
