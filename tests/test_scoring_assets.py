@@ -92,7 +92,8 @@ def test_runs_succeed_and_checks_pass(pipeline_db) -> None:
 
 
 def test_checks_keep_their_keys_and_flags() -> None:
-    """Each check is declared by the asset it checks, under the key it had as its own step."""
+    """Each check is declared by the asset it checks, with the AssetCheckKey and blocking flag
+    it had as a step of its own."""
     specs = {
         (spec.asset_key.to_user_string(), spec.name): spec.blocking
         for a in ASSETS
