@@ -45,6 +45,21 @@ _KNOWN: tuple[tuple[str, str], ...] = (
 )
 
 
+# The check whose failures the status lines and the rejection report explain.
+_CONTRACT_CHECK = "meets_contract"
+
+
+def _failed_checks(message: str) -> list[str]:
+    """The check names of Dagster's blocking-check failure (``N blocking asset checks failed
+    with ERROR severity:`` then one ``<asset>: <check>,<check>`` line per asset)."""
+    names = []
+    for line in message.strip().splitlines()[1:]:
+        _, sep, checks = line.rpartition(": ")
+        if sep:
+            names += [name.strip() for name in checks.split(",") if name.strip()]
+    return names
+
+
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
@@ -57,8 +72,14 @@ def explain_text(cls_name: str, message: str) -> str:
     haystack = f"{cls_name}: {message}"
     for needle, explanation in _KNOWN:
         if needle in haystack:
-            if needle == _CHECK_FAILED:  # the status lines and the report say which errors
-                return explanation
+            if needle == _CHECK_FAILED:
+                others = [name for name in _failed_checks(message) if name != _CONTRACT_CHECK]
+                if others:  # a check on indicators or scores: its result says why
+                    return (
+                        f"未通过阻断性检查 {'、'.join(others)}，下游未运行；"
+                        "检查结果见 Dagster 运行记录"
+                    )
+                return explanation  # the status lines and the report say which errors
             return f"{explanation}（{cls_name}: {first}）"
     return f"未预期的错误（{cls_name}: {first}）"
 

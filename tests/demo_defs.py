@@ -1,5 +1,6 @@
-"""The demo project's Dagster definitions, and its assets, checks, sensors and schedules by
-name (the definitions are built per project, not at import time of the defs modules)."""
+"""The demo project's Dagster definitions, and its assets, sensors and schedules by name (the
+definitions are built per project, not at import time of the defs modules). Checks are
+declared by the asset they check and run in its step: materializing the asset runs them."""
 
 from __future__ import annotations
 
@@ -20,13 +21,6 @@ def demo_definitions() -> dg.Definitions:
 
 def asset(*path: str) -> dg.AssetsDefinition:
     return demo_definitions().get_assets_def(dg.AssetKey(list(path)))
-
-
-def check(name: str) -> dg.AssetChecksDefinition:
-    for checks in demo_definitions().asset_checks or ():
-        if any(spec.name == name for spec in checks.check_specs):
-            return checks  # type: ignore[return-value]
-    raise KeyError(name)
 
 
 def sensor(name: str) -> dg.SensorDefinition:

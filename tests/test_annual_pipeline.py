@@ -53,7 +53,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     mp.setenv("BIZENV_HOME", str(layout.root))
     mp.setenv("BIZENV_DUCKDB", str(layout.warehouse))
     mp.setenv("DAGSTER_HOME", str(layout.dagster_home))
-    from demo_defs import asset, check, run_resources  # the project in force
+    from demo_defs import asset, run_resources  # the project in force
 
     quarterly = [
         asset("indicators", "indicator_values"),
@@ -63,7 +63,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     ]
     annual = [
         asset("annual", "annual_rankings"),
-        check("year_complete"),
         asset("annual", "annual_report"),
     ]
     with duckdb.connect(str(layout.warehouse)) as con:

@@ -46,6 +46,18 @@ Q = Quarter(2025, 2)
         ),
         ("FrameworkError", "指标体系 framework.yaml 第 3 行：权重之和不为 1", "权重之和不为 1"),
         ("ValueError", "something odd", "未预期的错误（ValueError: something odd）"),
+        (
+            "DagsterAssetCheckFailedError",
+            "1 blocking asset check failed with ERROR severity:\n"
+            "staging/inspections: meets_contract",
+            "未通过数据规范校验（阻断性检查）",
+        ),
+        (
+            "DagsterAssetCheckFailedError",
+            "1 blocking asset check failed with ERROR severity:\n"
+            "scoring/indicator_scores: scores_within_range\n",
+            "未通过阻断性检查 scores_within_range，下游未运行",
+        ),
     ],
 )
 def test_explain_text(cls_name: str, message: str, expected: str) -> None:

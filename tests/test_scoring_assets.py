@@ -8,10 +8,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import AssetKey, DagsterInstance, materialize
-from demo_defs import asset, check, run_resources
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, materialize
+from demo_defs import asset, run_resources
 
 from pipelines.env import Workdir
+from pipelines.failures import run_failure_messages
 from pipelines.indicators import (
     ensure_scores_schema,
     load_default_framework,
@@ -31,26 +32,12 @@ pytestmark = pytest.mark.slow
 indicator_values = asset("indicators", "indicator_values")
 indicator_scores = asset("scoring", "indicator_scores")
 rankings = asset("scoring", "rankings")
-every_indicator_has_values = check("every_indicator_has_values")
-scores_within_range = check("scores_within_range")
-every_unit_has_total = check("every_unit_has_total")
-ranks_follow_scores = check("ranks_follow_scores")
 rank_uncertainty = asset("scoring", "rank_uncertainty")
-nominal_equals_rankings = check("nominal_equals_rankings")
 
 Q1, Q2 = Quarter(2025, 1), Quarter(2025, 2)
 SCALE = 0.1
-ASSETS = [
-    indicator_values,
-    indicator_scores,
-    rankings,
-    every_indicator_has_values,
-    scores_within_range,
-    every_unit_has_total,
-    ranks_follow_scores,
-    rank_uncertainty,
-    nominal_equals_rankings,
-]
+# Each asset's checks run in its own step (in-asset checks): materializing it runs them.
+ASSETS = [indicator_values, indicator_scores, rankings, rank_uncertainty]
 ROBUSTNESS_RUN = {"ops": {"scoring__rank_uncertainty": {"config": {"replications": 200}}}}
 
 
@@ -94,11 +81,74 @@ def test_runs_succeed_and_checks_pass(pipeline_db) -> None:
         meta = mats[AssetKey(["indicators", "indicator_values"])].materialization.metadata
         assert meta["dagster/row_count"].value > 0
         assert "E01_01" in meta["preview"].value
-    # 2025Q2 has no year-ago loans (2024Q2 not loaded): the warning check says so.
-    q2_checks = {
-        e.check_name: e for e in pipeline_db["results"]["2025Q2"].get_asset_check_evaluations()
+    # 2025Q2 has no year-ago loans (2024Q2 not loaded): the warning check says so, and being
+    # non-blocking it stops nothing (the run succeeded, everything downstream materialized).
+    q2 = pipeline_db["results"]["2025Q2"]
+    q2_checks = {e.check_name: e for e in q2.get_asset_check_evaluations()}
+    warning = q2_checks["every_indicator_has_values"]
+    assert not warning.passed and warning.severity is AssetCheckSeverity.WARN
+    assert "E06_01" in warning.description
+    assert {m.asset_key for m in q2.get_asset_materialization_events()} == {a.key for a in ASSETS}
+
+
+def test_checks_keep_their_keys_and_flags() -> None:
+    """Each check is declared by the asset it checks, with the AssetCheckKey and blocking flag
+    it had as a step of its own."""
+    specs = {
+        (spec.asset_key.to_user_string(), spec.name): spec.blocking
+        for a in ASSETS
+        for spec in a.check_specs
     }
-    assert not q2_checks["every_indicator_has_values"].passed
+    assert specs == {
+        ("indicators/indicator_values", "every_indicator_has_values"): False,
+        ("scoring/indicator_scores", "scores_within_range"): True,
+        ("scoring/indicator_scores", "every_unit_has_total"): False,
+        ("scoring/rankings", "ranks_follow_scores"): False,
+        ("scoring/rank_uncertainty", "nominal_equals_rankings"): False,
+    }
+
+
+def test_failing_blocking_check_stops_the_rankings(
+    workdir: Workdir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scores_within_range fails (the allowed range forced down to [0, 1]): indicator_scores
+    is written and judged, but its step fails, so rankings and the robustness analysis do
+    not run in that run."""
+    from pipelines.defs.scoring import assets as scoring_assets
+
+    with duckdb.connect(str(workdir.warehouse)) as con:
+        load_demo_quarters(con, [Q1], seed=DEMO_SEED, scale=SCALE)
+    monkeypatch.setattr(scoring_assets, "SCORE_RANGE", (0.0, 1.0))
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            ASSETS,
+            partition_key=Q1.partition_key,
+            resources=run_resources(workdir),
+            instance=instance,
+            run_config=ROBUSTNESS_RUN,
+            raise_on_error=False,
+        )
+        # The command line's reason names the check (Dagster's own error, as bizenv reads it).
+        assert run_failure_messages(instance, result.run_id) == [
+            "scoring/indicator_scores：未通过阻断性检查 scores_within_range，下游未运行；"
+            "检查结果见 Dagster 运行记录"
+        ]
+    assert not result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    failed = checks["scores_within_range"]
+    assert not failed.passed and failed.severity is AssetCheckSeverity.ERROR
+    assert failed.metadata["out_of_range"].value > 0
+    assert "every_unit_has_total" in checks  # the asset's other check still reports
+    assert {m.asset_key for m in result.get_asset_materialization_events()} == {
+        indicator_values.key,
+        indicator_scores.key,
+    }
+    assert "ranks_follow_scores" not in checks and "nominal_equals_rankings" not in checks
+    with duckdb.connect(str(workdir.warehouse), read_only=True) as con:
+        scored = con.execute("select count(*) from scores.indicator_scores").fetchone()
+        ranked = con.execute("select count(*) from scores.rankings").fetchone()
+    assert scored is not None and scored[0] > 0
+    assert ranked == (0,)
 
 
 def test_rankings_sorted_with_previous_quarter(pipeline_db) -> None:

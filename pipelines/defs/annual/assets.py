@@ -2,14 +2,16 @@
 quarterly rankings. annual/annual_rankings stores scores.annual_rankings; annual/annual_report
 writes the year's report (HTML) and workbook under <workdir>/reports/<year>年度/."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.checks import InAssetCheck, check_result
 from pipelines.defs.framework import FrameworkResource
 from pipelines.defs.keys import ANNUAL_RANKINGS, ANNUAL_REPORT, RANKINGS
 from pipelines.defs.resources import WorkdirResource
-from pipelines.defs.scoring.checks import check_result, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import IndicatorSqlError, ensure_scores_schema
 from pipelines.metadata import markdown_table
@@ -43,6 +45,13 @@ def year_complete(year: int, table: pd.DataFrame) -> dg.AssetCheckResult:
 def build_annual_defs(project: Project) -> dg.Definitions:
     """The annual evaluation of ``project``."""
     partitions = yearly_partitions(project)
+    complete = InAssetCheck(
+        year_complete,
+        ANNUAL_RANKINGS,
+        [read_annual_rankings],
+        blocking=True,
+        description="该年度四个季度都有评分、每个单位都有四个季度的总分；不完整时不生成年度报告。",
+    )
 
     @dg.asset(
         key=ANNUAL_RANKINGS,
@@ -52,6 +61,7 @@ def build_annual_defs(project: Project) -> dg.Definitions:
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
+        check_specs=[complete.spec],
         description=(
             "年度综合评价：年度得分（默认为四个季度综合得分的平均；annual.score: "
             "recomputed_from_cases 时以全年四个季度的办件等数据重新计算各指标值，再按季度评价的"
@@ -65,7 +75,7 @@ def build_annual_defs(project: Project) -> dg.Definitions:
         context: dg.AssetExecutionContext,
         indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         year = partition_year(context)
         try:
             settings = load_bulletin_config()
@@ -84,6 +94,7 @@ def build_annual_defs(project: Project) -> dg.Definitions:
             except (IndicatorSqlError, CalendarCoverageError, ScoringInputError) as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from exc
             replace_annual_rankings(con, year, result)
+            judged = complete.evaluate(con, year)
         if result.missing_quarters:
             missing = "、".join(str(q) for q in result.missing_quarters)
             context.log.warning(f"{year}年度不完整：{missing} 尚无评分，不计算年度得分")
@@ -96,7 +107,7 @@ def build_annual_defs(project: Project) -> dg.Definitions:
                 "等次": [r.grade for r in result.rows],
             }
         )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "year": year,
                 "score_mode": settings.annual.score,
@@ -109,16 +120,7 @@ def build_annual_defs(project: Project) -> dg.Definitions:
                 "preview": dg.MetadataValue.md(markdown_table(preview, 30)),
             }
         )
-
-    complete = scores_check(
-        year_complete,
-        ANNUAL_RANKINGS,
-        [read_annual_rankings],
-        blocking=True,
-        description="该年度四个季度都有评分、每个单位都有四个季度的总分；不完整时不生成年度报告。",
-        partitions=partitions,
-        partition=partition_year,
-    )
+        yield judged
 
     @dg.asset(
         key=ANNUAL_REPORT,
@@ -161,7 +163,4 @@ def build_annual_defs(project: Project) -> dg.Definitions:
             metadata["workbook"] = dg.MetadataValue.path(str(paths.workbook))
         return dg.MaterializeResult(metadata=metadata)
 
-    return dg.Definitions(
-        assets=[annual_rankings, annual_report],
-        asset_checks=[complete],
-    )
+    return dg.Definitions(assets=[annual_rankings, annual_report])

@@ -1,10 +1,15 @@
 """Indicator values: every leaf's SQL file (sql/indicators/*.sql) runs for the partition's
 quarter against the warehouse; the quarter's partition of scores.indicator_values (and of
-its lineage table scores.indicator_inputs) is replaced in one transaction."""
+its lineage table scores.indicator_inputs) is replaced in one transaction, and the asset's
+check ``every_indicator_has_values`` (WARN) judges the partition it wrote."""
+
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
+import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.checks import InAssetCheck, check_result, partition_of
 from pipelines.defs.framework import FrameworkResource, project_lead_tags
 from pipelines.defs.keys import INDICATOR_VALUES, INDICATORS_GROUP, warehouse_key
 from pipelines.env import DUCKDB_POOL
@@ -16,10 +21,10 @@ from pipelines.indicators import (
     refresh_indicator_values,
 )
 from pipelines.indicators.compute import leaf_sql_text
-from pipelines.indicators.store import read_partition
 from pipelines.metadata import markdown_table, sql_markdown
 from pipelines.partitions import partition_quarter, quarterly_partitions
 from pipelines.project import Project
+from pipelines.quarters import Quarter
 from pipelines.registry import default_registry
 from pipelines.workdays import CalendarCoverageError
 
@@ -42,10 +47,33 @@ def warehouse_deps(project: Project) -> list[dg.AssetDep]:
     return deps
 
 
+def every_indicator_has_values(
+    quarter: Quarter, values: pd.DataFrame, leaf_codes: Sequence[str]
+) -> dg.AssetCheckResult:
+    present = set(values.loc[values["value"].notna(), "indicator"])
+    empty = [code for code in leaf_codes if code not in present]
+    return check_result(
+        not empty,
+        dg.AssetCheckSeverity.WARN,
+        {"empty_indicators": dg.MetadataValue.json(empty)},
+        f"{quarter} 无值的指标：{'、'.join(empty)}",
+    )
+
+
 def build_indicator_defs(project: Project) -> dg.Definitions:
     """Indicator values of ``project``: the leaves of its framework, over its sources."""
     partitions = quarterly_partitions(project)
     tags = project_lead_tags(project)
+    check = InAssetCheck(
+        every_indicator_has_values,
+        INDICATOR_VALUES,
+        [partition_of("indicator_values")],
+        blocking=False,
+        description=(
+            "每项二级指标本季度至少有一个单位有值"
+            "（全部缺失通常意味着数据源缺期、可选数据源未报送或 SQL 有误）。"
+        ),
+    )
 
     @dg.asset(
         key=INDICATOR_VALUES,
@@ -55,6 +83,7 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
         pool=DUCKDB_POOL,
         kinds={"duckdb", "sql"},
         tags=tags,
+        check_specs=[check.spec],
         description=(
             "二级指标原始值：按项目的指标体系（framework.yaml）逐项运行二级指标的 SQL，"
             "从仓库表计算各县市区、开发区本季度的指标值与样本量（n_cases），写入 "
@@ -68,7 +97,7 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
         context: dg.AssetExecutionContext,
         indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         quarter = partition_quarter(context)
         framework = indicator_framework.load()
         with duckdb.get_connection() as con:
@@ -81,6 +110,7 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
                 values = refresh_indicator_values(con, framework, quarter)
             except IndicatorSqlError as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from exc
+            judged = check.evaluate(con, quarter, framework.leaf_codes)
         context.log.info(
             f"{quarter}: {len(values)} 个指标值（{len(framework.leaves())} 项二级指标）"
         )
@@ -94,7 +124,7 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
         missing = len(framework.leaves()) * len(default_registry().units) - int(
             values["value"].notna().sum()
         )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "quarter": str(quarter),
                 "framework": str(framework.source),
@@ -112,38 +142,6 @@ def build_indicator_defs(project: Project) -> dg.Definitions:
                 "preview": dg.MetadataValue.md(markdown_table(wide, 20)),
             }
         )
+        yield judged
 
-    @dg.asset_check(
-        asset=INDICATOR_VALUES,
-        name="every_indicator_has_values",
-        blocking=False,
-        pool=DUCKDB_POOL,
-        partitions_def=partitions,
-        description=(
-            "每项二级指标本季度至少有一个单位有值"
-            "（全部缺失通常意味着数据源缺期、可选数据源未报送或 SQL 有误）。"
-        ),
-    )
-    def every_indicator_has_values(
-        context: dg.AssetCheckExecutionContext,
-        indicator_framework: FrameworkResource,
-        duckdb: DuckDBResource,
-    ) -> dg.AssetCheckResult:
-        quarter = partition_quarter(context)
-        leaf_codes = indicator_framework.load().leaf_codes
-        with duckdb.get_connection() as con:
-            ensure_scores_schema(con)
-            values = read_partition(con, "indicator_values", quarter)
-        present = set(values.loc[values["value"].notna(), "indicator"])
-        empty = [code for code in leaf_codes if code not in present]
-        return dg.AssetCheckResult(
-            passed=not empty,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"empty_indicators": dg.MetadataValue.json(empty)},
-            description=None if not empty else f"{quarter} 无值的指标：{'、'.join(empty)}",
-        )
-
-    return dg.Definitions(
-        assets=[indicator_values],
-        asset_checks=[every_indicator_has_values],
-    )
+    return dg.Definitions(assets=[indicator_values])

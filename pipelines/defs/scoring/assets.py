@@ -1,15 +1,18 @@
 """Scoring: the quarter's indicator values are scored by the framework (pipelines/scoring,
 前沿距离法 and friends; earlier quarters are the history of frontier_observed bounds) into
 scores.indicator_scores; the totals are ranked into scores.rankings with the previous
-quarter's rank and score."""
+quarter's rank and score. Each asset judges the partition it wrote with its in-asset checks
+(``pipelines.defs.checks``); a failing ``scores_within_range`` stops the rankings."""
+
+from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.checks import InAssetCheck, Judge, check_result, partition_of
 from pipelines.defs.framework import FrameworkResource, project_lead_tags
 from pipelines.defs.keys import INDICATOR_SCORES, INDICATOR_VALUES, RANKINGS, SCORING_GROUP
-from pipelines.defs.scoring.checks import Judge, check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema, replace_indicator_scores, replace_rankings
 from pipelines.indicators.scoring import score_quarter, unit_names
@@ -70,6 +73,16 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
     partitions = quarterly_partitions(project)
     tags = project_lead_tags(project)
 
+    def check(judge: Judge, asset: dg.AssetKey, table: str, *, blocking: bool) -> InAssetCheck:
+        description = CHECK_DESCRIPTIONS[judge.__name__]
+        return InAssetCheck(judge, asset, [partition_of(table)], blocking, description)
+
+    score_checks = [
+        check(scores_within_range, INDICATOR_SCORES, "indicator_scores", blocking=True),
+        check(every_unit_has_total, INDICATOR_SCORES, "indicator_scores", blocking=False),
+    ]
+    ranking_checks = [check(ranks_follow_scores, RANKINGS, "rankings", blocking=False)]
+
     @dg.asset(
         key=INDICATOR_SCORES,
         # frontier_observed bounds use a window of earlier quarters' values.
@@ -86,6 +99,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         pool=DUCKDB_POOL,
         kinds={"duckdb", "pandas"},
         tags=tags,
+        check_specs=[c.spec for c in score_checks],
         description=(
             "指标得分：读取本季度及以前各季度的指标值（以前各季度仅作 frontier_observed 的参照），"
             "按指标体系计算各单位二级指标、一级指标与总分（TOTAL）的得分和名次（未四舍五入的得分排名，"
@@ -97,7 +111,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         context: dg.AssetExecutionContext,
         indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         quarter = partition_quarter(context)
         framework = indicator_framework.load()
         units = units_from_registry()
@@ -109,6 +123,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 raise dg.Failure(description=str(exc), allow_retries=False) from exc
             nodes = result.node_scores[result.node_scores["period"] == str(quarter)]
             replace_indicator_scores(con, quarter, nodes)
+            results = [c.evaluate(con, quarter) for c in score_checks]
         top = nodes[nodes["level"] <= 1]
         wide = (
             top.pivot(index="unit", columns="node", values="score")
@@ -120,7 +135,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         flags = nodes["flags"].str.split(";").explode()
         flag_counts = flags[flags.fillna("") != ""].value_counts()
         context.log.info(f"{quarter}: {len(nodes)} 个节点得分")
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "quarter": str(quarter),
                 "framework": str(framework.source),
@@ -129,6 +144,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 "preview": dg.MetadataValue.md(markdown_table(wide, 20)),
             }
         )
+        yield from results
 
     @dg.asset(
         key=RANKINGS,
@@ -145,6 +161,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
+        check_specs=[c.spec for c in ranking_checks],
         description=(
             "总分排名：本季度各单位总分（未四舍五入）与名次（并列取最优名次），以及上季度名次、"
             "上季度总分、名次变化（上季度名次 − 本季度名次，正数为上升）与得分变化，写入 "
@@ -155,13 +172,14 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
         context: dg.AssetExecutionContext,
         indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         quarter = partition_quarter(context)
         framework = indicator_framework.load()
         with duckdb.get_connection() as con:
             ensure_scores_schema(con)
             replace_rankings(con, quarter, framework.root, unit_names(units_from_registry()))
             table = read_partition(con, "rankings", quarter)
+            results = [c.evaluate(con, quarter) for c in ranking_checks]
         has_previous = bool(table["previous_rank"].notna().any())
         if not has_previous:
             context.log.info(f"{quarter.previous()} 没有排名：上季度名次与变化为空")
@@ -175,7 +193,7 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 "得分变化": table["score_change"].round(2),
             }
         )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "quarter": str(quarter),
                 "dagster/row_count": len(table),
@@ -183,26 +201,6 @@ def build_scoring_defs(project: Project) -> dg.Definitions:
                 "preview": dg.MetadataValue.md(markdown_table(preview, 20)),
             }
         )
+        yield from results
 
-    def check(
-        judge: Judge, asset: dg.AssetKey, table: str, *, blocking: bool
-    ) -> dg.AssetChecksDefinition:
-        description = CHECK_DESCRIPTIONS[judge.__name__]
-        return scores_check(
-            judge,
-            asset,
-            [partition_of(table)],
-            blocking=blocking,
-            description=description,
-            partitions=partitions,
-        )
-
-    checks = [
-        check(scores_within_range, INDICATOR_SCORES, "indicator_scores", blocking=True),
-        check(every_unit_has_total, INDICATOR_SCORES, "indicator_scores", blocking=False),
-        check(ranks_follow_scores, RANKINGS, "rankings", blocking=False),
-    ]
-    return dg.Definitions(
-        assets=[indicator_scores, rankings],
-        asset_checks=checks,
-    )
+    return dg.Definitions(assets=[indicator_scores, rankings])

@@ -3,14 +3,16 @@
 framework) by a seeded Monte Carlo, with Sobol indices (SALib) of the inputs; written to
 scores.rank_uncertainty and scores.rank_sensitivity."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from pipelines.defs.checks import InAssetCheck, check_result, partition_of
 from pipelines.defs.framework import FrameworkResource
 from pipelines.defs.keys import RANK_UNCERTAINTY, RANKINGS, SCORING_GROUP
-from pipelines.defs.scoring.checks import check_result, partition_of, scores_check
 from pipelines.env import DUCKDB_POOL
 from pipelines.indicators import ensure_scores_schema
 from pipelines.indicators.robustness import analyse_quarter, replace_rank_uncertainty
@@ -52,6 +54,13 @@ class RobustnessConfig(dg.Config):
 def build_robustness_defs(project: Project) -> dg.Definitions:
     """The rank uncertainty of ``project``."""
     partitions = quarterly_partitions(project)
+    check = InAssetCheck(
+        nominal_equals_rankings,
+        RANK_UNCERTAINTY,
+        [partition_of("rank_uncertainty"), partition_of("rankings")],
+        blocking=False,
+        description="稳健性分析的原名次（按指标体系配置计分）与 scores.rankings 的名次一致。",
+    )
 
     @dg.asset(
         key=RANK_UNCERTAINTY,
@@ -60,6 +69,7 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb", "numpy"},
+        check_specs=[check.spec],
         description=(
             "名次稳健性：以本季度已入库的指标值为输入，按声明的不确定因素（权重上下浮动 25% "
             "并重新归一、标准化方法、汇总方法、缺失值处理；可在指标体系旁的 robustness.yaml "
@@ -74,7 +84,7 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
         config: RobustnessConfig,
         indicator_framework: FrameworkResource,
         duckdb: DuckDBResource,
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         quarter = partition_quarter(context)
         framework = indicator_framework.load()
         try:
@@ -93,6 +103,7 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
             except ScoringInputError as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from exc
             replace_rank_uncertainty(con, quarter, result)
+            judged = check.evaluate(con, quarter)
         table = result.units
         preview = pd.DataFrame(
             {
@@ -107,7 +118,7 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
             }
         )
         driver = result.driver(MEAN_SHIFT)
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "quarter": str(quarter),
                 "replications": settings.replications,
@@ -119,16 +130,6 @@ def build_robustness_defs(project: Project) -> dg.Definitions:
                 "preview": dg.MetadataValue.md(markdown_table(preview, 30)),
             }
         )
+        yield judged
 
-    check = scores_check(
-        nominal_equals_rankings,
-        RANK_UNCERTAINTY,
-        [partition_of("rank_uncertainty"), partition_of("rankings")],
-        blocking=False,
-        description="稳健性分析的原名次（按指标体系配置计分）与 scores.rankings 的名次一致。",
-        partitions=partitions,
-    )
-    return dg.Definitions(
-        assets=[rank_uncertainty],
-        asset_checks=[check],
-    )
+    return dg.Definitions(assets=[rank_uncertainty])
