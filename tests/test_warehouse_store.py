@@ -203,13 +203,14 @@ def test_staging_commits_in_bounded_batches_and_marks_the_version_staged_at_the_
     ).fetchall() == [("loan_balances", Q, "b" * 64, 2)]
 
 
+@pytest.mark.parametrize("background", [False, True])
 def test_a_staging_write_that_fails_half_way_leaves_nothing_staged_nor_promotable(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection, background: bool
 ) -> None:
     validated_in_force(con)
     with (
         pytest.raises(RuntimeError, match="读取中断"),
-        store.staging_writer(con, "loan_balances", Q, "b" * 64) as writer,
+        store.staging_writer(con, "loan_balances", Q, "b" * 64, background=background) as writer,
     ):
         writer.commit_rows = 1
         writer.write(loans("990103"))
@@ -324,3 +325,60 @@ def test_the_staging_writer_runs_its_threads_and_restores_the_connection_setting
             raise RuntimeError("读取中断")
     assert threads(con) == 3
     assert len(staged(con)) == (0 if fails else 1)
+
+
+def test_a_background_writer_stages_every_batch_in_order_and_marks_the_version_staged(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("set threads = 3")
+    register(con, "b" * 64, 9)
+    regions = [f"99{n:04d}" for n in range(40)]
+    with store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer:
+        writer.commit_rows = 3  # commits on the worker's thread too
+        for region in regions:
+            writer.write(loans(region))
+        writer.write(loans("990000").iloc[:0])  # an empty batch stages nothing
+    assert writer.rows == 40
+    assert [region for _, region in staged(con)] == regions
+    assert con.execute(
+        "select staged_rows from intake.staged_versions where submission_hash = ?", ["b" * 64]
+    ).fetchall() == [(40,)]
+    assert threads(con) == 3
+    store.update_status(
+        con, "loan_balances", Q, "b" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    assert store.promote(con, "loan_balances", Q, "b" * 64) == 40
+
+
+def test_an_insert_failing_on_the_writers_thread_raises_in_the_caller_and_stages_nothing(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    validated_in_force(con)
+    bad = loans("990104").assign(total_loans_100m=["不是数字"])  # the insert's cast fails
+    with (
+        pytest.raises(duckdb.ConversionException),
+        store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer,
+    ):
+        writer.commit_rows = 1
+        writer.write(loans("990103"))
+        writer.write(bad)
+        for _ in range(200):  # the error surfaces at a later write or at the block's end
+            writer.write(loans("990105"))
+    assert staged(con) == []
+    with pytest.raises(store.NotValidatedError, match="不在暂存区"):
+        store.promote(con, "loan_balances", Q, "b" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+    con.execute("begin transaction")  # no transaction was left open
+    con.execute("commit")
+
+
+def test_a_frame_changed_by_the_caller_after_write_is_staged_as_it_was_handed_over(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    register(con, "b" * 64, 9)
+    with store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer:
+        frames = [loans(f"99{n:04d}") for n in range(20)]
+        for frame in frames:
+            writer.write(frame)
+            frame.loc[0, "region_code"] = "改过了"  # the caller reuses its frame at once
+    assert [region for _, region in staged(con)] == [f"99{n:04d}" for n in range(20)]
