@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -382,3 +385,54 @@ def test_a_frame_changed_by_the_caller_after_write_is_staged_as_it_was_handed_ov
             writer.write(frame)
             frame.loc[0, "region_code"] = "改过了"  # the caller reuses its frame at once
     assert [region for _, region in staged(con)] == [f"99{n:04d}" for n in range(20)]
+
+
+def test_an_interrupt_while_the_writer_aborts_still_rolls_back_once_the_insert_is_done(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, sigint_raises: int
+) -> None:
+    """The block fails while the worker inserts a batch, and Ctrl-C (or SIGTERM) arrives
+    while the abort waits for that insert: the interrupt is raised once the worker is done
+    and the partition rolled back, never with the worker still writing on the connection."""
+    validated_in_force(con)
+    con.execute("set threads = 3")
+    release, inserting = threading.Event(), threading.Event()
+    insert = store.StagingWriter._insert
+
+    def slow_insert(writer: store.StagingWriter, frame: pd.DataFrame) -> None:
+        if writer.rows:  # the second batch: held until released
+            inserting.set()
+            release.wait(5)
+        insert(writer, frame)
+
+    def interrupt_then_release() -> None:
+        assert inserting.wait(5)
+        time.sleep(0.2)
+        signal.pthread_kill(sigint_raises, signal.SIGINT)
+        time.sleep(0.3)
+        release.set()
+
+    monkeypatch.setattr(store.StagingWriter, "_insert", slow_insert)
+    helper = threading.Thread(target=interrupt_then_release)
+    helper.start()
+    try:
+        with (
+            pytest.raises(KeyboardInterrupt),
+            store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer,
+        ):
+            writer.commit_rows = 1
+            writer.write(loans("990103"))
+            writer.write(loans("990104"))
+            assert inserting.wait(5)
+            raise RuntimeError("读取中断")
+        assert release.is_set()
+        assert not [t for t in threading.enumerate() if t.name.startswith("staging-")]
+    finally:
+        release.set()
+        helper.join()
+    assert staged(con) == []
+    with pytest.raises(store.NotValidatedError, match="不在暂存区"):
+        store.promote(con, "loan_balances", Q, "b" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+    assert threads(con) == 3
+    con.execute("begin transaction")  # no transaction was left open
+    con.execute("commit")

@@ -3,7 +3,9 @@ worker's first error reaches the caller, and cancel discards what waits."""
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 
 import pytest
 
@@ -99,3 +101,42 @@ def test_cancel_discards_the_waiting_items_and_waits_for_the_running_one() -> No
     behind.cancel()
     assert ran == [0]
     assert not behind._thread.is_alive()
+
+
+@pytest.mark.parametrize("waiting_in", ["cancel", "close"])
+def test_an_interrupt_while_the_worker_is_stopped_waits_for_the_running_item(
+    sigint_raises: int, waiting_in: str
+) -> None:
+    """Ctrl-C (or SIGTERM) while ``cancel`` or ``close`` waits for the item running: raised
+    once that item is done and the worker stopped, never with the worker still running (it
+    would still be using what the caller goes on to roll back and close)."""
+    release = threading.Event()
+    started = threading.Event()
+    ran: list[int] = []
+
+    def work(item: int) -> None:
+        started.set()
+        release.wait(5)
+        ran.append(item)
+
+    def interrupt_then_release() -> None:
+        time.sleep(0.2)
+        signal.pthread_kill(sigint_raises, signal.SIGINT)
+        time.sleep(0.3)
+        release.set()
+
+    behind: WriteBehind[int] = WriteBehind(work)
+    behind.put(0)
+    assert started.wait(5)
+    behind.put(1)  # waiting: cancel discards it, close runs it
+    helper = threading.Thread(target=interrupt_then_release)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            behind.cancel() if waiting_in == "cancel" else behind.close()
+        assert release.is_set()  # not before the running item was done
+        assert not behind._thread.is_alive()
+        assert ran == [0]  # an interrupted close discards what waits, as cancel does
+    finally:
+        release.set()
+        helper.join()

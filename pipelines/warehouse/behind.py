@@ -26,22 +26,29 @@ class WriteBehind(Generic[T]):
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._discard = False
+        self._closed = False  # no more items: the stop was handed over
+        # Set by the worker as it ends. An interrupted Thread.join() can leave is_alive()
+        # False for a thread still running (CPython 3.11-3.12), so the wait is on this.
+        self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name or None, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is _STOP:
-                    return
-                if self._error is None and not self._discard:
-                    try:
-                        self._work(item)  # type: ignore[arg-type]
-                    except BaseException as exc:  # handed to the caller's thread
-                        self._error = exc
-            finally:
-                self._queue.task_done()
+        try:
+            while True:
+                item = self._queue.get()
+                try:
+                    if item is _STOP:
+                        return
+                    if self._error is None and not self._discard:
+                        try:
+                            self._work(item)  # type: ignore[arg-type]
+                        except BaseException as exc:  # handed to the caller's thread
+                            self._error = exc
+                finally:
+                    self._queue.task_done()
+        finally:
+            self._stopped.set()
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -50,7 +57,7 @@ class WriteBehind(Generic[T]):
     def put(self, item: T) -> None:
         """Hand ``item`` over (blocks while ``depth`` items wait); raises the worker's error."""
         self._raise()
-        if not self._thread.is_alive():
+        if self._closed or self._stopped.is_set():
             raise RuntimeError("write-behind worker is closed")
         self._queue.put(item)
 
@@ -71,17 +78,35 @@ class WriteBehind(Generic[T]):
 
     def cancel(self) -> None:
         """Discard the items still waiting, wait for the one running, stop the worker. Its
-        error, if any, is dropped: the caller is already handling one of its own."""
+        error, if any, is dropped: the caller is already handling one of its own. An
+        interrupt while waiting is raised once the worker has stopped."""
         self._discard = True
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-            self._queue.task_done()
-        self._stop()
+        try:
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                self._queue.task_done()
+        finally:
+            self._stop()
 
     def _stop(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(_STOP)
-            self._thread.join()
+        """Stop the worker once the item it runs is done. Ctrl-C or SIGTERM meanwhile
+        (KeyboardInterrupt in this thread) does not cut the wait short: the worker would
+        still be using what the caller goes on to roll back and close; it is raised after."""
+        self._closed = True
+        interrupted: KeyboardInterrupt | None = None
+        stopping = self._stopped.is_set()  # stopped already: nothing would take a stop
+        while True:
+            try:
+                if not stopping:
+                    self._queue.put(_STOP)  # a second one, after an interrupt here, is harmless
+                    stopping = True
+                self._stopped.wait()
+                self._thread.join()
+                break
+            except KeyboardInterrupt as exc:
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted

@@ -252,16 +252,20 @@ class StagingWriter:
     def abort(self) -> None:
         """Roll back the open batches and delete the committed ones (best effort: a broken
         connection leaves them, unmarked, for the next staging write to replace)."""
-        if self._behind is not None:
-            self._behind.cancel()
-            self._behind = None
+        behind, self._behind = self._behind, None
         try:
-            with suppress(duckdb.Error):
-                self.con.execute("rollback")
-                with transaction(self.con):
-                    self._delete_partition()
+            if behind is not None:
+                # Raises an interrupt that came while it waited for the running insert,
+                # after the worker stopped: the rollback below runs then all the same.
+                behind.cancel()
         finally:
-            self._restore_threads()
+            try:
+                with suppress(duckdb.Error):
+                    self.con.execute("rollback")
+                    with transaction(self.con):
+                        self._delete_partition()
+            finally:
+                self._restore_threads()
 
     def _restore_threads(self) -> None:
         if self._threads_before is not None:
