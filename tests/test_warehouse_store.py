@@ -436,3 +436,24 @@ def test_an_interrupt_while_the_writer_aborts_still_rolls_back_once_the_insert_i
     assert threads(con) == 3
     con.execute("begin transaction")  # no transaction was left open
     con.execute("commit")
+
+
+def test_a_background_writer_whose_thread_cannot_start_gives_the_connection_back(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated_in_force(con)
+    con.execute("set threads = 3")
+
+    def no_thread(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(store, "WriteBehind", no_thread)
+    with (
+        pytest.raises(RuntimeError, match="can't start new thread"),
+        store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True),
+    ):
+        pass
+    assert threads(con) == 3
+    con.execute("begin transaction")  # no transaction was left open
+    con.execute("commit")
+    assert in_warehouse(con) == [("a" * 64, "990102")]

@@ -165,14 +165,14 @@ class StagingWriter:
         try:
             self.con.execute("begin transaction")
             self.reset()
+            if background:
+                # The inserts run on one worker thread while the caller types and checks
+                # the next batch; until finish or abort, ``con`` belongs to that thread (the
+                # caller reads the warehouse through a cursor of its own).
+                self._behind = WriteBehind(self._insert, name=f"staging-{source}")
         except BaseException:
             self._restore_threads()
             raise
-        if background:
-            # The inserts run on one worker thread while the caller types and checks the
-            # next batch; until finish or abort, ``con`` belongs to that thread (the caller
-            # reads the warehouse through a cursor of its own).
-            self._behind = WriteBehind(self._insert, name=f"staging-{source}")
 
     def _commit(self) -> None:
         self.con.execute("commit")
