@@ -457,3 +457,31 @@ def test_a_background_writer_whose_thread_cannot_start_gives_the_connection_back
     con.execute("begin transaction")  # no transaction was left open
     con.execute("commit")
     assert in_warehouse(con) == [("a" * 64, "990102")]
+
+
+def test_a_background_writer_reset_drains_the_queued_batches_before_the_delete(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``validate_stream`` resets the sink and reads the file again (RestartExact): what the
+    worker had still queued is written and then deleted, never staged after the delete."""
+    register(con, "b" * 64, 9)
+    insert = store.StagingWriter._insert
+
+    def slow_insert(writer: store.StagingWriter, frame: pd.DataFrame) -> None:
+        time.sleep(0.05)  # the worker stays behind the caller
+        insert(writer, frame)
+
+    monkeypatch.setattr(store.StagingWriter, "_insert", slow_insert)
+    with store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer:
+        writer.commit_rows = 2
+        for n in range(5):
+            writer.write(loans(f"98{n:04d}"))  # the first pass
+        writer.reset()
+        assert writer.rows == 0
+        for n in range(3):
+            writer.write(loans(f"99{n:04d}"))  # the exact pass
+    assert writer.rows == 3
+    assert [region for _, region in staged(con)] == [f"99{n:04d}" for n in range(3)]
+    assert con.execute(
+        "select staged_rows from intake.staged_versions where submission_hash = ?", ["b" * 64]
+    ).fetchall() == [(3,)]
