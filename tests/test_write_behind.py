@@ -128,15 +128,16 @@ def test_an_interrupt_while_the_worker_is_stopped_waits_for_the_running_item(
     behind: WriteBehind[int] = WriteBehind(work)
     behind.put(0)
     assert started.wait(5)
-    behind.put(1)  # waiting: cancel discards it, close runs it
+    behind.put(1)  # waiting: discarded (close drains it unless interrupted)
     helper = threading.Thread(target=interrupt_then_release)
-    helper.start()
     try:
         with pytest.raises(KeyboardInterrupt):
+            helper.start()  # in the block: the interrupt cannot reach the test runner
             behind.cancel() if waiting_in == "cancel" else behind.close()
         assert release.is_set()  # not before the running item was done
         assert not behind._thread.is_alive()
         assert ran == [0]  # an interrupted close discards what waits, as cancel does
     finally:
         release.set()
-        helper.join()
+        if helper.ident is not None:
+            helper.join()
