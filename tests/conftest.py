@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,3 +79,16 @@ def pytest_configure(config: pytest.Config) -> None:
     stay_offline()
     for name in ("BIZENV_PROJECT", "BIZENV_HOME", "BIZENV_DUCKDB"):
         os.environ.pop(name, None)
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[int]:
+    """SIGINT raises KeyboardInterrupt in the main thread (its Python default), whatever the
+    process that started the tests had set; yields the main thread's id to send it to."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield threading.main_thread().ident or 0
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -3,6 +3,7 @@ tasks, and ``bizenv ledger``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -253,3 +254,68 @@ def test_check_cli_verifies_a_ledger_against_the_workdir(
         synthetic=True,
     )
     assert main(["check", SOURCE, str(good), "--workdir", root]) == 0
+
+
+@pytest.mark.parametrize("other_department", [False, True])
+def test_the_staging_step_checks_a_ledger_against_the_warehouse_it_writes_to(
+    warehouse: Path, other_department: bool
+) -> None:
+    """``validate_candidate`` (the staging asset's body) checks the ledger's tasks through a
+    cursor of its own while the writer's thread stages the rows: the same errors as
+    ``validate_file`` on the warehouse, and the rows staged either way."""
+    from contextlib import contextmanager
+
+    from pipelines.contracts import contract
+    from pipelines.intake.archive import ArchivedFile
+    from pipelines.registry import default_registry
+    from pipelines.validation.staging import validate_candidate
+    from pipelines.warehouse import store
+
+    workdir = Workdir(warehouse.parent.parent)
+    rows = filled(warehouse)
+    if other_department:
+        rows.loc[rows.index[0], "lead_department"] = "市数据局"
+    stored = f"archive/{SOURCE}/{Q1}/ledger.xlsx"
+    path = write_ledger(rows, workdir.root / stored, quarter=Q1, department="汇总", synthetic=True)
+    with duckdb.connect(str(warehouse)) as con:
+        expected = errors_of(validate_file(SOURCE, path, quarter=Q1, warehouse=con))
+        store.register_submission(
+            con,
+            ArchivedFile(
+                submission_hash="c" * 64,
+                source=SOURCE,
+                quarter=str(Q1),
+                file_name="ledger.xlsx",
+                landing_path=f"landing/{SOURCE}/{Q1}/ledger.xlsx",
+                archive_path=stored,
+                received_at=datetime(2024, 7, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai")),
+                size_bytes=path.stat().st_size,
+            ),
+        )
+    assert expected == ([(2, "牵头单位", "task_other_department")] if other_department else [])
+
+    @contextmanager
+    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
+        with duckdb.connect(str(warehouse)) as con:
+            yield con
+
+    outcome = validate_candidate(
+        connect,
+        contract(SOURCE),
+        Q1,
+        layout=workdir,
+        registry=default_registry(),
+        volume_factor=3.0,
+        max_listed_errors=100,
+        required=False,
+    )
+    assert outcome.result is not None
+    assert errors_of(outcome.result) == expected
+    assert outcome.staged_rows == 2
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            f"select count(*) from staging.{SOURCE} where quarter = ?", [str(Q1)]
+        ).fetchall() == [(2,)]
+        assert con.execute(
+            "select status from intake.submissions where submission_hash = ?", ["c" * 64]
+        ).fetchall() == [("rejected" if other_department else "validated",)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -203,13 +206,14 @@ def test_staging_commits_in_bounded_batches_and_marks_the_version_staged_at_the_
     ).fetchall() == [("loan_balances", Q, "b" * 64, 2)]
 
 
+@pytest.mark.parametrize("background", [False, True])
 def test_a_staging_write_that_fails_half_way_leaves_nothing_staged_nor_promotable(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection, background: bool
 ) -> None:
     validated_in_force(con)
     with (
         pytest.raises(RuntimeError, match="读取中断"),
-        store.staging_writer(con, "loan_balances", Q, "b" * 64) as writer,
+        store.staging_writer(con, "loan_balances", Q, "b" * 64, background=background) as writer,
     ):
         writer.commit_rows = 1
         writer.write(loans("990103"))
@@ -324,3 +328,160 @@ def test_the_staging_writer_runs_its_threads_and_restores_the_connection_setting
             raise RuntimeError("读取中断")
     assert threads(con) == 3
     assert len(staged(con)) == (0 if fails else 1)
+
+
+def test_a_background_writer_stages_every_batch_in_order_and_marks_the_version_staged(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("set threads = 3")
+    register(con, "b" * 64, 9)
+    regions = [f"99{n:04d}" for n in range(40)]
+    with store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer:
+        writer.commit_rows = 3  # commits on the worker's thread too
+        for region in regions:
+            writer.write(loans(region))
+        writer.write(loans("990000").iloc[:0])  # an empty batch stages nothing
+    assert writer.rows == 40
+    assert [region for _, region in staged(con)] == regions
+    assert con.execute(
+        "select staged_rows from intake.staged_versions where submission_hash = ?", ["b" * 64]
+    ).fetchall() == [(40,)]
+    assert threads(con) == 3
+    store.update_status(
+        con, "loan_balances", Q, "b" * 64, status="validated", error_count=0, failing_rows=0
+    )
+    assert store.promote(con, "loan_balances", Q, "b" * 64) == 40
+
+
+def test_an_insert_failing_on_the_writers_thread_raises_in_the_caller_and_stages_nothing(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    validated_in_force(con)
+    bad = loans("990104").assign(total_loans_100m=["不是数字"])  # the insert's cast fails
+    with (
+        pytest.raises(duckdb.ConversionException),
+        store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer,
+    ):
+        writer.commit_rows = 1
+        writer.write(loans("990103"))
+        writer.write(bad)
+        for _ in range(200):  # the error surfaces at a later write or at the block's end
+            writer.write(loans("990105"))
+    assert staged(con) == []
+    with pytest.raises(store.NotValidatedError, match="不在暂存区"):
+        store.promote(con, "loan_balances", Q, "b" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+    con.execute("begin transaction")  # no transaction was left open
+    con.execute("commit")
+
+
+def test_a_frame_changed_by_the_caller_after_write_is_staged_as_it_was_handed_over(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    register(con, "b" * 64, 9)
+    with store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer:
+        frames = [loans(f"99{n:04d}") for n in range(20)]
+        for frame in frames:
+            writer.write(frame)
+            frame.loc[0, "region_code"] = "改过了"  # the caller reuses its frame at once
+    assert [region for _, region in staged(con)] == [f"99{n:04d}" for n in range(20)]
+
+
+def test_an_interrupt_while_the_writer_aborts_still_rolls_back_once_the_insert_is_done(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, sigint_raises: int
+) -> None:
+    """The block fails while the worker inserts a batch, and Ctrl-C (or SIGTERM) arrives
+    while the abort waits for that insert: the interrupt is raised once the worker is done
+    and the partition rolled back, never with the worker still writing on the connection."""
+    validated_in_force(con)
+    con.execute("set threads = 3")
+    release, inserting = threading.Event(), threading.Event()
+    insert = store.StagingWriter._insert
+
+    def slow_insert(writer: store.StagingWriter, frame: pd.DataFrame) -> None:
+        if writer.rows:  # the second batch: held until released
+            inserting.set()
+            release.wait(5)
+        insert(writer, frame)
+
+    def interrupt_then_release() -> None:
+        assert inserting.wait(5)
+        time.sleep(0.2)
+        signal.pthread_kill(sigint_raises, signal.SIGINT)
+        time.sleep(0.3)
+        release.set()
+
+    monkeypatch.setattr(store.StagingWriter, "_insert", slow_insert)
+    helper = threading.Thread(target=interrupt_then_release)
+    helper.start()
+    try:
+        with (
+            pytest.raises(KeyboardInterrupt),
+            store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer,
+        ):
+            writer.commit_rows = 1
+            writer.write(loans("990103"))
+            writer.write(loans("990104"))
+            assert inserting.wait(5)
+            raise RuntimeError("读取中断")
+        assert release.is_set()
+        assert not [t for t in threading.enumerate() if t.name.startswith("staging-")]
+    finally:
+        release.set()
+        helper.join()
+    assert staged(con) == []
+    with pytest.raises(store.NotValidatedError, match="不在暂存区"):
+        store.promote(con, "loan_balances", Q, "b" * 64)
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+    assert threads(con) == 3
+    con.execute("begin transaction")  # no transaction was left open
+    con.execute("commit")
+
+
+def test_a_background_writer_whose_thread_cannot_start_gives_the_connection_back(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated_in_force(con)
+    con.execute("set threads = 3")
+
+    def no_thread(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(store, "WriteBehind", no_thread)
+    with (
+        pytest.raises(RuntimeError, match="can't start new thread"),
+        store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True),
+    ):
+        pass
+    assert threads(con) == 3
+    con.execute("begin transaction")  # no transaction was left open
+    con.execute("commit")
+    assert in_warehouse(con) == [("a" * 64, "990102")]
+
+
+def test_a_background_writer_reset_drains_the_queued_batches_before_the_delete(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``validate_stream`` resets the sink and reads the file again (RestartExact): what the
+    worker had still queued is written and then deleted, never staged after the delete."""
+    register(con, "b" * 64, 9)
+    insert = store.StagingWriter._insert
+
+    def slow_insert(writer: store.StagingWriter, frame: pd.DataFrame) -> None:
+        time.sleep(0.05)  # the worker stays behind the caller
+        insert(writer, frame)
+
+    monkeypatch.setattr(store.StagingWriter, "_insert", slow_insert)
+    with store.staging_writer(con, "loan_balances", Q, "b" * 64, background=True) as writer:
+        writer.commit_rows = 2
+        for n in range(5):
+            writer.write(loans(f"98{n:04d}"))  # the first pass
+        writer.reset()
+        assert writer.rows == 0
+        for n in range(3):
+            writer.write(loans(f"99{n:04d}"))  # the exact pass
+    assert writer.rows == 3
+    assert [region for _, region in staged(con)] == [f"99{n:04d}" for n in range(3)]
+    assert con.execute(
+        "select staged_rows from intake.staged_versions where submission_hash = ?", ["b" * 64]
+    ).fetchall() == [(3,)]

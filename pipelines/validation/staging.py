@@ -87,11 +87,16 @@ def validate_candidate(
         previous_rows = store.previous_accepted_rows(con, source, str(quarter.previous()))
     hash_ = candidate.submission_hash
 
-    # Read, match headers, type and check batch by batch; the connection is open for the
-    # checks that compare with the warehouse (整改台账).
+    # Read, match headers, type and check batch by batch; each batch is inserted on the
+    # writer's thread while the next is read. The checks that compare with the warehouse
+    # (整改台账) read it through a cursor of their own: the writer's connection is its
+    # thread's until the block ends.
     archived = from_stored(layout.root, candidate.archive_path)
     with connect() as con:
-        with store.staging_writer(con, source, q, hash_) as writer:
+        with (
+            con.cursor() as reader,
+            store.staging_writer(con, source, q, hash_, background=True) as writer,
+        ):
             streamed = validate_stream(
                 source,
                 archived,
@@ -100,7 +105,7 @@ def validate_candidate(
                 previous_rows=previous_rows,
                 volume_factor=volume_factor,
                 sink=writer,
-                warehouse=con,
+                warehouse=reader,
             )
         store.record_errors(con, source, q, hash_, "parse", streamed.parse_errors)
         if streamed.readable:

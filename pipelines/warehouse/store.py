@@ -16,6 +16,7 @@ import pyarrow as pa
 from pipelines.contracts import contract, enabled_sources
 from pipelines.intake.archive import ArchivedFile
 from pipelines.sqlfiles import sql
+from pipelines.warehouse.behind import WriteBehind
 from pipelines.warehouse.tables import LEADING_COLUMNS, SCHEMAS, SourceTables, source_tables
 
 _SCHEMA_FILES: tuple[str, ...] = (
@@ -150,18 +151,25 @@ class StagingWriter:
         hash_: str,
         *,
         commit_rows: int = COMMIT_ROWS,
+        background: bool = False,
     ) -> None:
         self.con, self.source, self.quarter, self.hash = con, source, quarter, hash_
         self.statements = tables(source)
         self.commit_rows = commit_rows
         self.rows = 0
         self._pending = 0
+        self._behind: WriteBehind[pd.DataFrame | pa.Table] | None = None
         # The writer's DuckDB threads (WRITE_THREADS) until finish or abort; the connection's
         # own setting is restored then.
         self._threads_before: int | None = set_threads(con, WRITE_THREADS)
         try:
             self.con.execute("begin transaction")
             self.reset()
+            if background:
+                # The inserts run on one worker thread while the caller types and checks
+                # the next batch; until finish or abort, ``con`` belongs to that thread (the
+                # caller reads the warehouse through a cursor of its own).
+                self._behind = WriteBehind(self._insert, name=f"staging-{source}")
         except BaseException:
             self._restore_threads()
             raise
@@ -178,28 +186,55 @@ class StagingWriter:
         self.con.execute(self.statements.delete_staging, {"quarter": self.quarter})
 
     def reset(self) -> None:
+        if self._behind is not None:
+            self._behind.drain()
         self._delete_partition()
         self._commit()
         self.rows = 0
 
     def write(self, frame: pd.DataFrame | pa.Table) -> None:
         """Stage one typed batch: a pandas frame or an Arrow table with the same columns
-        (DuckDB scans either)."""
+        (DuckDB scans either). In the background mode the batch is queued, and an insert
+        that failed raises here, at the next write, or at finish."""
         if len(frame) == 0:
             return
+        if self._behind is None:
+            self._insert(frame)
+        elif isinstance(frame, pd.DataFrame):
+            # A shallow copy: with copy-on-write, the caller's later changes to its frame
+            # copy the data first, so the worker reads the batch as it was handed over.
+            self._behind.put(frame.copy(deep=False))
+        else:
+            self._behind.put(frame)
+
+    def _insert(self, frame: pd.DataFrame | pa.Table) -> None:
         self.con.register("staged_rows", frame)
         try:
             self.con.execute(
                 self.statements.insert_staging, {"quarter": self.quarter, "hash": self.hash}
             )
-        finally:
-            self.con.unregister("staged_rows")
+        except BaseException:
+            # In the transaction the failed insert aborted, unregistering fails too; the
+            # insert's own error is the one to report.
+            with suppress(duckdb.Error):
+                self.con.unregister("staged_rows")
+            raise
+        self.con.unregister("staged_rows")
         self.rows += len(frame)
         self._pending += len(frame)
         if self._pending >= self.commit_rows:
             self._commit()
 
     def finish(self) -> None:
+        """Write what is queued, then commit the last batches with the completion marker.
+        Raises an insert's error (the caller then aborts)."""
+        if self._behind is not None:
+            behind, self._behind = self._behind, None
+            try:
+                behind.close()
+            except BaseException:
+                self.abort()
+                raise
         try:
             self.con.execute(
                 sql("intake/insert_staged_version"),
@@ -217,13 +252,20 @@ class StagingWriter:
     def abort(self) -> None:
         """Roll back the open batches and delete the committed ones (best effort: a broken
         connection leaves them, unmarked, for the next staging write to replace)."""
+        behind, self._behind = self._behind, None
         try:
-            with suppress(duckdb.Error):
-                self.con.execute("rollback")
-                with transaction(self.con):
-                    self._delete_partition()
+            if behind is not None:
+                # Raises an interrupt that came while it waited for the running insert,
+                # after the worker stopped: the rollback below runs then all the same.
+                behind.cancel()
         finally:
-            self._restore_threads()
+            try:
+                with suppress(duckdb.Error):
+                    self.con.execute("rollback")
+                    with transaction(self.con):
+                        self._delete_partition()
+            finally:
+                self._restore_threads()
 
     def _restore_threads(self) -> None:
         if self._threads_before is not None:
@@ -234,12 +276,19 @@ class StagingWriter:
 
 @contextmanager
 def staging_writer(
-    con: duckdb.DuckDBPyConnection, source: str, quarter: str, hash_: str
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    quarter: str,
+    hash_: str,
+    *,
+    background: bool = False,
 ) -> Iterator[StagingWriter]:
     """Replace the staging partition batch by batch in bounded transactions; the version is
-    marked staged (promotable) only when every batch was written."""
+    marked staged (promotable) only when every batch was written. With ``background`` the
+    inserts run on a worker thread (``StagingWriter``), and ``con`` is the worker's until
+    the block ends."""
     try:
-        writer = StagingWriter(con, source, quarter, hash_)
+        writer = StagingWriter(con, source, quarter, hash_, background=background)
     except BaseException:
         with suppress(duckdb.Error):
             con.execute("rollback")  # the transaction the writer had begun
