@@ -12,6 +12,22 @@ import pytest
 from pipelines.warehouse.behind import WriteBehind
 
 
+class Held:
+    """A worker whose items wait for ``release``; ``started`` is set when one begins, and
+    ``ran`` lists the items that finished."""
+
+    def __init__(self, depth: int = 1) -> None:
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.ran: list[int] = []
+        self.behind: WriteBehind[int] = WriteBehind(self._work, depth=depth)
+
+    def _work(self, item: int) -> None:
+        self.started.set()
+        self.release.wait(5)
+        self.ran.append(item)
+
+
 def test_items_run_in_order_on_the_worker_thread_and_drain_waits_for_them() -> None:
     done: list[tuple[int, str]] = []
     behind: WriteBehind[int] = WriteBehind(
@@ -83,23 +99,15 @@ def test_the_workers_first_error_reaches_the_caller_and_later_items_never_run(
 
 
 def test_cancel_discards_the_waiting_items_and_waits_for_the_running_one() -> None:
-    release = threading.Event()
-    started = threading.Event()
-    ran: list[int] = []
-
-    def work(item: int) -> None:
-        started.set()
-        release.wait(5)
-        ran.append(item)
-
-    behind: WriteBehind[int] = WriteBehind(work, depth=3)
+    held = Held(depth=3)
+    behind = held.behind
     behind.put(0)
-    assert started.wait(5)
+    assert held.started.wait(5)
     behind.put(1)
     behind.put(2)
-    threading.Timer(0.2, release.set).start()
+    threading.Timer(0.2, held.release.set).start()
     behind.cancel()
-    assert ran == [0]
+    assert held.ran == [0]
     assert not behind._thread.is_alive()
 
 
@@ -110,14 +118,8 @@ def test_an_interrupt_while_the_worker_is_stopped_waits_for_the_running_item(
     """Ctrl-C (or SIGTERM) while ``cancel`` or ``close`` waits for the item running: raised
     once that item is done and the worker stopped, never with the worker still running (it
     would still be using what the caller goes on to roll back and close)."""
-    release = threading.Event()
-    started = threading.Event()
-    ran: list[int] = []
-
-    def work(item: int) -> None:
-        started.set()
-        release.wait(5)
-        ran.append(item)
+    held = Held()
+    release, ran = held.release, held.ran
 
     def interrupt_then_release() -> None:
         time.sleep(0.2)
@@ -125,9 +127,9 @@ def test_an_interrupt_while_the_worker_is_stopped_waits_for_the_running_item(
         time.sleep(0.3)
         release.set()
 
-    behind: WriteBehind[int] = WriteBehind(work)
+    behind = held.behind
     behind.put(0)
-    assert started.wait(5)
+    assert held.started.wait(5)
     behind.put(1)  # waiting: discarded (close drains it unless interrupted)
     helper = threading.Thread(target=interrupt_then_release)
     try:
