@@ -1,7 +1,7 @@
 """Benchmark: one quarter from landing files to bulletin, against a bare DuckDB pass and pandas.
 
     .venv/bin/python benchmarks/bench_pipeline.py --scale 100 [--quarter 2025Q2] [--dir DIR]
-        [--skip-generate] [--only ours,duckdb,pandas,incremental]
+        [--skip-generate] [--only ours,duckdb,pandas,incremental] [--fixed-scale 1]
 
 1. Generates the demo landing files (示例数据) for the quarter with ``bizenv generate`` into
    ``<dir>/work/landing`` (skipped with ``--skip-generate`` when they are there), in its own
@@ -24,6 +24,12 @@
    d. ``incremental`` — after ``ours``: the approval file is resubmitted (same rows, one more
       byte so it is a new version) and ``bizenv run --quarter Q --source approval_cases``
       measured on the same work directory.
+
+   e. with ``--fixed-scale S`` (e.g. 1): ``ours`` and ``duckdb`` again on the files of scale
+      S (generated into ``<dir>_fixed<S>`` unless they are there), whose times stand for
+      each one's fixed cost (start-up, one step per asset, imports). The per-row ratio
+      ``(ours − ours at S) / (duckdb − duckdb at S)`` compares what the rows cost, apart
+      from that fixed cost.
 
    The variants agree when they report the same row count per source and the same per-unit
    aggregates (rows, and the sum of one column, per region code: see ``SUM_COLUMN`` and
@@ -565,6 +571,67 @@ def agree(name: str, got: dict[str, object], ref: dict[str, object]) -> bool:
     return ok
 
 
+def per_row_ratio(
+    ours: float, duckdb: float, ours_fixed: float, duckdb_fixed: float
+) -> float | None:
+    """(ours − its fixed cost) / (the bare pass − its fixed cost); None when either is not
+    slower on the larger files (noise: the difference would say nothing)."""
+    rows_ours, rows_bare = ours - ours_fixed, duckdb - duckdb_fixed
+    return rows_ours / rows_bare if rows_ours > 0 and rows_bare > 0 else None
+
+
+def _generate(landing: Path, scale: float, quarter: str) -> tuple[float, float]:
+    wall, peak, _ = _measure(
+        [
+            PYTHON,
+            "-c",
+            "from pipelines.cli import main; raise SystemExit(main())",
+            "generate",
+            "--out",
+            str(landing),
+            "--scale",
+            f"{scale:g}",
+            "--quarters",
+            quarter,
+        ]
+    )
+    print(f"generated scale {scale:g} in {wall:.1f} s, peak RSS {peak:.0f} MB")
+    return wall, peak
+
+
+def _child_command(base: Path, scale: float, quarter: str) -> list[str]:
+    return [
+        PYTHON,
+        str(Path(__file__).resolve()),
+        "--scale",
+        f"{scale:g}",
+        "--quarter",
+        quarter,
+        "--dir",
+        str(base),
+        "--child",
+    ]
+
+
+def _fresh_work(work: Path) -> None:
+    for sub in ("archive", "warehouse", "dagster_home", "rejections", "reports"):
+        shutil.rmtree(work / sub, ignore_errors=True)
+
+
+def fixed_costs(base: Path, scale: float, quarter: str) -> dict[str, tuple[float, float]]:
+    """``ours`` and ``duckdb`` on the files of ``scale`` in ``base`` (generated if absent)."""
+    work = base / "work"
+    if not landing_files(work / "landing", quarter):
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True)
+        _generate(work / "landing", scale, quarter)
+    me = _child_command(base, scale, quarter)
+    _fresh_work(work)
+    ours = _measure([*me, "ours"])
+    duckdb = _measure([*me, "duckdb"])
+    return {"ours": ours[:2], "duckdb": duckdb[:2]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -576,6 +643,12 @@ def main() -> int:
     )
     parser.add_argument("--skip-generate", action="store_true")
     parser.add_argument("--only", default=",".join(VARIANTS))
+    parser.add_argument(
+        "--fixed-scale",
+        type=float,
+        default=None,
+        help="also run ours and duckdb at this scale (e.g. 1) and print the per-row ratio",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.dir = args.dir or f"/tmp/bench_pipeline_{args.scale:g}"
@@ -589,42 +662,16 @@ def main() -> int:
     if not args.skip_generate:
         shutil.rmtree(base, ignore_errors=True)
         base.mkdir(parents=True)
-        wall, peak, _ = _measure(
-            [
-                PYTHON,
-                "-c",
-                "from pipelines.cli import main; raise SystemExit(main())",
-                "generate",
-                "--out",
-                str(landing),
-                "--scale",
-                f"{args.scale:g}",
-                "--quarters",
-                args.quarter,
-            ]
-        )
-        figures["generate"] = (wall, peak)
-        print(f"generated in {wall:.1f} s, peak RSS {peak:.0f} MB")
+        figures["generate"] = _generate(landing, args.scale, args.quarter)
     files = landing_files(landing, args.quarter)
     for source, path in files.items():
         print(f"  {source}: {path.name} {path.stat().st_size / 1e6:.1f} MB")
 
-    me = [
-        PYTHON,
-        str(Path(__file__).resolve()),
-        "--scale",
-        f"{args.scale:g}",
-        "--quarter",
-        args.quarter,
-        "--dir",
-        str(base),
-        "--child",
-    ]
+    me = _child_command(base, args.scale, args.quarter)
     wanted = args.only.split(",")
     results: dict[str, dict[str, object]] = {}
     if "ours" in wanted:
-        for sub in ("archive", "warehouse", "dagster_home", "rejections", "reports"):
-            shutil.rmtree(work / sub, ignore_errors=True)
+        _fresh_work(work)
         wall, peak, out = _measure([*me, "ours"])
         figures["ours"] = (wall, peak)
         results["ours"] = warehouse_aggregates(
@@ -648,6 +695,12 @@ def main() -> int:
             resent.unlink()
         figures["incremental"] = (wall, peak)
         print(out.strip())
+    if args.fixed_scale is not None:
+        fixed = fixed_costs(
+            Path(f"{base}_fixed{args.fixed_scale:g}"), args.fixed_scale, args.quarter
+        )
+        for name, figure in fixed.items():
+            figures[f"{name} @{args.fixed_scale:g}"] = figure
 
     print(f"\nscale {args.scale:g}, quarter {args.quarter} (2 shared cores: times are noisy)")
     print(f"{'variant':<12} {'wall s':>8} {'peak RSS MB':>12}")
@@ -661,6 +714,20 @@ def main() -> int:
         print(
             "incremental / full quarter wall: "
             f"{figures['incremental'][0] / figures['ours'][0]:.2f}x"
+        )
+    fixed_ours, fixed_bare = f"ours @{args.fixed_scale:g}", f"duckdb @{args.fixed_scale:g}"
+    if {"ours", "duckdb", fixed_ours, fixed_bare} <= figures.keys():
+        ratio = per_row_ratio(
+            figures["ours"][0], figures["duckdb"][0], figures[fixed_ours][0], figures[fixed_bare][0]
+        )
+        print(
+            f"per-row (ours − ours at scale {args.fixed_scale:g}) / "
+            f"(duckdb − duckdb at scale {args.fixed_scale:g}): "
+            + (
+                f"{ratio:.2f}x"
+                if ratio is not None
+                else "n/a (not slower on the larger files: noise)"
+            )
         )
     ok = True
     if "duckdb" in results:

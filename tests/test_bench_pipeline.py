@@ -188,3 +188,25 @@ def test_both_passes_read_every_generated_source_and_agree(
         assert got["typing_failures"] > 0, f.source
         assert got["required_failures"] > 0, f.source
     assert bare["approval_cases"]["range_failures"] > 0  # 办结时间 in the next quarter
+
+
+@pytest.mark.parametrize(
+    ("ours", "duckdb", "ours_fixed", "duckdb_fixed", "expected"),
+    [
+        (53.0, 11.8, 19.6, 1.9, (53.0 - 19.6) / (11.8 - 1.9)),  # stop 20's figures: 3.37
+        (30.0, 12.0, 10.0, 2.0, 2.0),
+        (5.0, 2.0, 4.0, 2.0, None),  # the bare pass no slower on the larger files
+        (5.0, 1.5, 4.0, 2.0, None),
+        (50.0, 8.0, 54.6, 4.3, None),  # ours no slower on the larger files (a loaded machine)
+    ],
+)
+def test_the_per_row_ratio_takes_each_ones_fixed_cost_away(
+    bench: ModuleType,
+    ours: float,
+    duckdb: float,
+    ours_fixed: float,
+    duckdb_fixed: float,
+    expected: float | None,
+) -> None:
+    got = bench.per_row_ratio(ours, duckdb, ours_fixed, duckdb_fixed)
+    assert got == (None if expected is None else pytest.approx(expected))
