@@ -1,0 +1,83 @@
+"""benchmarks/bench_dagster_floor.py measures Dagster's own cost on a no-op copy of the
+quarterly job; its figure means something only if the copy has the real job's steps, assets
+and checks, and if the no-op run reports every one of them."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import build_definitions
+from pipelines.defs.keys import ANNUAL_GROUP, PIPELINE_JOB
+from pipelines.project import current_project
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_dagster_floor", ROOT / "benchmarks" / "bench_dagster_floor.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_dagster_floor"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _quarterly(defs: dg.Definitions) -> tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]:
+    """The asset and check keys of a project's quarterly job (every group but the annual)."""
+    assets = {s.key for s in defs.resolve_all_asset_specs() if s.group_name != ANNUAL_GROUP}
+    checks = {
+        check.key
+        for definition in defs.assets or []
+        if isinstance(definition, dg.AssetsDefinition)
+        for check in definition.check_specs
+        if check.asset_key in assets
+    }
+    return assets, checks
+
+
+def _steps(job: dg.JobDefinition) -> set[str]:
+    return {node.name for node in job.graph.nodes}
+
+
+@pytest.fixture(scope="module")
+def real() -> dg.Definitions:
+    return build_definitions(current_project())
+
+
+def _run(job: dg.JobDefinition, partition: str, tmp_path: Path) -> dg.ExecuteInProcessResult:
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        result = job.execute_in_process(instance=instance, partition_key=partition)
+    assert result.success
+    return result
+
+
+@pytest.mark.slow  # two Dagster runs of the whole graph, about 5 s each
+@pytest.mark.parametrize("fused", [False, True])
+def test_the_noop_run_has_the_real_jobs_assets_and_checks(
+    bench: ModuleType, real: dg.Definitions, fused: bool, tmp_path: Path
+) -> None:
+    job, partition = bench._noop_job(fused=fused)
+    result = _run(job, partition, tmp_path)
+    assets, checks = _quarterly(real)
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    evaluations = result.get_asset_check_evaluations()
+    assert materialized == assets
+    assert {e.asset_check_key for e in evaluations} == checks
+    assert all(e.passed for e in evaluations)
+    real_steps = _steps(real.resolve_job_def(PIPELINE_JOB))
+    if fused:  # intake, staging and warehouse of a source in one step
+        sources = current_project().source_ids
+        assert {f"load_{source}" for source in sources} <= _steps(job)
+        assert len(_steps(job)) == len(real_steps) - 2 * len(sources)
+    else:
+        assert _steps(job) == real_steps
+        assert len(real_steps) == 30
