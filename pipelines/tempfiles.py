@@ -1,20 +1,25 @@
-"""Temporary files bizenv writes before renaming them into place.
+"""Temporary files bizenv writes before renaming them into place, and scratch directories.
 
 Every temporary file is named ``.<kind>-<pid>-<random>`` beside its target, so a start-up sweep
 can remove those whose process is gone (a run killed with ``kill -9`` leaves its temporary
 file behind) without touching one that a concurrent, living process is still writing.
+Validation's scratch databases spill into ``bizenv-scratch-<pid>-<random>`` directories of the
+system's temporary folder (up to gigabytes for a province's file), swept the same way.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 _NAME = re.compile(r"^\.(?:incoming|tmp)-(\d+)-")
+SCRATCH_PREFIX = "bizenv-scratch-"
+_SCRATCH_NAME = re.compile(rf"^{SCRATCH_PREFIX}(\d+)-")
 # Folders of a work directory where bizenv writes through temporary files.
 SWEPT_FOLDERS = ("archive", "rejections", "reports")
 
@@ -61,6 +66,35 @@ def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
         tmp.write_bytes(data)
 
 
+def make_scratch_dir() -> Path:
+    """A new scratch directory in the system's temporary folder, named with this process's id
+    (removed by its user on exit; by the start-up sweep if the process is killed)."""
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+
+
+def stale_scratch_dirs(parent: Path | None = None) -> list[Path]:
+    """Scratch directories in ``parent`` (default: the system's temporary folder) whose process
+    is gone. Directories of another user, or of a living process, are left alone."""
+    folder = Path(parent or tempfile.gettempdir())
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    uid = os.getuid() if hasattr(os, "getuid") else None  # no user ids on Windows
+    stale = []
+    for entry in entries:
+        match = _SCRATCH_NAME.match(entry.name)
+        if not match or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            owned = uid is None or entry.stat(follow_symlinks=False).st_uid == uid
+        except OSError:
+            continue
+        if owned and not process_alive(int(match.group(1))):
+            stale.append(Path(entry.path))
+    return sorted(stale)
+
+
 def stale_temp_files(root: Path) -> list[Path]:
     """Temporary files under the work directory ``root`` whose writing process is gone."""
     stale = []
@@ -74,7 +108,8 @@ def stale_temp_files(root: Path) -> list[Path]:
 
 
 def sweep_temp_files(root: Path) -> list[Path]:
-    """Remove the stale temporary files under ``root``; returns what was removed."""
+    """Remove the stale temporary files under ``root`` and the stale scratch directories;
+    returns what was removed."""
     removed = []
     for path in stale_temp_files(root):
         try:
@@ -84,4 +119,8 @@ def sweep_temp_files(root: Path) -> list[Path]:
         except PermissionError:
             continue
         removed.append(path)
+    for directory in stale_scratch_dirs():
+        shutil.rmtree(directory, ignore_errors=True)
+        if not directory.exists():
+            removed.append(directory)
     return removed

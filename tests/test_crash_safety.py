@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -54,7 +55,12 @@ def _holds_slot(instance: dg.DagsterInstance, run_id: str) -> bool:
     return any(slot.run_id == run_id for slot in info.claimed_slots)
 
 
-def test_sweep_fails_dead_runs_frees_their_slots_and_leaves_live_ones(workdir: Workdir) -> None:
+def test_sweep_fails_dead_runs_frees_their_slots_and_leaves_live_ones(
+    workdir: Workdir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scratch directories are swept from the system's temporary folder: this test's own, so
+    # that another test's killed validation cannot appear between the two sweeps.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     instance = dg.DagsterInstance.get()
     storage = instance.event_log_storage
     storage.set_concurrency_slots(DUCKDB_POOL, 3)

@@ -29,9 +29,11 @@ BIZENV = Path(sys.executable).parent / "bizenv"
 SOURCE = "approval_cases"  # first in step order: the crash comes early
 
 
-def _env() -> dict[str, str]:
+def _env(scratch: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("BIZENV_HOME", "BIZENV_DUCKDB")}
     env.pop("DAGSTER_HOME", None)
+    if scratch is not None:  # the system temporary folder, where validation's scratch spills
+        env["TMPDIR"] = str(scratch)
     return env
 
 
@@ -58,23 +60,23 @@ def _signal_state(pid: int) -> str:
         )
 
 
-def _run(root: Path) -> subprocess.CompletedProcess[str]:
+def _run(root: Path, scratch: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIZENV), *_run_args(root)],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=_env(scratch),
         cwd=PROJECT_ROOT,
         timeout=900,  # a run waiting for a dead run's slot would never end
     )
 
 
-def _crash(root: Path, point: str) -> subprocess.CompletedProcess[str]:
+def _crash(root: Path, point: str, scratch: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(HELPER), point, SOURCE, "--", *_run_args(root)],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=_env(scratch),
         cwd=PROJECT_ROOT,
         timeout=900,
     )
@@ -132,23 +134,29 @@ def test_kill_9_at_archive_staging_and_promotion_then_rerun_reaches_the_clean_st
     assert any(p.name.startswith(".incoming-") for p in _temp_files(crashed))
 
     # Killed inside the staging transaction, then inside the promotion transaction: each
-    # leaves a run STARTED forever with the warehouse slot taken.
+    # leaves a run STARTED forever with the warehouse slot taken. The staging kill also leaves
+    # validation's scratch directory in the temporary folder.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     for point in ("staging", "promotion"):
-        killed = _crash(crashed, point)
+        killed = _crash(crashed, point, scratch)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         instance = _instance(crashed)
         started = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
         assert len(started) == 1
         info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
         assert [slot.run_id for slot in info.claimed_slots] == [started[0].run_id]
+        if point == "staging":
+            assert [p.name.startswith("bizenv-scratch-") for p in scratch.iterdir()] == [True]
 
-    rerun = _run(crashed)
+    rerun = _run(crashed, scratch)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "上次中断的运行已标记为失败" in rerun.stdout
     assert "Traceback" not in rerun.stderr
 
     assert _state(crashed) == _state(clean)
     assert _temp_files(crashed) == []
+    assert list(scratch.iterdir()) == []
     instance = _instance(crashed)
     assert instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).claimed_slots == []
     statuses = {run.status for run in instance.get_runs()}

@@ -1,16 +1,27 @@
 """The one atomic file write (pipelines.tempfiles) every writer uses: the target appears
-complete or not at all, and the temporary file is gone whatever happens."""
+complete or not at all, and the temporary file is gone whatever happens; and the scratch
+directories validation spills into, swept once their process is gone."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from pipelines.tempfiles import atomic_target, write_atomic
+from pipelines.tempfiles import (
+    atomic_target,
+    stale_scratch_dirs,
+    sweep_temp_files,
+    write_atomic,
+)
 
 BODY = "完整的内容\n".encode() * 1000
 OLD = b"the previous version\n"
@@ -111,3 +122,75 @@ def test_temporary_file_is_hidden_beside_the_target_while_writing(tmp_path: Path
         assert not target.exists()
         tmp.write_bytes(BODY)
     assert target.read_bytes() == BODY
+
+
+# Validation's scratch databases (pipelines.validation.keys.duckdb_scratch) spill into a
+# directory of the system's temporary folder; a process killed with kill -9 cannot remove it,
+# so the start-up sweep does, once the process named in it is gone.
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_scratch_dirs_are_those_of_dead_processes(tmp_path: Path) -> None:
+    dead = tmp_path / f"bizenv-scratch-{_dead_pid()}-abc"
+    dead.mkdir()
+    (dead / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
+    living = tmp_path / f"bizenv-scratch-{os.getpid()}-def"
+    living.mkdir()
+    unnamed = tmp_path / "bizenv-scratch-0h6pzatf"  # before the process id was in the name
+    unnamed.mkdir()
+    (tmp_path / f"bizenv-scratch-{_dead_pid()}-file").write_bytes(b"")  # not a directory
+    assert stale_scratch_dirs(tmp_path) == [dead]
+
+
+def test_the_scratch_database_spills_into_its_own_directory_and_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.validation.keys import duckdb_scratch
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with duckdb_scratch() as con:
+        (directory,) = tmp_path.iterdir()
+        assert directory.name.startswith(f"bizenv-scratch-{os.getpid()}-")
+        (setting,) = con.execute("select current_setting('temp_directory')").fetchone()
+        assert Path(setting) == directory
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_validation_s_scratch_directory_is_swept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pipelines.validation.keys import duckdb_scratch\n"
+            "with duckdb_scratch():\n"
+            "    print('ready', flush=True)\n"
+            "    time.sleep(60)\n",
+        ],
+        env={**os.environ, "TMPDIR": str(scratch_root)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        (left,) = scratch_root.iterdir()
+        assert left.name.startswith(f"bizenv-scratch-{child.pid}-")
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    finally:
+        child.kill()
+    assert left.is_dir()  # nothing removed it: the process had no chance
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
+    home = tmp_path / "home"
+    home.mkdir()
+    assert sweep_temp_files(home) == [left]
+    assert not left.exists()

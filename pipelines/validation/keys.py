@@ -8,7 +8,6 @@ Expectations to report.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.contracts import Contract
+from pipelines.tempfiles import make_scratch_dir
 from pipelines.validation.screen import typed_frame
 
 # A scratch database holds one file's keys; beyond this it spills to its temporary directory.
@@ -27,7 +27,7 @@ SCRATCH_MEMORY_LIMIT = "256MB"
 @contextmanager
 def duckdb_scratch() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB database of bounded memory, gone (with its spill files) on exit."""
-    directory = tempfile.mkdtemp(prefix="bizenv-scratch-")
+    directory = make_scratch_dir()
     con = duckdb.connect(
         config={
             "memory_limit": SCRATCH_MEMORY_LIMIT,
@@ -35,7 +35,7 @@ def duckdb_scratch() -> Iterator[duckdb.DuckDBPyConnection]:
             # on an idle 2-core machine. DuckDB's parallel projection may return the rows out
             # of batch order; ``Screen.verdicts`` puts them back by row number.
             "threads": 2,
-            "temp_directory": directory,
+            "temp_directory": str(directory),
         }
     )
     try:
