@@ -149,13 +149,12 @@ def child(rows: int, args: argparse.Namespace, folder: Path) -> None:
                 archive_path="/bench/archive.csv",
                 received_at=datetime(2025, 7, 1),
                 size_bytes=0,
-                data_rows=staged,
             ),
         )
         store.update_status(
             con,
-            "approval_cases",
-            "2025Q2",
+            args.source,
+            args.quarter,
             hash_,
             status="validated",
             error_count=0,
