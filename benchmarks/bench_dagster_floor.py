@@ -6,9 +6,12 @@ The quarterly job's graph is rebuilt from the demo project's own definitions (th
 keys, dependencies, check specs, partitions and pool), but every body only reports: each asset
 a materialization with a small preview table, each check a passing result. The job is run in
 this process on a fresh Dagster instance configured as a work directory's (local storage,
-SQLite, the ``duckdb_warehouse`` pool), as ``bizenv run`` does. Printed, each in seconds:
+SQLite, the ``duckdb_warehouse`` pool), as a work directory's is for ``bizenv run`` (which runs
+the real job with ``execute_job`` on a reconstructable job, from a worker thread: the same
+events, steps and slot claims by another code path). Printed, each in seconds:
 
-- ``import``: importing dagster and building the project's definitions;
+- ``import``: importing dagster and building the project's definitions (pandas, numpy and
+  bizenv's own modules included, as every run imports them);
 - ``instance``: the fresh instance's storage created and opened;
 - ``run``: ``execute_in_process`` of the no-op job (run record, planned events, every step's
   events and pool slot, the run's end), and the steps' count and the run's time per step.
@@ -40,45 +43,39 @@ PREVIEW = "| 单位 | 行数 |\n|---|---:|\n" + "".join(
 )
 
 
-def _noop_job(fused: bool) -> tuple[dg.JobDefinition, str]:
-    """The no-op copy of the quarterly job, and a partition key to run it for."""
+SOURCE_STAGES = ("intake", "staging", "warehouse")
+
+
+def noop_definitions(fused: bool) -> tuple[dg.Definitions, str]:
+    """The no-op copy of the quarterly job's assets and the job, and a partition to run."""
     from pipelines.definitions import build_definitions
     from pipelines.defs.keys import ANNUAL_GROUP, PIPELINE_JOB
-    from pipelines.env import DUCKDB_POOL
     from pipelines.partitions import quarterly_partitions
     from pipelines.project import current_project
 
     project = current_project()
     real = build_definitions(project)
     partitions = quarterly_partitions(project)
-    groups: dict[str, tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]] = {}
+    # step name -> (specs, checks, pool): one step per real step, or with --fused one per
+    # source's intake → staging → warehouse.
+    steps: dict[str, tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec], str | None]] = {}
     for definition in real.assets or []:
         if not isinstance(definition, dg.AssetsDefinition):
             continue
         for spec in definition.specs:
             if spec.group_name == ANNUAL_GROUP:
                 continue
-            # One step per asset, or with --fused one per source's intake → staging → warehouse.
-            source = (
-                spec.tags.get("source")
-                if spec.key.path[0]
-                in (
-                    "intake",
-                    "staging",
-                    "warehouse",
-                )
-                else None
-            )
+            source = spec.tags.get("source") if spec.key.path[0] in SOURCE_STAGES else None
             name = f"load_{source}" if fused and source else definition.op.name
-            specs, checks = groups.setdefault(name, ([], []))
+            specs, checks, _ = steps.setdefault(name, ([], [], definition.op.pool))
             specs.append(dg.AssetSpec(key=spec.key, deps=spec.deps, group_name=spec.group_name))
             checks += [c for c in definition.check_specs if c.asset_key == spec.key]
 
     def build(
-        name: str, specs: list[dg.AssetSpec], checks: list[dg.AssetCheckSpec]
+        name: str, specs: list[dg.AssetSpec], checks: list[dg.AssetCheckSpec], pool: str | None
     ) -> dg.AssetsDefinition:
         @dg.multi_asset(
-            name=name, specs=specs, check_specs=checks, partitions_def=partitions, pool=DUCKDB_POOL
+            name=name, specs=specs, check_specs=checks, partitions_def=partitions, pool=pool
         )
         def noop(
             context: dg.AssetExecutionContext,
@@ -99,10 +96,16 @@ def _noop_job(fused: bool) -> tuple[dg.JobDefinition, str]:
 
         return noop
 
-    assets = [build(name, specs, checks) for name, (specs, checks) in groups.items()]
+    assets = [build(name, *step) for name, step in steps.items()]
     job = dg.define_asset_job(PIPELINE_JOB, selection=dg.AssetSelection.all())
-    defs = dg.Definitions(assets=assets, jobs=[job])
-    return defs.resolve_job_def(PIPELINE_JOB), partitions.get_last_partition_key()
+    return dg.Definitions(assets=assets, jobs=[job]), partitions.get_last_partition_key()
+
+
+def _noop_job(fused: bool) -> tuple[dg.JobDefinition, str]:
+    from pipelines.defs.keys import PIPELINE_JOB
+
+    defs, partition = noop_definitions(fused)
+    return defs.resolve_job_def(PIPELINE_JOB), partition
 
 
 def child(fused: bool) -> dict[str, float]:

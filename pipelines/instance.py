@@ -10,7 +10,8 @@ The local instance has no daemon, so the CLI sweeps before it starts a run:
   directory: a copy of a work directory made while a run was in progress) is marked failed;
 * the pool slots of every run that has ended are freed, as the daemon's run monitoring does
   (``free_slots_after_run_end_seconds``) for runs launched from the UI;
-* temporary files left by dead processes are removed (``pipelines.tempfiles``).
+* temporary files left by dead processes are removed, and so are the scratch directories of
+  their validations in the system's temporary folder (``pipelines.tempfiles``).
 
 Runs without the tags (launched by the daemon from the UI, the sensor or the schedule) are left
 to the daemon's run monitoring, configured in the work directory's ``dagster.yaml``.
@@ -28,7 +29,13 @@ import dagster as dg
 
 from pipelines.env import Workdir
 from pipelines.failures import explain_exception
-from pipelines.tempfiles import make_temp, process_alive, sweep_temp_files
+from pipelines.tempfiles import (
+    make_temp,
+    process_alive,
+    process_start,
+    sweep_scratch_dirs,
+    sweep_temp_files,
+)
 
 PID_TAG = "bizenv/pid"
 HOST_TAG = "bizenv/host"
@@ -49,17 +56,6 @@ FINISHED = (
 )
 DEAD_RUN_MESSAGE = "运行该任务的进程已不存在（被强制结束或机器重启），bizenv 启动时将其标记为失败"
 INTERRUPTED_MESSAGE = "运行被用户中断（Ctrl-C 或 SIGTERM）"
-
-
-def process_start(pid: int) -> str | None:
-    """The start time of process ``pid`` in clock ticks since boot (Linux ``/proc``), which
-    tells a reused process id from the original; None where ``/proc`` is not available."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) is in parentheses and may contain spaces.
-    return stat.rsplit(")", 1)[1].split()[19]
 
 
 def process_tags(home: Path) -> dict[str, str]:
@@ -93,6 +89,7 @@ class SweepResult:
     failed_runs: list[str] = field(default_factory=list)
     freed_runs: list[str] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    scratch_dirs: list[Path] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Chinese lines for the CLI (empty when nothing was left behind)."""
@@ -104,6 +101,10 @@ class SweepResult:
             out.append(f"  已释放 {len(self.freed_runs)} 个已结束运行占用的仓库槽位")
         if self.temp_files:
             out.append(f"  已清理 {len(self.temp_files)} 个中断留下的临时文件")
+        if self.scratch_dirs:
+            out.append(
+                f"  已清理 {len(self.scratch_dirs)} 个中断的校验留在系统临时目录中的暂存目录"
+            )
         return out
 
 
@@ -141,12 +142,14 @@ def free_slots_of_ended_runs(instance: dg.DagsterInstance) -> list[str]:
 
 def sweep(instance: dg.DagsterInstance, home: Path) -> SweepResult:
     """Fail the runs whose process is gone, free the slots of ended runs and remove the
-    temporary files of dead processes. Safe while other bizenv processes are running."""
+    temporary files and validation scratch directories of dead processes. Safe while other
+    bizenv processes are running."""
     in_progress = instance.get_runs(filters=dg.RunsFilter(statuses=list(IN_PROGRESS)))
     dead = [run for run in in_progress if run_process_gone(run, home)]
     result = SweepResult(failed_runs=fail_runs(instance, dead, DEAD_RUN_MESSAGE))
     result.freed_runs = [r for r in free_slots_of_ended_runs(instance) if r not in dead]
     result.temp_files = sweep_temp_files(home)
+    result.scratch_dirs = sweep_scratch_dirs()
     return result
 
 

@@ -148,6 +148,9 @@ def test_kill_9_at_archive_staging_and_promotion_then_rerun_reaches_the_clean_st
         assert [slot.run_id for slot in info.claimed_slots] == [started[0].run_id]
         if point == "staging":
             assert [p.name.startswith("bizenv-scratch-") for p in scratch.iterdir()] == [True]
+        else:  # the promotion run swept it at start, then validated and closed its own
+            assert list(scratch.iterdir()) == []
+            assert "暂存目录" in killed.stdout
 
     rerun = _run(crashed, scratch)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr

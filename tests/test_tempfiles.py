@@ -18,8 +18,9 @@ import pytest
 
 from pipelines.tempfiles import (
     atomic_target,
+    process_start,
     stale_scratch_dirs,
-    sweep_temp_files,
+    sweep_scratch_dirs,
     write_atomic,
 )
 
@@ -136,15 +137,25 @@ def _dead_pid() -> int:
 
 
 def test_stale_scratch_dirs_are_those_of_dead_processes(tmp_path: Path) -> None:
-    dead = tmp_path / f"bizenv-scratch-{_dead_pid()}-abc"
+    dead = tmp_path / f"bizenv-scratch-{_dead_pid()}-123-abc"
     dead.mkdir()
     (dead / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
-    living = tmp_path / f"bizenv-scratch-{os.getpid()}-def"
+    me, started = os.getpid(), process_start(os.getpid())
+    assert started is not None
+    living = tmp_path / f"bizenv-scratch-{me}-{started}-def"
     living.mkdir()
+    # This process's id, but another start time: the id was reused after its owner died.
+    reused = tmp_path / f"bizenv-scratch-{me}-{int(started) + 1}-ghi"
+    reused.mkdir()
+    unknown_start = tmp_path / f"bizenv-scratch-{me}-0-jkl"  # made where /proc is missing
+    unknown_start.mkdir()
     unnamed = tmp_path / "bizenv-scratch-0h6pzatf"  # before the process id was in the name
     unnamed.mkdir()
-    (tmp_path / f"bizenv-scratch-{_dead_pid()}-file").write_bytes(b"")  # not a directory
-    assert stale_scratch_dirs(tmp_path) == [dead]
+    not_a_dir = tmp_path / f"bizenv-scratch-{_dead_pid()}-1-file"
+    not_a_dir.write_bytes(b"")
+    assert stale_scratch_dirs(tmp_path) == sorted([dead, reused])
+    assert sweep_scratch_dirs(tmp_path) == sorted([dead, reused])
+    assert sorted(tmp_path.iterdir()) == sorted([living, unknown_start, unnamed, not_a_dir])
 
 
 def test_the_scratch_database_spills_into_its_own_directory_and_removes_it(
@@ -155,15 +166,15 @@ def test_the_scratch_database_spills_into_its_own_directory_and_removes_it(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with duckdb_scratch() as con:
         (directory,) = tmp_path.iterdir()
-        assert directory.name.startswith(f"bizenv-scratch-{os.getpid()}-")
+        assert directory.name.startswith(
+            f"bizenv-scratch-{os.getpid()}-{process_start(os.getpid())}-"
+        )
         (setting,) = con.execute("select current_setting('temp_directory')").fetchone()
         assert Path(setting) == directory
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_killed_validation_s_scratch_directory_is_swept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_killed_validation_s_scratch_directory_is_swept(tmp_path: Path) -> None:
     scratch_root = tmp_path / "tmp"
     scratch_root.mkdir()
     child = subprocess.Popen(
@@ -189,8 +200,5 @@ def test_a_killed_validation_s_scratch_directory_is_swept(
     finally:
         child.kill()
     assert left.is_dir()  # nothing removed it: the process had no chance
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
-    home = tmp_path / "home"
-    home.mkdir()
-    assert sweep_temp_files(home) == [left]
+    assert sweep_scratch_dirs(scratch_root) == [left]
     assert not left.exists()
