@@ -1,16 +1,20 @@
 """Shared fixtures: an isolated bizenv work directory per test (``workdir``) or per module
 (``module_workdir``, for a pipeline materialised once and read by several tests), and a copy
-of the demo project a test may edit (``project_copy``). Every test gives back the environment
-variables bizenv sets for its process."""
+of the demo project a test may edit (``project_copy``), and a benchmark script loaded as a
+module (``benchmark``). Every test gives back the environment variables bizenv sets for its
+process."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -92,3 +96,22 @@ def sigint_raises() -> Iterator[int]:
         yield threading.main_thread().ident or 0
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+@pytest.fixture(scope="session")
+def benchmark() -> Callable[[str], ModuleType]:
+    """``benchmark("bench_pipeline")``: the script ``benchmarks/<name>.py`` as a module (its
+    pure parts are tested; the scripts are not a package)."""
+
+    def load(name: str) -> ModuleType:
+        if name in sys.modules:
+            return sys.modules[name]
+        path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -4,8 +4,7 @@ and checks, and if the no-op run reports every one of them."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -17,19 +16,10 @@ from pipelines.defs.keys import ANNUAL_GROUP, PIPELINE_JOB
 from pipelines.env import DUCKDB_POOL
 from pipelines.project import current_project
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_dagster_floor", ROOT / "benchmarks" / "bench_dagster_floor.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_dagster_floor"] = module
-    spec.loader.exec_module(module)
-    return module
+def bench(benchmark: Callable[[str], ModuleType]) -> ModuleType:
+    return benchmark("bench_dagster_floor")
 
 
 def _quarterly(defs: dg.Definitions) -> tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]:

@@ -4,8 +4,7 @@ hand-made file with known bad cells and on generated landing files with planted 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -14,19 +13,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_pipeline", ROOT / "benchmarks" / "bench_pipeline.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_pipeline"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+def bench(benchmark: Callable[[str], ModuleType]) -> ModuleType:
+    return benchmark("bench_pipeline")
 
 
 # 单位, 时间, 数量, 金额, 是否; with known failures:
