@@ -715,8 +715,10 @@ def main() -> int:
             "incremental / full quarter wall: "
             f"{figures['incremental'][0] / figures['ours'][0]:.2f}x"
         )
-    fixed_ours, fixed_bare = f"ours @{args.fixed_scale:g}", f"duckdb @{args.fixed_scale:g}"
-    if {"ours", "duckdb", fixed_ours, fixed_bare} <= figures.keys():
+    fixed_ours = fixed_bare = None
+    if args.fixed_scale is not None:
+        fixed_ours, fixed_bare = f"ours @{args.fixed_scale:g}", f"duckdb @{args.fixed_scale:g}"
+    if fixed_ours and {"ours", "duckdb", fixed_ours, fixed_bare} <= figures.keys():
         ratio = per_row_ratio(
             figures["ours"][0], figures["duckdb"][0], figures[fixed_ours][0], figures[fixed_bare][0]
         )
